@@ -1,0 +1,47 @@
+"""The assembled engine: settings, database, clock, script sandbox and spec cache.
+
+Each entry point (web app, worker, CLI, tests) builds one ``EngineContext`` with
+``build_context`` and passes it to the service functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import Clock, SystemClock
+from engine.db import make_engine, make_sessionmaker
+from engine.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
+from engine.settings import EngineSettings
+from engine.specs import SpecCache
+
+
+@dataclass
+class EngineContext:
+    settings: EngineSettings
+    db: Engine
+    sessionmaker: sessionmaker[Session]
+    clock: Clock
+    scripts: ScriptHost
+    script_engine: SandboxScriptEngine
+    specs: SpecCache = field(default_factory=SpecCache)
+
+    def close(self) -> None:
+        self.scripts.close()
+        self.db.dispose()
+
+
+def build_context(settings: EngineSettings, clock: Clock | None = None,
+                  db: Engine | None = None) -> EngineContext:
+    engine = db or make_engine(settings.database_url)
+    host = ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb)
+    return EngineContext(
+        settings=settings,
+        db=engine,
+        sessionmaker=make_sessionmaker(engine),
+        clock=clock or SystemClock(),
+        scripts=host,
+        script_engine=SandboxScriptEngine(environment=SandboxEnvironment(host)),
+    )

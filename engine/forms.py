@@ -1,0 +1,61 @@
+"""Task forms: JSON Schemas from the deployment, validated on the server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy.orm import Session
+
+from engine.deployments import form_schema
+from engine.errors import InvalidInput
+
+_lock = threading.Lock()
+_cache: dict[tuple[int, str], tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def load_form(session: Session, deployment_id: int,
+              name: str) -> tuple[dict[str, Any], Draft202012Validator]:
+    key = (deployment_id, name)
+    found = _cache.get(key)
+    if found is None:
+        schema = json.loads(form_schema(session, deployment_id, name))
+        found = (schema, Draft202012Validator(schema, format_checker=FormatChecker()))
+        with _lock:
+            _cache[key] = found
+    return found
+
+
+def validate(validator: Draft202012Validator, data: Any) -> dict[str, Any]:
+    """The submitted data, or ``InvalidInput`` naming every bad field (in Dutch)."""
+    if not isinstance(data, dict):
+        raise InvalidInput({"data": "moet een object zijn"})
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+        field = "/".join(str(p) for p in error.path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [r for r in error.validator_value if r not in error.instance]
+            for name in missing:
+                errors.setdefault(f"{field}/{name}" if field else name, "is verplicht")
+            continue
+        errors.setdefault(field or "data", _dutch(error.validator, error.message))
+    if errors:
+        raise InvalidInput(errors)
+    return data
+
+
+def _dutch(validator: Any, message: str) -> str:
+    texts = {
+        "type": "heeft niet het juiste type",
+        "enum": "is geen toegestane keuze",
+        "format": "heeft niet het juiste formaat",
+        "minimum": "is te klein",
+        "maximum": "is te groot",
+        "minLength": "is te kort",
+        "maxLength": "is te lang",
+        "pattern": "heeft niet het juiste formaat",
+        "additionalProperties": "bevat velden die niet bij dit formulier horen",
+    }
+    return texts.get(str(validator), message)

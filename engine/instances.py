@@ -1,0 +1,142 @@
+"""Starting, reading and retrying process instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine import runtime
+from engine.access import Actor, instance_scope, may_see_instance_data, may_start_instances
+from engine.context import EngineContext
+from engine.deployments import latest_definition
+from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.models import Deployment, ProcessDefinition, ProcessInstance
+from engine.views import InstanceError, InstanceView, Page
+
+MAX_PAGE = 200
+
+
+def start_instance(ctx: EngineContext, session: Session, actor: Actor, process_id: str,
+                   data: dict[str, Any] | None = None,
+                   business_key: str | None = None) -> InstanceView:
+    """Start the newest version of a process that has a none start event.
+
+    :raise NotAllowed: the actor may not start processes.
+    :raise NotFound: no such process is deployed.
+    :raise InvalidInput: the process cannot be started without a message.
+    """
+    if not may_start_instances(actor):
+        raise NotAllowed("only process owners and administrators start processes directly")
+    definition = latest_definition(session, process_id)
+    if not definition.has_none_start:
+        raise InvalidInput({"process_id": "this process starts with a message, not directly"})
+    row = start_definition(ctx, session, definition, data or {}, actor, business_key)
+    return instance_view(session, row, actor)
+
+
+def start_definition(ctx: EngineContext, session: Session, definition: ProcessDefinition,
+                     data: dict[str, Any], actor: Actor,
+                     business_key: str | None = None) -> ProcessInstance:
+    row = runtime.create_instance(ctx, session, definition, actor.username, business_key)
+    workflow, cached = runtime.new_workflow(ctx, session, definition)
+    log = runtime.StepLog(actor.username)
+    log.add(ctx.clock.now(), "instance_started", None, None, process_id=definition.process_id)
+
+    def seed(wf: BpmnWorkflow) -> None:
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.set_data(**data)
+
+    runtime.step(ctx, session, row, workflow, cached, seed, log)
+    return row
+
+
+def get_instance(session: Session, actor: Actor, instance_id: int) -> InstanceView:
+    row = _scoped(session, actor, instance_id)
+    return instance_view(session, row, actor)
+
+
+def _scoped(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    row = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id == instance_id, instance_scope(actor))).first()
+    if row is None:
+        raise NotFound(f"instance {instance_id} not found")
+    return row
+
+
+def list_instances(session: Session, actor: Actor, process_id: str | None = None,
+                   status: str | None = None, business_key: str | None = None,
+                   cursor: str | None = None, limit: int = 50) -> Page[InstanceView]:
+    """Newest first, keyset-paged on the id so page cost does not grow with the table."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(ProcessInstance).where(instance_scope(actor))
+    if process_id:
+        query = query.where(ProcessInstance.process_id == process_id)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if business_key:
+        query = query.where(ProcessInstance.business_key == business_key)
+    if cursor:
+        try:
+            query = query.where(ProcessInstance.id < int(cursor))
+        except ValueError:
+            raise InvalidInput({"cursor": "not a valid cursor"}) from None
+    rows = session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    versions = _deployment_versions(session, {r.definition_id for r in rows})
+    items = [instance_view(session, r, actor, versions) for r in rows]
+    return Page(items, str(rows[-1].id) if more and rows else None)
+
+
+def _deployment_versions(session: Session, definition_ids: set[int]) -> dict[int, int]:
+    if not definition_ids:
+        return {}
+    pairs = session.execute(select(ProcessDefinition.id, Deployment.version)
+                            .join(Deployment)
+                            .where(ProcessDefinition.id.in_(definition_ids))).all()
+    return {definition_id: version for definition_id, version in pairs}
+
+
+def instance_view(session: Session, row: ProcessInstance, actor: Actor,
+                  versions: dict[int, int] | None = None) -> InstanceView:
+    if versions is None:
+        versions = _deployment_versions(session, {row.definition_id})
+    error = (InstanceError(row.error_element, row.error_message, row.error_line)
+             if row.status == "error" else None)
+    return InstanceView(
+        id=row.id, process_id=row.process_id,
+        deployment_version=versions.get(row.definition_id), business_key=row.business_key,
+        status=row.status, current_elements=list(row.current_elements or []),
+        next_timer_due=row.next_timer_due, created_at=row.created_at,
+        updated_at=row.updated_at, completed_at=row.completed_at, error=error,
+        data=row.data if may_see_instance_data(actor) else None)
+
+
+def retry_instance(ctx: EngineContext, session: Session, actor: Actor, instance_id: int,
+                   data: dict[str, Any] | None = None) -> InstanceView:
+    """Re-run the failed element of an instance in ``error``, after merging fixed data.
+
+    :raise Conflict: the instance is not in ``error``.
+    """
+    if actor.role != "admin":
+        raise NotAllowed("only administrators retry failed instances")
+    row = _scoped(session, actor, instance_id)
+    if row.status != "error":
+        raise Conflict(f"instance {instance_id} is {row.status}, not in error")
+    workflow, cached = runtime.load(ctx, session, row)
+    log = runtime.StepLog(actor.username)
+    log.add(ctx.clock.now(), "instance_retried", row.error_element, None,
+            fixed=sorted((data or {}).keys()))
+
+    def rerun(wf: BpmnWorkflow) -> None:
+        for task in wf.get_tasks(state=TaskState.ERROR):
+            if data:
+                task.set_data(**data)
+            task.run()
+
+    runtime.step(ctx, session, row, workflow, cached, rerun, log)
+    return instance_view(session, row, actor)

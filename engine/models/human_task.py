@@ -1,0 +1,41 @@
+"""The inbox projection: one row per human task, re-synced after every engine step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+TASK_STATES = ("open", "claimed", "completed", "cancelled")
+
+
+class HumanTask(Base):
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_queue", "state", "role", "municipality", "due_at", "created_at"),
+        Index("ix_human_task_assignee", "assignee_id", "state", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    case_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(32))
+    municipality: Mapped[str | None] = mapped_column(String(64))
+    corporation: Mapped[str | None] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    form_file: Mapped[str | None] = mapped_column(String(300))
+    instructions: Mapped[str | None] = mapped_column(String(4000))
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

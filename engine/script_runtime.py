@@ -1,0 +1,160 @@
+"""What a diagram script may use, and how its data crosses the sandbox boundary.
+
+Shared by the in-process evaluator (``scripting``) and the sandbox process (``script_host``):
+the allow-listed builtins and helpers (classes and functions only, never modules), the
+RestrictedPython compile step, and a small tagged JSON encoding for task data (JSON plus
+dates, datetimes and decimals — nothing else may live in task data).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from types import CodeType
+from typing import Any
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+
+from engine import workdays
+
+_BUILTIN_NAMES = (
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
+    "isinstance", "len", "list", "map", "max", "min", "range", "reversed", "round", "set",
+    "sorted", "str", "sum", "tuple", "zip", "ArithmeticError", "Exception", "KeyError",
+    "IndexError", "LookupError", "TypeError", "ValueError", "ZeroDivisionError",
+)
+
+SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _BUILTIN_NAMES}
+SAFE_BUILTINS.update({"None": None, "True": True, "False": False})
+
+#: Names a process owner may call besides the builtins; documented in processes/README.md.
+HELPER_NAMES = ("now", "today", "add_working_days", "working_days_between", "datetime", "date",
+                "timedelta", "Decimal")
+
+
+class ScriptRejected(SyntaxError):
+    """The restricted compiler refused the source; ``lineno`` is always an int."""
+
+
+def _inplacevar(op: str, x: Any, y: Any) -> Any:
+    operations: dict[str, Callable[[Any, Any], Any]] = {
+        "+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: a * b,
+        "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b,
+    }
+    if op not in operations:
+        raise NotImplementedError(f"augmented assignment {op} is not allowed")
+    return operations[op](x, y)
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def make_globals(moment: datetime) -> dict[str, Any]:
+    """The global namespace of one evaluation; ``moment`` is the engine clock's now."""
+
+    def now() -> datetime:
+        return moment
+
+    def today() -> date:
+        return moment.date()
+
+    def add_working_days(start: date | datetime | str, n: int) -> date:
+        return workdays.add_working_days(_as_date(start), n)
+
+    def working_days_between(start: date | datetime | str, end: date | datetime | str) -> int:
+        return workdays.working_days_between(_as_date(start), _as_date(end))
+
+    return {
+        "__builtins__": SAFE_BUILTINS,
+        "_getattr_": safer_getattr,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": default_guarded_getiter,
+        "_write_": full_write_guard,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_inplacevar_": _inplacevar,
+        "now": now,
+        "today": today,
+        "add_working_days": add_working_days,
+        "working_days_between": working_days_between,
+        "datetime": datetime,
+        "date": date,
+        "timedelta": timedelta,
+        "Decimal": Decimal,
+    }
+
+
+_LINE = re.compile(r"Line (\d+)")
+
+
+@lru_cache(maxsize=4096)
+def compile_source(source: str, mode: str) -> CodeType:
+    """Compile with RestrictedPython (cached); refusals raise ``ScriptRejected``."""
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(source, filename="<script>")
+    if result.errors or result.code is None:
+        message = "; ".join(result.errors) or "cannot compile"
+        match = _LINE.search(message)
+        error = ScriptRejected(message)
+        error.lineno = int(match.group(1)) if match else 1
+        raise error
+    code: CodeType = result.code
+    return code
+
+
+# --- tagged JSON for task data ---------------------------------------------------------------
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    raise TypeError(f"value of type {type(value).__name__} is not allowed in task data")
+
+
+def _decode_object(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$datetime" in obj:
+            return datetime.fromisoformat(obj["$datetime"])
+        if "$date" in obj:
+            return date.fromisoformat(obj["$date"])
+        if "$decimal" in obj:
+            return Decimal(obj["$decimal"])
+    return obj
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, default=_encode_value, separators=(",", ":")).encode()
+
+
+def loads(raw: bytes) -> Any:
+    return json.loads(raw, object_hook=_decode_object)
+
+
+def data_keys_only(context: dict[str, Any], globals_: dict[str, Any]) -> dict[str, Any]:
+    """Task data after a script: without helpers, builtins and anything callable."""
+    return {k: v for k, v in context.items()
+            if k not in globals_ and k != "__builtins__" and not callable(v)}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,147 @@
+"""Human tasks: the inbox and team queue, and claim, release and complete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import lifecycle, runtime
+from engine.access import Actor, task_scope
+from engine.context import EngineContext
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.forms import load_form, validate
+from engine.models import HumanTask, ProcessInstance
+from engine.views import CompletionResult, Page, TaskDetail, TaskView
+
+MAX_PAGE = 200
+
+
+def task_view(task: HumanTask) -> TaskView:
+    return TaskView(
+        id=task.id, name=task.name, bpmn_id=task.bpmn_id, role=task.role,
+        process_id=task.process_id, case_number=task.case_number, instance_id=task.instance_id,
+        state=task.state, assignee_id=task.assignee_id, municipality=task.municipality,
+        corporation=task.corporation, due_at=task.due_at, created_at=task.created_at,
+        completed_at=task.completed_at)
+
+
+def inbox(session: Session, actor: Actor, queue: str = "mine", search: str | None = None,
+          cursor: str | None = None, limit: int = 50) -> Page[TaskView]:
+    """``mine``: tasks I claimed; ``team``: open tasks of my role in my scope.
+
+    Keyset-paged on (created_at, id), so a page costs the same at 1k or 100k tasks.
+    """
+    limit = max(1, min(limit, MAX_PAGE))
+    query: Select[tuple[HumanTask]] = select(HumanTask).where(task_scope(actor))
+    if queue == "mine":
+        query = query.where(HumanTask.state == "claimed", HumanTask.assignee_id == actor.user_id)
+    elif queue == "team":
+        query = query.where(HumanTask.state == "open")
+    else:
+        raise InvalidInput({"queue": "use 'mine' or 'team'"})
+    if search:
+        query = query.where(HumanTask.case_number.startswith(search.strip()))
+    if cursor:
+        created, _, task_id = cursor.partition("|")
+        try:
+            after = datetime.fromisoformat(created)
+        except ValueError:
+            raise InvalidInput({"cursor": "not a valid cursor"}) from None
+        query = query.where(or_(HumanTask.created_at > after,
+                                and_(HumanTask.created_at == after, HumanTask.id > task_id)))
+    rows = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
+                           .limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None
+    return Page([task_view(t) for t in rows], next_cursor)
+
+
+def _scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    task = session.scalars(select(HumanTask).where(HumanTask.id == task_id,
+                                                   task_scope(actor))).first()
+    if task is None:
+        raise NotFound("task not found")
+    return task
+
+
+def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str) -> TaskDetail:
+    """The task with its form schema and the data to prefill it with."""
+    task = _scoped_task(session, actor, task_id)
+    schema: dict[str, Any] | None = None
+    data: dict[str, Any] = {}
+    instance = session.get(ProcessInstance, task.instance_id)
+    if instance is not None and task.form_file:
+        cached = ctx.specs.get(session, instance.definition_id)
+        schema, _validator = load_form(session, cached.deployment_id, task.form_file)
+        if task.state in runtime.OPEN_STATES and instance.state is not None:
+            workflow, _ = runtime.load(ctx, session, instance)
+            live = workflow.get_task_from_id(_uuid(task.id))
+            if live is not None:
+                fields = (schema.get("properties") or {}).keys()
+                data = runtime.json_safe({k: live.data[k] for k in fields if k in live.data})
+    return TaskDetail(task_view(task), schema, data, task.instructions)
+
+
+def _uuid(task_id: str) -> UUID:
+    return UUID(task_id)
+
+
+def claim_task(session: Session, actor: Actor, task_id: str) -> TaskView:
+    task = _scoped_task(session, actor, task_id)
+    lifecycle.claim(task, actor)
+    _flush(session)
+    return task_view(task)
+
+
+def release_task(session: Session, actor: Actor, task_id: str) -> TaskView:
+    task = _scoped_task(session, actor, task_id)
+    lifecycle.release(task, actor)
+    _flush(session)
+    return task_view(task)
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("someone else changed this task at the same moment") from None
+
+
+def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
+                  data: Any) -> CompletionResult:
+    """Validate the form, complete the task and run the case on, in one step.
+
+    :raise NotFound: not a task this actor may see.
+    :raise InvalidInput: the form data is invalid (every field named).
+    :raise Conflict: already completed, claimed by someone else, or a concurrent change.
+    """
+    task = _scoped_task(session, actor, task_id)
+    instance = session.get(ProcessInstance, task.instance_id)
+    if instance is None:
+        raise NotFound("task not found")
+    cached = ctx.specs.get(session, instance.definition_id)
+    if task.form_file:
+        _schema, validator = load_form(session, cached.deployment_id, task.form_file)
+        validate(validator, data)
+    elif not isinstance(data, dict):
+        raise InvalidInput({"data": "moet een object zijn"})
+    now = ctx.clock.now()
+    lifecycle.complete(task, actor)
+    task.completed_at = now
+    previous = set(instance.open_task_ids or [])
+    workflow, cached = runtime.load(ctx, session, instance)
+    log = runtime.StepLog(actor.username)
+    runtime.step(ctx, session, instance, workflow, cached,
+                 lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
+    new_ids = [t for t in instance.open_task_ids or [] if t not in previous]
+    next_id = None
+    if new_ids:
+        next_id = session.scalars(select(HumanTask.id).where(
+            HumanTask.id.in_(new_ids), task_scope(actor)).limit(1)).first()
+    return CompletionResult(task_id, instance.id, instance.status, next_id)

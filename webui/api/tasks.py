@@ -1,0 +1,56 @@
+"""Human tasks: the inbox, one task with its form, claim, release, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+
+from engine import tasks
+from engine.errors import InvalidInput
+from engine.views import as_dict
+from webui.api.routing import current_actor, route
+from webui.db import engine_context, get_session
+
+COMPLETE = {"type": "object", "required": ["data"],
+            "properties": {"data": {"type": "object"}}, "additionalProperties": False}
+
+
+@route("/tasks", "GET", "My tasks, or with ?queue=team the open queue of my role", query=[
+    {"name": n, "schema": {"type": "string"}} for n in ("queue", "q", "cursor", "limit")])
+def inbox() -> dict[str, Any]:
+    args = request.args
+    try:
+        limit = int(args.get("limit", 50))
+    except ValueError:
+        raise InvalidInput({"limit": "must be a number"}) from None
+    page = tasks.inbox(get_session(), current_actor(), queue=args.get("queue", "mine"),
+                       search=args.get("q"), cursor=args.get("cursor"), limit=limit)
+    return as_dict(page)  # type: ignore[no-any-return]
+
+
+@route("/tasks/{task_id}", "GET", "One task with its form (JSON Schema) and prefill data")
+def get_task(task_id: str) -> dict[str, Any]:
+    detail = tasks.get_task(engine_context(), get_session(), current_actor(), task_id)
+    view = as_dict(detail.task)
+    view.update({"form_schema": detail.form_schema, "data": detail.data,
+                 "instructions": detail.instructions, "due_at": view["due_at"]})
+    return view  # type: ignore[no-any-return]
+
+
+@route("/tasks/{task_id}/claim", "POST", "Claim a task")
+def claim(task_id: str) -> dict[str, Any]:
+    return as_dict(tasks.claim_task(get_session(), current_actor(), task_id))  # type: ignore
+
+
+@route("/tasks/{task_id}/release", "POST", "Release a claimed task")
+def release(task_id: str) -> dict[str, Any]:
+    return as_dict(tasks.release_task(get_session(), current_actor(), task_id))  # type: ignore
+
+
+@route("/tasks/{task_id}/complete", "POST", "Complete a task with its form data",
+       request_schema=COMPLETE)
+def complete(task_id: str) -> dict[str, Any]:
+    result = tasks.complete_task(engine_context(), get_session(), current_actor(), task_id,
+                                 g.body["data"])
+    return as_dict(result)  # type: ignore[no-any-return]

@@ -1,0 +1,160 @@
+"""The ``ketenflow`` command: init, serve, worker, deploy, user add, token create, seed-demo."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from engine import deployments, users
+from engine.access import ROLES, SYSTEM
+from engine.context import EngineContext, build_context
+from engine.errors import BundleInvalid, EngineError
+from engine.schema import upgrade
+from engine.settings import EngineSettings
+
+
+def _context() -> EngineContext:
+    settings = EngineSettings.from_env()
+    if settings.database_url.startswith("sqlite:///"):
+        from pathlib import Path
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True,
+                                                                             exist_ok=True)
+    return build_context(settings)
+
+
+def _fail(error: EngineError) -> None:
+    if isinstance(error, BundleInvalid):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+    else:
+        click.echo(f"error: {error.message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Ketenflow: the Drechtsteden eviction-prevention chain as executable BPMN."""
+
+
+@main.command()
+@click.option("--no-deploy", is_flag=True, help="Only create or upgrade the database.")
+def init(no_deploy: bool) -> None:
+    """Create or upgrade the database, load the organisations, deploy processes/."""
+    ctx = _context()
+    try:
+        upgrade(ctx.db)
+        with ctx.sessionmaker.begin() as session:
+            added = users.ensure_organisations(session)
+            click.echo(f"database ready ({added} organisations added)")
+            if not no_deploy:
+                view = deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
+                state = "deployed as" if view.new else "unchanged, still"
+                click.echo(f"{ctx.settings.processes_dir}: {state} version {view.version} "
+                           f"({len(view.processes)} processes, {len(view.files)} files)")
+    except EngineError as error:
+        _fail(error)
+    finally:
+        ctx.close()
+
+
+@main.command()
+@click.argument("path")
+def deploy(path: str) -> None:
+    """Validate and deploy a bundle (a folder or a file)."""
+    ctx = _context()
+    try:
+        with ctx.sessionmaker.begin() as session:
+            view = deployments.deploy_path(ctx, session, SYSTEM, path)
+        state = "deployed as" if view.new else "unchanged, still"
+        click.echo(f"{path}: {state} version {view.version}: "
+                   + ", ".join(p.process_id for p in view.processes))
+    except EngineError as error:
+        _fail(error)
+    finally:
+        ctx.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="gunicorn workers (default 2)")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Serve the web app and API (gunicorn); runs the timer loop in-process by default."""
+    from webui.config import DEFAULTS
+    from webui.server import serve as run
+
+    settings = EngineSettings.from_env()
+    run(host, port, workers or int(DEFAULTS["WEB_WORKERS"]), settings)
+
+
+@main.command()
+def worker() -> None:
+    """Run the timer loop as its own process (production)."""
+    from engine.worker import run_forever
+
+    ctx = _context()
+    stop = threading.Event()
+
+    def on_signal(*_args: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    click.echo(f"timer loop running every {ctx.settings.worker_interval_seconds:g} s")
+    run_forever(ctx, stop)
+    ctx.close()
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "org_slug", required=True, help="organisation slug, e.g. dordrecht")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--name", "display_name", default=None)
+def user_add(username: str, role: str, org_slug: str, password_stdin: bool,
+             display_name: str | None) -> None:
+    """Add a user (or change an existing one's role, organisation and password)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    ctx = _context()
+    try:
+        with ctx.sessionmaker.begin() as session:
+            users.add_user(ctx, session, username, role, org_slug, password, display_name)
+        click.echo(f"user {username} ({role}, {org_slug}) saved")
+    except EngineError as error:
+        _fail(error)
+    finally:
+        ctx.close()
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.option("--org", "org_slug", default=None, help="a corporation's machine token")
+@click.option("--user", "username", default=None, help="a personal token for this user")
+@click.option("--label", default="")
+def token_create(org_slug: str | None, username: str | None, label: str) -> None:
+    """Create a token; it is printed once and only its hash is stored."""
+    ctx = _context()
+    try:
+        with ctx.sessionmaker.begin() as session:
+            created = users.create_token(ctx, session, org_slug=org_slug, username=username,
+                                         label=label)
+        click.echo(created.token)
+    except EngineError as error:
+        _fail(error)
+    finally:
+        ctx.close()

@@ -1,0 +1,93 @@
+"""The one place that maps engine errors to HTTP: problem+json for the API, a page elsewhere.
+
+Another scope's object is ``NotFound`` (404), never 403, so its existence does not leak. An
+unexpected exception is logged and answered with a generic 500 — never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    BundleInvalid,
+    Conflict,
+    EngineError,
+    InstanceStateInvalid,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+)
+
+STATUS: list[tuple[type[EngineError], int]] = [
+    (NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422),
+    (BundleInvalid, 422), (InstanceStateInvalid, 409),
+]
+
+
+def status_of(error: EngineError) -> int:
+    for cls, status in STATUS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def problem(status: int, title: str, detail: str,
+            errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
+                            "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _rollback() -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def handle_engine_error(error: EngineError) -> Response | tuple[str, int]:
+    _rollback()
+    status = status_of(error)
+    errors: list[dict[str, Any]] | None = None
+    if isinstance(error, InvalidInput):
+        errors = [{"field": k, "message": v} for k, v in error.errors.items()]
+    elif isinstance(error, BundleInvalid):
+        errors = [{"file": p.file, "element": p.element, "line": p.line, "message": p.message}
+                  for p in error.problems]
+    if _wants_json():
+        return problem(status, error.title, error.message, errors)
+    return error.message, status
+
+
+def handle_http_error(error: HTTPException) -> Response | HTTPException:
+    if _wants_json():
+        return problem(error.code or 500, error.name, error.description or error.name)
+    return error
+
+
+def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
+    _rollback()
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        return problem(500, "Interne fout", "Er ging iets mis aan onze kant; probeer het later "
+                                            "opnieuw.")
+    return "Er ging iets mis aan onze kant; probeer het later opnieuw.", 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(EngineError, handle_engine_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
