@@ -7,10 +7,12 @@ Every read function applies these filters, so a row an actor may not see is simp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
+from sqlalchemy.orm import Session
 
-from engine.models import HumanTask, ProcessInstance
+from engine.models import AccessLog, Case, HumanTask, ProcessInstance
 
 ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
          "budget_advice", "care_referral", "process_owner", "manager", "privacy_officer",
@@ -96,3 +98,62 @@ def claimable(actor: Actor, task: HumanTask) -> bool:
 
 def visible_combined(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return or_(*conditions)
+
+
+# --- cases: who may see which household ---------------------------------------------------
+
+#: How much of a case each role sees (domain.md §6). Roles not listed see no case at all.
+CASE_VIEWS: dict[str, str] = {
+    "social_team": "full",
+    "social_team_lead": "full",
+    "admin": "full",
+    "corporation": "milestones",
+    "corporation_lead": "milestones",
+    "budget_advice": "referral",
+    "care_referral": "referral",
+}
+#: The task lane whose presence on a case refers it to a role (SDD and the Meldpunt).
+REFERRAL_LANES = {"budget_advice": "budget_advice", "care_referral": "care_referral"}
+
+
+def case_view_kind(actor: Actor) -> str | None:
+    """``full``, ``milestones``, ``referral``, or None when the role sees no households."""
+    return CASE_VIEWS.get(actor.role)
+
+
+def case_scope(actor: Actor) -> ColumnElement[bool]:
+    """Cases (households) the actor may see at all; everything else is "not found"."""
+    if actor.role == "admin":
+        return true()
+    if actor.role in ("social_team", "social_team_lead"):
+        return Case.municipality == actor.organisation
+    if actor.role in ("corporation", "corporation_lead"):
+        return Case.corporation == actor.organisation
+    lane = REFERRAL_LANES.get(actor.role)
+    if lane is not None:
+        referred = select(HumanTask.id).where(HumanTask.case_number == Case.case_number,
+                                              HumanTask.role == lane)
+        return exists(referred)
+    return false()
+
+
+def may_report_signals(actor: Actor) -> bool:
+    """Corporation staff and corporation machine tokens report tenants (never on behalf of
+    another corporation)."""
+    return actor.role in ("corporation", "corporation_lead") and \
+        actor.organisation_kind == "corporation"
+
+
+def may_assign(actor: Actor) -> bool:
+    return actor.role in ("social_team_lead", "corporation_lead", "admin")
+
+
+def record_access(session: Session, actor: Actor, at: datetime, case_numbers: list[str],
+                  what: str) -> None:
+    """Write one access-log row per case whose personal data the actor was shown."""
+    if not case_numbers:
+        return
+    rows = [{"at": at, "user_id": actor.user_id, "username": actor.username[:100],
+             "role": actor.role[:32], "organisation": actor.organisation[:64],
+             "case_number": number, "what": what[:200]} for number in case_numbers]
+    session.execute(insert(AccessLog), rows)

@@ -129,7 +129,7 @@ def validate_bundle(files: list[BundleFile], max_bytes: int) -> ValidatedBundle:
             if name.endswith(".bpmn"):
                 parser.add_bpmn_xml(tree, filename=name)
             else:
-                parser.add_dmn_xml(tree, filename=name)
+                parser.add_dmn_xml(tree.getroot(), filename=name)
         except ValidationException as error:
             problems.append(_from_validation(error, name, trees))
         except etree.LxmlError as error:
@@ -200,7 +200,8 @@ def _line_of(trees: dict[str, etree._ElementTree], file_name: str,
     if isinstance(found, list) and found:
         element = found[0]
         if isinstance(element, etree._Element):
-            return element.sourceline
+            line: int | None = element.sourceline
+            return line
     return None
 
 
@@ -218,8 +219,9 @@ def _from_validation(error: ValidationException, default_file: str,
 def _owner_id(element: etree._Element) -> str | None:
     node: etree._Element | None = element
     while node is not None:
-        if node.get("id"):
-            return node.get("id")
+        found: str | None = node.get("id")
+        if found:
+            return found
         node = node.getparent()
     return None
 

@@ -34,9 +34,10 @@ class EngineContext:
 
 
 def build_context(settings: EngineSettings, clock: Clock | None = None,
-                  db: Engine | None = None) -> EngineContext:
+                  db: Engine | None = None, scripts: ScriptHost | None = None) -> EngineContext:
+    """Assemble the engine; pass ``db`` or ``scripts`` to share them (tests, benchmark)."""
     engine = db or make_engine(settings.database_url)
-    host = ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb)
+    host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb)
     return EngineContext(
         settings=settings,
         db=engine,

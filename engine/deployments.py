@@ -115,11 +115,3 @@ def definition_for_start_message(session: Session, name: str) -> ProcessDefiniti
         if name in definition.start_messages:
             return definition
     return None
-
-
-def form_schema(session: Session, deployment_id: int, name: str) -> bytes:
-    content = session.scalar(select(DeploymentFile.content).where(
-        DeploymentFile.deployment_id == deployment_id, DeploymentFile.name == name))
-    if content is None:
-        raise NotFound(f"form {name} is not in deployment {deployment_id}")
-    return content

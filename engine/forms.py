@@ -1,31 +1,12 @@
-"""Task forms: JSON Schemas from the deployment, validated on the server."""
+"""Validating submitted task forms against their JSON Schema, with Dutch messages."""
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy.orm import Session
+from jsonschema import Draft202012Validator
 
-from engine.deployments import form_schema
 from engine.errors import InvalidInput
-
-_lock = threading.Lock()
-_cache: dict[tuple[int, str], tuple[dict[str, Any], Draft202012Validator]] = {}
-
-
-def load_form(session: Session, deployment_id: int,
-              name: str) -> tuple[dict[str, Any], Draft202012Validator]:
-    key = (deployment_id, name)
-    found = _cache.get(key)
-    if found is None:
-        schema = json.loads(form_schema(session, deployment_id, name))
-        found = (schema, Draft202012Validator(schema, format_checker=FormatChecker()))
-        with _lock:
-            _cache[key] = found
-    return found
 
 
 def validate(validator: Draft202012Validator, data: Any) -> dict[str, Any]:

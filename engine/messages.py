@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 
 from engine import runtime
 from engine.access import Actor, may_send_messages
@@ -88,24 +88,36 @@ def _route(ctx: EngineContext, session: Session, actor: Actor, name: str,
     for row in candidates:
         if name not in (row.waiting_messages or []):
             continue
-        workflow, cached = runtime.load(ctx, session, row)
-        log = runtime.StepLog(actor.username)
-        delivered: list[bool] = []
-
-        def offer(wf: BpmnWorkflow) -> None:
-            delivered.append(runtime.deliver(wf, name, payload, correlation_name,
-                                             correlation_value))
-
-        runtime.step(ctx, session, row, workflow, cached, offer, log)
-        if delivered and delivered[0]:
+        if _offer(ctx, session, actor, row, name, payload, correlation_name,
+                  correlation_value, depth):
             message.status = "delivered"
             message.delivered_at = now
             message.instance_id = row.id
             session.flush()
-            _route_thrown(ctx, session, actor, log.thrown, depth)
             return MessageResult(message.id, "delivered", row.id, row.business_key)
     session.flush()
     return MessageResult(message.id, "kept", None, correlation_value)
+
+
+def _offer(ctx: EngineContext, session: Session, actor: Actor, row: ProcessInstance,
+           name: str, payload: dict[str, Any], correlation_name: str,
+           correlation_value: str, depth: int) -> bool:
+    """One step on ``row`` that offers the message; True when a catch event took it."""
+    workflow, cached = runtime.load(ctx, session, row)
+    log = runtime.StepLog(actor.username)
+    delivered: list[bool] = []
+
+    def offer(wf: BpmnWorkflow) -> None:
+        delivered.append(runtime.deliver(wf, name, payload, correlation_name,
+                                         correlation_value))
+        if delivered[-1]:
+            log.add(ctx.clock.now(), "message_delivered", None, None, message=name)
+
+    runtime.step(ctx, session, row, workflow, cached, offer, log)
+    if delivered and delivered[0]:
+        _route_thrown(ctx, session, actor, log.thrown, depth)
+        return True
+    return False
 
 
 def _start_by_message(ctx: EngineContext, session: Session, actor: Actor, definition: Any,
@@ -136,10 +148,9 @@ def _route_thrown(ctx: EngineContext, session: Session, actor: Actor,
         name = getattr(event.event_definition, "name", None)
         if not name or event.event_definition.__class__.__name__ != "MessageEventDefinition":
             continue
-        prop, value = None, None
-        for props in (event.correlations or {}).values():
-            for prop, value in props.items():
-                break
+        pairs = [pair for props in (event.correlations or {}).values()
+                 for pair in props.items()]
+        prop, value = pairs[0] if pairs else (None, None)
         _route(ctx, session, actor, name, dict(event.payload or {}), prop,
                None if value is None else str(value), None, depth + 1)
 

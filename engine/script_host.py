@@ -12,7 +12,7 @@ import resource
 import struct
 import sys
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from engine.script_runtime import (
     compile_source,
@@ -25,7 +25,7 @@ from engine.script_runtime import (
 HEADER = struct.Struct("!I")
 
 
-def read_frame(stream: BinaryIO) -> bytes | None:
+def read_frame(stream: IO[bytes]) -> bytes | None:
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:
         return None
@@ -33,7 +33,7 @@ def read_frame(stream: BinaryIO) -> bytes | None:
     return stream.read(length)
 
 
-def write_frame(stream: BinaryIO, payload: bytes) -> None:
+def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(HEADER.pack(len(payload)) + payload)
     stream.flush()
 

@@ -75,6 +75,10 @@ def check_source(source: str, mode: str = "exec") -> list[tuple[str, int]]:
     problems: list[tuple[str, int]] = []
     assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Store)}
+    # A module name used as an object (``os.system``, ``sys.modules``) is refused; the same
+    # name as a plain data variable (``signal["case_number"]``) is fine.
+    module_uses = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                   and isinstance(n.value, ast.Name)}
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 1)
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -84,8 +88,8 @@ def check_source(source: str, mode: str = "exec") -> list[tuple[str, int]]:
                 problems.append((f"name '{node.id}' is not allowed (starts with '_')", line))
             elif node.id in FORBIDDEN_NAMES:
                 problems.append((f"'{node.id}' is not available in scripts", line))
-            elif (node.id in sys.stdlib_module_names and node.id not in assigned
-                  and node.id not in HELPER_NAMES):
+            elif (id(node) in module_uses and node.id in sys.stdlib_module_names
+                  and node.id not in assigned and node.id not in HELPER_NAMES):
                 problems.append((f"module '{node.id}' is not available: scripts get classes "
                                  "and functions, never modules", line))
         elif isinstance(node, ast.Attribute):
@@ -154,10 +158,13 @@ class ScriptHost:
         return self._process
 
     def _kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            self._process = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
 
     def close(self) -> None:
         with self._lock:

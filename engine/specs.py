@@ -6,15 +6,17 @@ per process; every instance of it shares the restored objects.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import ProcessDefinition
+from engine.models import DeploymentFile, ProcessDefinition
 from engine.serialization import load_spec
 
 
@@ -30,9 +32,28 @@ class CachedSpec:
 
 
 class SpecCache:
+    """Restored specs and compiled form validators of this engine context."""
+
     def __init__(self) -> None:
         self._items: dict[int, CachedSpec] = {}
+        self._forms: dict[tuple[int, str], tuple[dict[str, Any], Draft202012Validator]] = {}
         self._lock = threading.Lock()
+
+    def form(self, session: Session, deployment_id: int,
+             name: str) -> tuple[dict[str, Any], Draft202012Validator]:
+        """A form's JSON Schema and its validator (with format checks), cached."""
+        key = (deployment_id, name)
+        found = self._forms.get(key)
+        if found is None:
+            content = session.scalar(select(DeploymentFile.content).where(
+                DeploymentFile.deployment_id == deployment_id, DeploymentFile.name == name))
+            if content is None:
+                raise NotFound(f"form {name} is not in deployment {deployment_id}")
+            schema = json.loads(content)
+            found = (schema, Draft202012Validator(schema, format_checker=FormatChecker()))
+            with self._lock:
+                self._forms[key] = found
+        return found
 
     def get(self, session: Session, definition_id: int) -> CachedSpec:
         cached = self._items.get(definition_id)

@@ -14,7 +14,7 @@ from engine import lifecycle, runtime
 from engine.access import Actor, task_scope
 from engine.context import EngineContext
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.forms import load_form, validate
+from engine.forms import validate
 from engine.models import HumanTask, ProcessInstance
 from engine.views import CompletionResult, Page, TaskDetail, TaskView
 
@@ -78,7 +78,7 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str) -
     instance = session.get(ProcessInstance, task.instance_id)
     if instance is not None and task.form_file:
         cached = ctx.specs.get(session, instance.definition_id)
-        schema, _validator = load_form(session, cached.deployment_id, task.form_file)
+        schema, _validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
         if task.state in runtime.OPEN_STATES and instance.state is not None:
             workflow, _ = runtime.load(ctx, session, instance)
             live = workflow.get_task_from_id(_uuid(task.id))
@@ -127,7 +127,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
         raise NotFound("task not found")
     cached = ctx.specs.get(session, instance.definition_id)
     if task.form_file:
-        _schema, validator = load_form(session, cached.deployment_id, task.form_file)
+        _schema, validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
         validate(validator, data)
     elif not isinstance(data, dict):
         raise InvalidInput({"data": "moet een object zijn"})

@@ -86,7 +86,7 @@ def add_user(ctx: EngineContext, session: Session, username: str, role: str, org
     if role not in ROLES:
         errors["role"] = f"onbekende rol; kies uit {', '.join(ROLES)}"
     if password is not None and len(password) < 8:
-        errors["password"] = "moet minstens 8 tekens hebben"
+        errors["password"] = "moet minstens 8 tekens hebben"  # noqa: S105 - a message
     if errors:
         raise InvalidInput(errors)
     org = organisation(session, org_slug)

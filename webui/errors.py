@@ -23,8 +23,8 @@ from engine.errors import (
 )
 
 STATUS: list[tuple[type[EngineError], int]] = [
-    (NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422),
-    (BundleInvalid, 422), (InstanceStateInvalid, 409),
+    (NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409),
+    (InvalidInput, 422), (BundleInvalid, 422), (InstanceStateInvalid, 409),
 ]
 
 

@@ -1,6 +1,7 @@
 """The tables. Only this package defines them; importing it registers them all on ``Base``."""
 
 from engine.models.access_log import AccessLog
+from engine.models.case import Case
 from engine.models.deployment import Deployment, DeploymentFile, ProcessDefinition
 from engine.models.event import Event
 from engine.models.human_task import HumanTask
@@ -9,7 +10,7 @@ from engine.models.message import Message
 from engine.models.party import ApiToken, Organisation, User
 
 __all__ = [
-    "AccessLog", "ApiToken", "Deployment", "DeploymentFile", "Event", "HumanTask",
+    "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Event", "HumanTask",
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
 ]

@@ -1,0 +1,64 @@
+"""The case: one reported household (tenant) with its personal data and its milestone.
+
+Personal data lives here and nowhere else (never in workflow task data), so need-to-know
+filters, the access log and erasure after the retention period work on one table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+#: What the corporation may see of a case's progress (domain.md §6), in chain order.
+MILESTONES = ("received", "picked_up", "contact_made", "help_accepted", "help_declined",
+              "closed", "not_picked_up")
+
+
+class Case(Base):
+    __tablename__ = "case"
+    __table_args__ = (
+        UniqueConstraint("corporation", "external_id", name="uq_case_corporation_external_id"),
+        Index("ix_case_municipality_created", "municipality", "created_at", "id"),
+        Index("ix_case_corporation_created", "corporation", "created_at", "id"),
+        Index("ix_case_address", "postcode", "house_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    corporation: Mapped[str] = mapped_column(String(64))
+    municipality: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(100))
+    # the household as reported by the corporation
+    tenant_name: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(200))
+    house_number: Mapped[str] = mapped_column(String(20))
+    postcode: Mapped[str] = mapped_column(String(7))  # normalised "1234 AB"
+    city: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None]
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    # the arrears
+    arrears_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    arrears_months: Mapped[int]
+    arrears_since: Mapped[date | None]
+    monthly_rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    crisis: Mapped[bool] = mapped_column(default=False)
+    warm_handover: Mapped[bool] = mapped_column(default=False)
+    duplicate: Mapped[bool] = mapped_column(default=False)
+    # progress, as the corporation may see it, and where the case went
+    milestone: Mapped[str] = mapped_column(String(20), default="received")
+    closed: Mapped[bool] = mapped_column(default=False)
+    referred_to_sdd: Mapped[bool] = mapped_column(default=False)
+    referred_to_care: Mapped[bool] = mapped_column(default=False)
+    # legal track reported by the corporation
+    hearing_date: Mapped[date | None]
+    eviction_date: Mapped[date | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(100))

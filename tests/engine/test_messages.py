@@ -1,0 +1,79 @@
+"""Messages: routed by correlation, kept when early, idempotent, never uncorrelated."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import instances, messages, tasks
+from engine.access import SYSTEM
+from engine.context import EngineContext
+from engine.errors import InvalidInput
+from engine.models import Event, HumanTask, Message
+from tests.factories import deploy, make_user
+
+
+def _send(ctx: EngineContext, name: str, case: str, key: str | None,
+          **payload: object) -> messages.MessageResult:
+    with ctx.sessionmaker.begin() as session:
+        return messages.send_message(ctx, session, SYSTEM, name, {"case_number": case,
+                                                                  **payload},
+                                     "case_number", case, key)
+
+
+def test_early_message_is_kept_and_delivered_when_the_case_gets_there(
+        ctx: EngineContext) -> None:
+    deploy(ctx, "messages")
+    anna = make_user(ctx)
+    started = _send(ctx, "case_opened", "DR-1", "open-1", municipality="dordrecht")
+    assert started.status == "started"
+    other = _send(ctx, "case_opened", "DR-2", "open-2", municipality="dordrecht")
+
+    early = _send(ctx, "arrears_resolved", "DR-1", "paid-1", paid=True)
+    assert early.status == "kept"
+    again = _send(ctx, "arrears_resolved", "DR-1", "paid-1", paid=True)
+    assert again.status == "duplicate" and again.message_id == early.message_id
+
+    with ctx.sessionmaker() as session:
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == started.instance_id))
+    assert task_id is not None
+    with ctx.sessionmaker.begin() as session:
+        result = tasks.complete_task(ctx, session, anna, task_id, {"reached": True})
+    assert result.instance_status == "completed"
+
+    with ctx.sessionmaker() as session:
+        view = instances.get_instance(session, SYSTEM, started.instance_id or 0)
+        kept = session.get(Message, early.message_id)
+        deliveries = session.scalar(select(func.count()).select_from(Event).where(
+            Event.kind == "message_delivered", Event.instance_id == started.instance_id))
+        other_view = instances.get_instance(session, SYSTEM, other.instance_id or 0)
+    assert view.data is not None and view.data["resolution"]["paid"] is True
+    assert kept is not None and kept.status == "delivered"
+    assert deliveries == 2  # the start message and the kept one, nothing twice
+    assert other_view.status == "running"  # DR-2 never got DR-1's message
+
+    # The same key once more, after delivery: nothing happens.
+    assert _send(ctx, "arrears_resolved", "DR-1", "paid-1").status == "duplicate"
+
+
+def test_message_to_a_waiting_instance_is_delivered_at_once(ctx: EngineContext) -> None:
+    deploy(ctx, "messages")
+    anna = make_user(ctx)
+    started = _send(ctx, "case_opened", "DR-7", None, municipality="dordrecht")
+    with ctx.sessionmaker() as session:
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == started.instance_id))
+    with ctx.sessionmaker.begin() as session:
+        tasks.complete_task(ctx, session, anna, task_id or "", {"reached": False})
+    result = _send(ctx, "arrears_resolved", "DR-7", "k-7")
+    assert result.status == "delivered" and result.instance_id == started.instance_id
+    with ctx.sessionmaker() as session:
+        assert instances.get_instance(session, SYSTEM, started.instance_id or 0).status == \
+            "completed"
+
+
+def test_message_without_correlation_is_refused(ctx: EngineContext) -> None:
+    deploy(ctx, "messages")
+    with pytest.raises(InvalidInput), ctx.sessionmaker.begin() as session:
+        messages.send_message(ctx, session, SYSTEM, "arrears_resolved", {}, None, None, "x")
