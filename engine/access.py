@@ -63,6 +63,20 @@ def task_scope(actor: Actor) -> ColumnElement[bool]:
     return in_lanes
 
 
+def task_visible(actor: Actor, role: str | None, municipality: str | None,
+                 corporation: str | None) -> bool:
+    """``task_scope`` for one task already in hand (no query)."""
+    if actor.role == "admin":
+        return True
+    if role not in QUEUE_LANES.get(actor.role, ()):
+        return False
+    if actor.role.startswith("social_team"):
+        return municipality == actor.organisation
+    if actor.role.startswith("corporation"):
+        return corporation == actor.organisation
+    return True
+
+
 def instance_scope(actor: Actor) -> ColumnElement[bool]:
     """Process instances the actor may list through the generic instance API."""
     if actor.role in ("admin", "process_owner"):

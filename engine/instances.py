@@ -15,6 +15,7 @@ from engine.context import EngineContext
 from engine.deployments import latest_definition
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.models import Deployment, ProcessDefinition, ProcessInstance
+from engine.specs import CachedSpec
 from engine.views import InstanceError, InstanceView, Page
 
 MAX_PAGE = 200
@@ -34,24 +35,33 @@ def start_instance(ctx: EngineContext, session: Session, actor: Actor, process_i
     definition = latest_definition(session, process_id)
     if not definition.has_none_start:
         raise InvalidInput({"process_id": "this process starts with a message, not directly"})
-    row = start_definition(ctx, session, definition, data or {}, actor, business_key)
-    return instance_view(session, row, actor)
+    row, cached = start_definition(ctx, session, definition, actor, data=data or {},
+                                   business_key=business_key)
+    return instance_view(session, row, actor, {definition.id: cached.deployment_version})
 
 
 def start_definition(ctx: EngineContext, session: Session, definition: ProcessDefinition,
-                     data: dict[str, Any], actor: Actor,
-                     business_key: str | None = None) -> ProcessInstance:
+                     actor: Actor, data: dict[str, Any] | None = None,
+                     business_key: str | None = None, then: runtime.Change | None = None,
+                     log: runtime.StepLog | None = None,
+                     ) -> tuple[ProcessInstance, CachedSpec]:
+    """Create an instance and run its first step: seed ``data``, then ``then`` (e.g. deliver
+    the start message), all in one insert."""
     row = runtime.create_instance(ctx, session, definition, actor.username, business_key)
     workflow, cached = runtime.new_workflow(ctx, session, definition)
-    log = runtime.StepLog(actor.username)
+    log = log or runtime.StepLog(actor.username)
     log.add(ctx.clock.now(), "instance_started", None, None, process_id=definition.process_id)
 
-    def seed(wf: BpmnWorkflow) -> None:
-        for task in wf.get_tasks(state=TaskState.READY):
-            task.set_data(**data)
+    def first(wf: BpmnWorkflow) -> None:
+        if data:
+            for task in wf.get_tasks(state=TaskState.READY):
+                task.set_data(**data)
+        if then is not None:
+            wf.do_engine_steps()
+            then(wf)
 
-    runtime.step(ctx, session, row, workflow, cached, seed, log)
-    return row
+    runtime.step(ctx, session, row, workflow, cached, first, log)
+    return row, cached
 
 
 def get_instance(session: Session, actor: Actor, instance_id: int) -> InstanceView:

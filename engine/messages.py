@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition as SpiffMessageEventDefinition,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -122,19 +125,16 @@ def _offer(ctx: EngineContext, session: Session, actor: Actor, row: ProcessInsta
 
 def _start_by_message(ctx: EngineContext, session: Session, actor: Actor, definition: Any,
                       message: Message, depth: int) -> ProcessInstance:
-    row = start_definition(ctx, session, definition, {}, actor)
-    workflow, cached = runtime.load(ctx, session, row)
-    log = runtime.StepLog(actor.username)
     correlations = ({"case_key": {message.correlation_name: message.correlation_value}}
                     if message.correlation_name else {})
+    log = runtime.StepLog(actor.username)
 
     def start(wf: BpmnWorkflow) -> None:
-        from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-        wf.send_event(BpmnEvent(MessageEventDefinition(message.name), payload=message.payload,
-                                correlations=correlations))
+        wf.send_event(BpmnEvent(SpiffMessageEventDefinition(message.name),
+                                payload=message.payload, correlations=correlations))
+        log.add(ctx.clock.now(), "message_delivered", None, None, message=message.name)
 
-    log.add(ctx.clock.now(), "message_delivered", None, None, message=message.name)
-    runtime.step(ctx, session, row, workflow, cached, start, log)
+    row, _cached = start_definition(ctx, session, definition, actor, then=start, log=log)
     _route_thrown(ctx, session, actor, log.thrown, depth)
     return row
 

@@ -63,6 +63,10 @@ class StepLog:
     actor: str | None
     events: list[dict[str, Any]] = field(default_factory=list)
     thrown: list[BpmnEvent] = field(default_factory=list)
+    #: human tasks this step completed itself (their rows are already updated)
+    completed_tasks: set[str] = field(default_factory=set)
+    #: human tasks this step made ready (rows as inserted)
+    new_tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, at: datetime, kind: str, element_id: str | None = None,
             task_id: str | None = None, **detail: Any) -> None:
@@ -120,8 +124,7 @@ def create_instance(ctx: EngineContext, session: Session, definition: ProcessDef
         library_version=LIBRARY_VERSION, waiting_messages=[], open_task_ids=[],
         correlations={}, current_elements=[], started_by=actor, created_at=now,
         updated_at=now)
-    session.add(row)
-    session.flush()
+    session.add(row)  # inserted by the step's save, with everything else
     return row
 
 
@@ -166,6 +169,7 @@ def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any],
         raise Conflict("this task is no longer open")
     task.set_data(**data)
     task.run()
+    log.completed_tasks.add(task_id)
     log.add(at, "task_completed", task.task_spec.bpmn_id, task_id)
 
 
@@ -363,8 +367,6 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
          cached: CachedSpec, log: StepLog, now: datetime,
          error: tuple[str | None, str, int | None] | None) -> None:
     """Write state, projections and events; raise ``Conflict`` if another writer won."""
-    if row.id is None:
-        session.flush()
     ready = [] if error else workflow.get_tasks(state=TaskState.READY, manual=True)
     completed = error is None and workflow.is_completed()
     row.updated_at = now
@@ -414,7 +416,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
             session.execute(insert(InstanceCorrelation),
                             [{**r, "instance_id": row.id} for r in correlation_rows])
     if new_tasks:
-        session.execute(insert(HumanTask), new_tasks)
+        session.execute(insert(HumanTask).execution_options(render_nulls=True),
+                        [{**t, "instance_id": row.id} for t in new_tasks])
     if gone:
         session.execute(
             update(HumanTask)
@@ -422,7 +425,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
             .values(state="cancelled", completed_at=now, version=HumanTask.version + 1)
             .execution_options(synchronize_session=False))
     if log.events:
-        session.execute(insert(Event), [{**e, "instance_id": row.id} for e in log.events])
+        session.execute(insert(Event).execution_options(render_nulls=True),
+                        [{**e, "instance_id": row.id} for e in log.events])
         log.events.clear()
 
 
@@ -457,7 +461,7 @@ def _human_task_changes(row: ProcessInstance, workflow: BpmnWorkflow, cached: Ca
         municipality, corporation = _scope(workflow, task)
         process_id = task.workflow.spec.name
         new_rows.append({
-            "id": task_id, "instance_id": row.id, "process_id": process_id,
+            "id": task_id, "process_id": process_id,
             "case_number": row.business_key, "bpmn_id": spec.bpmn_id,
             "name": spec.bpmn_name or spec.bpmn_id, "role": spec.lane,
             "municipality": municipality, "corporation": corporation, "state": "open",
@@ -467,7 +471,9 @@ def _human_task_changes(row: ProcessInstance, workflow: BpmnWorkflow, cached: Ca
             "assignee_id": None, "completed_at": None, "completed_by": None,
         })
         log.add(now, "task_ready", spec.bpmn_id, task_id, role=spec.lane)
-    gone = [task_id for task_id in previous if task_id not in current]
+    gone = [task_id for task_id in previous
+            if task_id not in current and task_id not in log.completed_tasks]
+    log.new_tasks.extend(new_rows)
     if set(current) != previous:
         row.open_task_ids = sorted(current)
     return new_rows, gone

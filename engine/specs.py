@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import DeploymentFile, ProcessDefinition
+from engine.models import Deployment, DeploymentFile, ProcessDefinition
 from engine.serialization import load_spec
 
 
@@ -24,6 +24,7 @@ from engine.serialization import load_spec
 class CachedSpec:
     definition_id: int
     deployment_id: int
+    deployment_version: int
     process_id: str
     spec: Any
     subprocess_specs: dict[str, Any]
@@ -69,8 +70,10 @@ class SpecCache:
         for sibling in siblings:
             for task_id, form in sibling.forms.items():
                 forms[(sibling.process_id, task_id)] = form
-        cached = CachedSpec(definition.id, definition.deployment_id, definition.process_id,
-                            spec, subprocess_specs, forms)
+        version = session.scalar(select(Deployment.version).where(
+            Deployment.id == definition.deployment_id))
+        cached = CachedSpec(definition.id, definition.deployment_id, version or 0,
+                            definition.process_id, spec, subprocess_specs, forms)
         with self._lock:
             self._items[definition_id] = cached
         return cached

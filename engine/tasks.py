@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import lifecycle, runtime
-from engine.access import Actor, task_scope
+from engine.access import Actor, task_scope, task_visible
 from engine.context import EngineContext
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.forms import validate
@@ -121,10 +121,13 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     :raise InvalidInput: the form data is invalid (every field named).
     :raise Conflict: already completed, claimed by someone else, or a concurrent change.
     """
-    task = _scoped_task(session, actor, task_id)
-    instance = session.get(ProcessInstance, task.instance_id)
-    if instance is None:
+    found = session.execute(
+        select(HumanTask, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.id == task_id, task_scope(actor))).first()
+    if found is None:
         raise NotFound("task not found")
+    task, instance = found[0], found[1]
     cached = ctx.specs.get(session, instance.definition_id)
     if task.form_file:
         _schema, validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
@@ -134,14 +137,11 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     now = ctx.clock.now()
     lifecycle.complete(task, actor)
     task.completed_at = now
-    previous = set(instance.open_task_ids or [])
     workflow, cached = runtime.load(ctx, session, instance)
     log = runtime.StepLog(actor.username)
     runtime.step(ctx, session, instance, workflow, cached,
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
-    new_ids = [t for t in instance.open_task_ids or [] if t not in previous]
-    next_id = None
-    if new_ids:
-        next_id = session.scalars(select(HumanTask.id).where(
-            HumanTask.id.in_(new_ids), task_scope(actor)).limit(1)).first()
+    next_id = next((t["id"] for t in log.new_tasks
+                     if task_visible(actor, t["role"], t["municipality"], t["corporation"])),
+                    None)
     return CompletionResult(task_id, instance.id, instance.status, next_id)
