@@ -158,3 +158,7 @@ def token_create(org_slug: str | None, username: str | None, label: str) -> None
         _fail(error)
     finally:
         ctx.close()
+
+
+if __name__ == "__main__":
+    main()
