@@ -7,7 +7,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine import runtime
 from engine.access import Actor, instance_scope, may_see_instance_data, may_start_instances
@@ -82,7 +82,11 @@ def list_instances(session: Session, actor: Actor, process_id: str | None = None
                    cursor: str | None = None, limit: int = 50) -> Page[InstanceView]:
     """Newest first, keyset-paged on the id so page cost does not grow with the table."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = select(ProcessInstance).where(instance_scope(actor))
+    # The engine state (kilobytes per row) is never shown in a list.
+    query = select(ProcessInstance).options(defer(ProcessInstance.state)).where(
+        instance_scope(actor))
+    if not may_see_instance_data(actor):
+        query = query.options(defer(ProcessInstance.data))
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)
     if status:

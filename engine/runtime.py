@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,6 +39,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import clock as clock_module
 from engine.bundles import DUE_PROPERTY
 from engine.context import EngineContext
+from engine.db import write_versioned
 from engine.errors import Conflict, EngineError
 from engine.models import (
     Event,
@@ -405,28 +406,30 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     new_tasks, gone = _human_task_changes(row, workflow, cached, ready, log, now,
                                           keep=error is not None)
     try:
-        session.flush()
+        write_versioned(session, row)
     except StaleDataError:
         raise Conflict("someone else changed this case at the same moment; reload and try "
                        "again") from None
+    # The projections go straight to the tables: plain rows, no unit of work needed.
+    connection = session.connection()
     if correlation_rows is not None:
-        session.execute(delete(InstanceCorrelation)
-                        .where(InstanceCorrelation.instance_id == row.id))
+        correlations = cast(Table, InstanceCorrelation.__table__)
+        connection.execute(delete(correlations).where(correlations.c.instance_id == row.id))
         if correlation_rows:
-            session.execute(insert(InstanceCorrelation),
-                            [{**r, "instance_id": row.id} for r in correlation_rows])
+            connection.execute(insert(correlations),
+                               [{**r, "instance_id": row.id} for r in correlation_rows])
+    human_tasks = cast(Table, HumanTask.__table__)
     if new_tasks:
-        session.execute(insert(HumanTask).execution_options(render_nulls=True),
-                        [{**t, "instance_id": row.id} for t in new_tasks])
+        connection.execute(insert(human_tasks),
+                           [{**t, "instance_id": row.id} for t in new_tasks])
     if gone:
-        session.execute(
-            update(HumanTask)
-            .where(HumanTask.id.in_(gone), HumanTask.state.in_(OPEN_STATES))
-            .values(state="cancelled", completed_at=now, version=HumanTask.version + 1)
-            .execution_options(synchronize_session=False))
+        connection.execute(
+            update(human_tasks)
+            .where(human_tasks.c.id.in_(gone), human_tasks.c.state.in_(OPEN_STATES))
+            .values(state="cancelled", completed_at=now, version=human_tasks.c.version + 1))
     if log.events:
-        session.execute(insert(Event).execution_options(render_nulls=True),
-                        [{**e, "instance_id": row.id} for e in log.events])
+        connection.execute(insert(cast(Table, Event.__table__)),
+                           [{**e, "instance_id": row.id} for e in log.events])
         log.events.clear()
 
 

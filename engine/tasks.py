@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import lifecycle, runtime
 from engine.access import Actor, task_scope, task_visible
 from engine.context import EngineContext
+from engine.db import write_versioned
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.forms import validate
 from engine.models import HumanTask, ProcessInstance
@@ -95,20 +96,20 @@ def _uuid(task_id: str) -> UUID:
 def claim_task(session: Session, actor: Actor, task_id: str) -> TaskView:
     task = _scoped_task(session, actor, task_id)
     lifecycle.claim(task, actor)
-    _flush(session)
+    _flush(session, task)
     return task_view(task)
 
 
 def release_task(session: Session, actor: Actor, task_id: str) -> TaskView:
     task = _scoped_task(session, actor, task_id)
     lifecycle.release(task, actor)
-    _flush(session)
+    _flush(session, task)
     return task_view(task)
 
 
-def _flush(session: Session) -> None:
+def _flush(session: Session, task: HumanTask) -> None:
     try:
-        session.flush()
+        write_versioned(session, task)
     except StaleDataError:
         raise Conflict("someone else changed this task at the same moment") from None
 
@@ -137,6 +138,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     now = ctx.clock.now()
     lifecycle.complete(task, actor)
     task.completed_at = now
+    _flush(session, task)
     workflow, cached = runtime.load(ctx, session, instance)
     log = runtime.StepLog(actor.username)
     runtime.step(ctx, session, instance, workflow, cached,

@@ -20,10 +20,14 @@ LIVE_STATUSES = ("running", "waiting")
 
 
 def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
-    """Lock and return one instance with a due timer, or None."""
+    """Lock and return one instance with a due timer, or None.
+
+    Strictly after the due moment, as SpiffWorkflow fires a timer only once the clock has
+    passed it; ``<=`` would claim (and step) the same instance again and again at that instant.
+    """
     query = (select(ProcessInstance)
              .where(ProcessInstance.status.in_(LIVE_STATUSES),
-                    ProcessInstance.next_timer_due <= now)
+                    ProcessInstance.next_timer_due < now)
              .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
              .limit(1))
     if session.get_bind().dialect.name == "postgresql":

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.access import ROLES, Actor
@@ -146,17 +146,26 @@ def _token_hash(token: str) -> str:
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    """The actor a bearer token acts as, or None for an unknown or revoked token."""
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token),
-                                                 ApiToken.revoked.is_(False))).first()
-    if row is None:
+    """The actor a bearer token acts as, or None for an unknown or revoked token.
+
+    One joined query: a personal token takes its user's role and organisation, an
+    organisation's machine token acts as that organisation (corporations as ``corporation``).
+    """
+    found = session.execute(
+        select(ApiToken.user_id, User.username, User.role, User.display_name, User.is_active,
+               Organisation.slug, Organisation.kind)
+        .select_from(ApiToken)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .join(Organisation, Organisation.id == func.coalesce(User.organisation_id,
+                                                             ApiToken.organisation_id))
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked.is_(False))).first()
+    if found is None:
         return None
-    if row.user_id is not None:
-        user = session.get(User, row.user_id)
-        return actor_for(user) if user is not None and user.is_active else None
-    org = session.get(Organisation, row.organisation_id)
-    if org is None:
-        return None
-    role = "corporation" if org.kind == "corporation" else "machine"
-    return Actor(username=f"token:{org.slug}", role=role, organisation=org.slug,
-                 organisation_kind=org.kind)
+    user_id, username, role, display_name, is_active, slug, kind = found
+    if user_id is not None:
+        if not is_active:
+            return None
+        return Actor(username=username, role=role, organisation=slug, organisation_kind=kind,
+                     user_id=user_id, display_name=display_name)
+    return Actor(username=f"token:{slug}", role="corporation" if kind == "corporation"
+                 else "machine", organisation=slug, organisation_kind=kind)

@@ -14,9 +14,14 @@ TASK_STATES = ("open", "claimed", "completed", "cancelled")
 
 class HumanTask(Base):
     __tablename__ = "human_task"
+    # The inbox pages by (created_at, id) or (due_at, id) within a state, lane and scope:
+    # these indexes hand out one page without sorting the whole queue.
     __table_args__ = (
-        Index("ix_human_task_queue", "state", "role", "municipality", "due_at", "created_at"),
-        Index("ix_human_task_assignee", "assignee_id", "state", "due_at"),
+        Index("ix_human_task_queue", "state", "role", "municipality", "created_at", "id"),
+        Index("ix_human_task_queue_due", "state", "role", "municipality", "due_at", "id"),
+        Index("ix_human_task_corporation_queue", "state", "role", "corporation", "created_at",
+              "id"),
+        Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
@@ -27,7 +32,7 @@ class HumanTask(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str | None] = mapped_column(String(32))
     municipality: Mapped[str | None] = mapped_column(String(64))
-    corporation: Mapped[str | None] = mapped_column(String(64), index=True)
+    corporation: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     form_file: Mapped[str | None] = mapped_column(String(300))

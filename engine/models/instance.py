@@ -18,6 +18,8 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_process_instance_timer", "status", "next_timer_due"),
         Index("ix_process_instance_process_status", "process_id", "status", "id"),
+        Index("ix_process_instance_municipality", "municipality", "id"),
+        Index("ix_process_instance_corporation", "corporation", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,8 +35,8 @@ class ProcessInstance(Base):
     waiting_messages: Mapped[list[Any]]
     open_task_ids: Mapped[list[Any]]
     correlations: Mapped[dict[str, Any]]
-    municipality: Mapped[str | None] = mapped_column(String(64), index=True)
-    corporation: Mapped[str | None] = mapped_column(String(64), index=True)
+    municipality: Mapped[str | None] = mapped_column(String(64))
+    corporation: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any] | None]
     current_elements: Mapped[list[Any]]
     error_element: Mapped[str | None] = mapped_column(String(200))

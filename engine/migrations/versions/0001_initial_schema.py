@@ -140,9 +140,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_instance_business_key'), ['business_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_process_instance_corporation'), ['corporation'], unique=False)
+        batch_op.create_index('ix_process_instance_corporation', ['corporation', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_definition_id'), ['definition_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_process_instance_municipality'), ['municipality'], unique=False)
+        batch_op.create_index('ix_process_instance_municipality', ['municipality', 'id'], unique=False)
         batch_op.create_index('ix_process_instance_process_status', ['process_id', 'status', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_status'), ['status'], unique=False)
         batch_op.create_index('ix_process_instance_timer', ['status', 'next_timer_due'], unique=False)
@@ -187,11 +187,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_task'))
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
-        batch_op.create_index('ix_human_task_assignee', ['assignee_id', 'state', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_task_assignee', ['assignee_id', 'state', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_case_number'), ['case_number'], unique=False)
-        batch_op.create_index(batch_op.f('ix_human_task_corporation'), ['corporation'], unique=False)
+        batch_op.create_index('ix_human_task_corporation_queue', ['state', 'role', 'corporation', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_instance_id'), ['instance_id'], unique=False)
-        batch_op.create_index('ix_human_task_queue', ['state', 'role', 'municipality', 'due_at', 'created_at'], unique=False)
+        batch_op.create_index('ix_human_task_queue', ['state', 'role', 'municipality', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_human_task_queue_due', ['state', 'role', 'municipality', 'due_at', 'id'], unique=False)
 
     op.create_table('instance_correlation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,9 +241,10 @@ def downgrade() -> None:
 
     op.drop_table('instance_correlation')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_queue_due')
         batch_op.drop_index('ix_human_task_queue')
         batch_op.drop_index(batch_op.f('ix_human_task_instance_id'))
-        batch_op.drop_index(batch_op.f('ix_human_task_corporation'))
+        batch_op.drop_index('ix_human_task_corporation_queue')
         batch_op.drop_index(batch_op.f('ix_human_task_case_number'))
         batch_op.drop_index('ix_human_task_assignee')
 
@@ -256,9 +258,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_process_instance_timer')
         batch_op.drop_index(batch_op.f('ix_process_instance_status'))
         batch_op.drop_index('ix_process_instance_process_status')
-        batch_op.drop_index(batch_op.f('ix_process_instance_municipality'))
+        batch_op.drop_index('ix_process_instance_municipality')
         batch_op.drop_index(batch_op.f('ix_process_instance_definition_id'))
-        batch_op.drop_index(batch_op.f('ix_process_instance_corporation'))
+        batch_op.drop_index('ix_process_instance_corporation')
         batch_op.drop_index(batch_op.f('ix_process_instance_business_key'))
 
     op.drop_table('process_instance')

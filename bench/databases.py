@@ -1,0 +1,61 @@
+"""Fresh bench databases: a SQLite file in a temporary folder, or a recreated PostgreSQL db."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_ENV = ("KETENFLOW_BENCH_PG_URL", "KETENFLOW_TEST_DATABASE_URL")
+DEFAULT_PG_NAME = "ketenflow_bench"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database kind the bench runs on."""
+
+    kind: str          # "sqlite" or "postgresql"
+    label: str         # "SQLite", "PostgreSQL"
+    pg_url: str | None = None
+
+
+def targets(skip_pg: bool = False) -> list[Target]:
+    found = [Target("sqlite", "SQLite")]
+    if skip_pg:
+        return found
+    for name in PG_ENV:
+        url = os.environ.get(name)
+        if url:
+            found.append(Target("postgresql", "PostgreSQL", url))
+            break
+    return found
+
+
+def fresh_url(target: Target, purpose: str, workdir: Path) -> str:
+    """A URL of an empty database for ``purpose`` (``engine`` or ``http``)."""
+    if target.kind == "sqlite":
+        path = workdir / f"bench-{purpose}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    assert target.pg_url is not None
+    url = make_url(target.pg_url)
+    # KETENFLOW_TEST_DATABASE_URL names the test database: never drop that one.
+    base = url.database if url.database and "bench" in url.database else DEFAULT_PG_NAME
+    name = f"{base}_{purpose}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="ketenflow-bench-"))

@@ -1,0 +1,379 @@
+"""Ketenflow through the HTTP API as in production: ``ketenflow serve`` (gunicorn, 2 workers).
+
+The server runs as a subprocess on a fresh database (``ketenflow init --no-deploy`` then
+``ketenflow deploy bench/workload``; users and tokens through the engine). One sequential
+client on loopback uses ``http.client`` with a keep-alive connection (gunicorn's sync workers
+answer ``Connection: close``, so ``http.client`` reconnects; the count is reported).
+Server CPU comes from ``/proc/<pid>/stat`` (utime + stime) of the master and every process
+under it (workers and their script sandboxes), RSS from ``/proc/<pid>/status``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    ADVISE_DATA,
+    ASSESS_DATA,
+    PROCESS_ID,
+    ROOT,
+    START_DATA,
+    check_end_data,
+    gc_collected,
+    median,
+    ms,
+    now,
+    p95,
+)
+
+API = "/api/v1"
+Call = Callable[..., tuple[int, Any]]
+
+
+# --- the server ------------------------------------------------------------------------------
+
+def ketenflow_command() -> str:
+    beside = Path(sys.executable).parent / "ketenflow"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("ketenflow")
+    if found is None:
+        raise RuntimeError("the ketenflow command is not installed (run make install)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def server_env(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"KETENFLOW_DATABASE_URL": url, "KETENFLOW_EMBEDDED_WORKER": "false"})
+    # The console script puts .venv/bin first on sys.path, not the repository; put the
+    # repository first so ``webui`` and ``engine`` import as this checkout's regular packages
+    # (a stale editable install can otherwise see them as namespace packages).
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def cli(url: str, *args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        [ketenflow_command(), *args], env=server_env(url), cwd=ROOT, capture_output=True,
+        text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"ketenflow {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+class Server:
+    """``ketenflow serve`` on a free loopback port; stopped with SIGTERM to its own pid."""
+
+    def __init__(self, url: str, log_path: Path) -> None:
+        self.url = url
+        self.port = free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+            [ketenflow_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", "2"],
+            env=server_env(self.url), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("ketenflow serve exited:\n" + self.log_tail())
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", f"{API}/health")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    if len(self.workers()) >= 2:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"ketenflow serve did not answer in {timeout:g} s:\n"
+                           + self.log_tail())
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def workers(self) -> list[int]:
+        return children(self.pid)
+
+    def tree(self) -> list[int]:
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children(pid))
+        return found
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.tree())
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    task_dir = Path(f"/proc/{pid}/task")
+    try:
+        for task in task_dir.iterdir():
+            text = (task / "children").read_text()
+            found.extend(int(p) for p in text.split())
+        return sorted(set(found))
+    except OSError:
+        pass
+    for entry in Path("/proc").iterdir():  # no /proc/.../children: scan the parent pids
+        if entry.name.isdigit() and _stat_fields(int(entry.name))[1:2] == [str(pid)]:
+            found.append(int(entry.name))
+    return found
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """Fields of /proc/<pid>/stat after the command name (state is [0], ppid [1])."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat_fields(pid)
+    if not fields:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
+# --- the client ------------------------------------------------------------------------------
+
+class Client:
+    """One sequential HTTP/1.1 client with a keep-alive connection."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.requests = 0
+        self.connects = 0
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive",
+                   "Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self.conn.sock is None:
+            self.connects += 1
+        self.conn.request(method, path, body=payload, headers=headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        self.requests += 1
+        return response.status, json.loads(raw) if raw else None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _expect(status: int, body: Any, wanted: int, what: str) -> Any:
+    if status != wanted:
+        raise AssertionError(f"HTTP {what}: status {status}, expected {wanted}: {body}")
+    return body
+
+
+def _find(call: Call, token: str, instance_id: int, bpmn_id: str) -> str:
+    body = _expect(*call("GET", f"{API}/tasks?queue=team&limit=50", token), 200, "inbox")
+    for item in body["items"]:
+        if item["instance_id"] == instance_id and item["bpmn_id"] == bpmn_id:
+            return str(item["id"])
+    raise AssertionError(f"HTTP: {bpmn_id} of instance {instance_id} not in the team queue")
+
+
+def api_lifecycle(call: Call, team_token: str, owner_token: str) -> tuple[dict[str, float], int]:
+    """One whole case through the API; seconds per step and the instance id."""
+    times: dict[str, float] = {}
+    t = now()
+    started = _expect(*call("POST", f"{API}/instances", owner_token,
+                            {"process_id": PROCESS_ID, "data": dict(START_DATA)}), 201, "start")
+    t2 = now()
+    times["start"], t = t2 - t, t2
+    instance_id = int(started["id"])
+    if "Task_Assess" not in started["current_elements"]:
+        raise AssertionError(f"HTTP: started instance is at {started['current_elements']}")
+    task_id = _find(call, team_token, instance_id, "Task_Assess")
+    t2 = now()
+    times["find"], t = t2 - t, t2
+    _expect(*call("POST", f"{API}/tasks/{task_id}/claim", team_token), 200, "claim")
+    t2 = now()
+    times["claim"], t = t2 - t, t2
+    _expect(*call("POST", f"{API}/tasks/{task_id}/complete", team_token,
+                  {"data": dict(ASSESS_DATA)}), 200, "complete Assess")
+    t2 = now()
+    times["assess"], t = t2 - t, t2
+    next_id = _find(call, team_token, instance_id, "Task_Advise")
+    t2 = now()
+    times["find_next"], t = t2 - t, t2
+    done = _expect(*call("POST", f"{API}/tasks/{next_id}/complete", team_token,
+                         {"data": dict(ADVISE_DATA)}), 200, "complete Advise")
+    times["advise"] = now() - t
+    if done["instance_status"] != "completed":
+        raise AssertionError(f"HTTP: instance ended {done['instance_status']}")
+    return times, instance_id
+
+
+@dataclass
+class ListResult:
+    name: str
+    instances: int
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return median(self.times)
+
+    @property
+    def p95(self) -> float:
+        return p95(self.times)
+
+
+@dataclass
+class HttpResult:
+    start: list[float] = field(default_factory=list)
+    assess: list[float] = field(default_factory=list)
+    advise: list[float] = field(default_factory=list)
+    lifecycle: list[float] = field(default_factory=list)
+    cpu_ms_per_lifecycle: float = 0.0
+    requests_per_lifecycle: float = 0.0
+    connects: int = 0
+    requests: int = 0
+    worker_rss_mb: list[float] = field(default_factory=list)
+    master_rss_mb: float = 0.0
+    sandbox_rss_mb: list[float] = field(default_factory=list)
+    lists: list[ListResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        return {"a": median(self.start), "b_assess": median(self.assess),
+                "b_advise": median(self.advise), "c": median(self.lifecycle)}
+
+
+def check_instance(client: Client, admin_token: str, instance_id: int) -> None:
+    body = _expect(*client.call("GET", f"{API}/instances/{instance_id}", admin_token), 200,
+                   "get instance")
+    if body["status"] != "completed":
+        raise AssertionError(f"HTTP: instance {instance_id} is {body['status']}")
+    check_end_data(body.get("data"), "HTTP path")
+
+
+def measure_lifecycles(server: Server, client: Client, team_token: str, owner_token: str,
+                       admin_token: str, n: int, warmup: int, result: HttpResult) -> None:
+    for _ in range(warmup):
+        _times, instance_id = api_lifecycle(client.call, team_token, owner_token)
+    check_instance(client, admin_token, instance_id)
+    requests0, connects0 = client.requests, client.connects
+    with gc_collected():
+        cpu0 = server.cpu_seconds()
+        for _ in range(n):
+            times, instance_id = api_lifecycle(client.call, team_token, owner_token)
+            result.start.append(ms(times["start"]))
+            result.assess.append(ms(times["assess"]))
+            result.advise.append(ms(times["advise"]))
+            result.lifecycle.append(ms(sum(times.values())))
+        cpu1 = server.cpu_seconds()
+    result.cpu_ms_per_lifecycle = ms(cpu1 - cpu0) / n
+    result.requests = client.requests - requests0
+    result.connects = client.connects - connects0
+    result.requests_per_lifecycle = result.requests / n
+    check_instance(client, admin_token, instance_id)
+    record_memory(server, result)
+
+
+def record_memory(server: Server, result: HttpResult) -> None:
+    workers = server.workers()
+    result.master_rss_mb = rss_mb(server.pid)
+    rss = [rss_mb(pid) for pid in workers]
+    result.worker_rss_mb = [max(a, b) for a, b in zip(result.worker_rss_mb, rss, strict=False)] \
+        if len(result.worker_rss_mb) == len(rss) else rss
+    result.sandbox_rss_mb = [rss_mb(pid) for w in workers for pid in children(w)
+                             if "engine.script_host" in command_of(pid)]
+
+
+LISTS: tuple[tuple[str, str, str], ...] = (
+    ("instance list (process owner)", f"{API}/instances?limit=50", "owner"),
+    ("instance list (team member)", f"{API}/instances?limit=50", "team"),
+    ("task inbox, team queue", f"{API}/tasks?queue=team&limit=50", "team"),
+)
+
+
+def measure_lists(client: Client, tokens: dict[str, str], instances: int, n: int,
+                  warmup: int) -> list[ListResult]:
+    found = []
+    for name, path, who in LISTS:
+        result = ListResult(name, instances)
+        for _ in range(warmup):
+            _expect(*client.call("GET", path, tokens[who]), 200, name)
+        with gc_collected():
+            for _ in range(n):
+                t = now()
+                status, body = client.call("GET", path, tokens[who])
+                result.times.append(ms(now() - t))
+                _expect(status, body, 200, name)
+        if len(body["items"]) != 50:
+            raise AssertionError(f"HTTP {name}: page has {len(body['items'])} items, not 50")
+        found.append(result)
+    return found

@@ -1,0 +1,127 @@
+"""The physical limit: plain SpiffWorkflow 3.2 on the same BPMN, in this process.
+
+Parse once, then per instance: create, run to Assess, complete Assess (gateway and script run,
+Advise becomes ready), complete Advise. Two variants:
+
+- in memory: the workflow object lives through the whole lifecycle;
+- with a JSON save and load at each of the 3 wait points (at Assess, at Advise, completed):
+  ``BpmnWorkflowSerializer`` configured with ``SPIFF_CONFIG`` (the full blob, spec included),
+  ``serialize_json`` then ``deserialize_json``, and the run goes on with the loaded object.
+
+The default ``PythonScriptEngine`` is used (no sandbox): that is the limit we compare against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from bench.common import (
+    ADVISE_DATA,
+    ASSESS_DATA,
+    BPMN_FILE,
+    PROCESS_ID,
+    START_DATA,
+    check_end_data,
+    gc_collected,
+    median,
+    ms,
+    now,
+)
+
+
+@dataclass
+class RawResult:
+    mode: str
+    n: int
+    start: list[float] = field(default_factory=list)      # (a) ms
+    assess: list[float] = field(default_factory=list)     # (b) ms
+    advise: list[float] = field(default_factory=list)     # (b) ms
+    lifecycle: list[float] = field(default_factory=list)  # (c) ms
+    blob_bytes: int = 0
+
+    def summary(self) -> dict[str, float]:
+        return {"a": median(self.start), "b_assess": median(self.assess),
+                "b_advise": median(self.advise), "c": median(self.lifecycle)}
+
+
+def parse() -> tuple[Any, dict[str, Any]]:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(BPMN_FILE))
+    return parser.get_spec(PROCESS_ID), parser.get_subprocess_specs(PROCESS_ID)
+
+
+def serializer() -> BpmnWorkflowSerializer:
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+
+def _ready_user_task(workflow: BpmnWorkflow, bpmn_id: str) -> Any:
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        if task.task_spec.bpmn_id == bpmn_id:
+            return task
+    raise AssertionError(f"raw: {bpmn_id} is not ready")
+
+
+def _end_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    final = workflow.last_task.data if workflow.last_task is not None else {}
+    return {**workflow.data, **final}
+
+
+def one_lifecycle(spec: Any, subprocess_specs: dict[str, Any],
+                  ser: BpmnWorkflowSerializer | None) -> tuple[float, float, float, Any]:
+    """One instance start to end; returns the seconds of the 3 steps and the last workflow.
+
+    With ``ser`` each step ends with a save and a load of the workflow (the wait point).
+    """
+    t0 = now()
+    workflow = BpmnWorkflow(spec, subprocess_specs)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.set_data(**START_DATA)
+    workflow.do_engine_steps()
+    if ser is not None:
+        workflow = ser.deserialize_json(ser.serialize_json(workflow))
+    t1 = now()
+    task = _ready_user_task(workflow, "Task_Assess")
+    task.set_data(**ASSESS_DATA)
+    task.run()
+    workflow.do_engine_steps()
+    if ser is not None:
+        workflow = ser.deserialize_json(ser.serialize_json(workflow))
+    t2 = now()
+    task = _ready_user_task(workflow, "Task_Advise")
+    task.set_data(**ADVISE_DATA)
+    task.run()
+    workflow.do_engine_steps()
+    if ser is not None:
+        workflow = ser.deserialize_json(ser.serialize_json(workflow))
+    t3 = now()
+    return t1 - t0, t2 - t1, t3 - t2, workflow
+
+
+def measure(n: int = 1000, warmup: int = 100, save_load: bool = False) -> RawResult:
+    spec, subprocess_specs = parse()
+    ser = serializer() if save_load else None
+    result = RawResult("save+load" if save_load else "in memory", n)
+    for _ in range(warmup):
+        one_lifecycle(spec, subprocess_specs, ser)
+    with gc_collected():
+        for _ in range(n):
+            a, b1, b2, workflow = one_lifecycle(spec, subprocess_specs, ser)
+            result.start.append(ms(a))
+            result.assess.append(ms(b1))
+            result.advise.append(ms(b2))
+            result.lifecycle.append(ms(a + b1 + b2))
+    if not workflow.is_completed():
+        raise AssertionError("raw: the instance did not complete")
+    check_end_data(_end_data(workflow), f"raw {result.mode}")
+    if ser is not None:
+        probe = BpmnWorkflow(spec, subprocess_specs)
+        probe.do_engine_steps()
+        result.blob_bytes = len(ser.serialize_json(probe))
+    return result

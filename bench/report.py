@@ -1,0 +1,224 @@
+"""The printed table, the budget checks, and bench/results/latest.txt (+ latest.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import median, p95
+from bench.engine_path import EngineResult
+from bench.http_path import HttpResult, ListResult
+from bench.raw import RawResult
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: The comparable system (SpiffArena backend, gunicorn 2 workers), from bench/README.md.
+COMPARABLE: dict[str, dict[str, str]] = {
+    "sqlite": {"a": "65 ms", "b_assess": "56 ms", "b_advise": "53 ms", "c": "177 ms",
+               "ratio": "≈320×", "lists": "23–50 ms", "sql": "—", "rss": "307–345 MB (2 w.)"},
+    "postgresql": {"a": "96 ms", "b_assess": "108 ms", "b_advise": "97 ms", "c": "330 ms",
+                   "ratio": "≈330×", "lists": "30–50 ms", "sql": "≈320 in ≈41 tx",
+                   "rss": "315–340 MB (2 w.)"},
+}
+COMPARABLE_MS: dict[str, dict[str, float]] = {
+    "sqlite": {"a": 65, "b_assess": 56, "b_advise": 53, "c": 177},
+    "postgresql": {"a": 96, "b_assess": 108, "b_advise": 97, "c": 330},
+}
+LABELS = {"a": "(a) start to first user task", "b_assess": "(b) complete Assess",
+          "b_advise": "(b) complete Advise", "c": "(c) whole lifecycle"}
+
+HTTP_OVER_RAW = 30.0          # whole lifecycle via the API ÷ raw in memory (SQLite)
+ENGINE_OVER_SAVE_LOAD = 3.0   # engine path lifecycle ÷ raw with save+load
+LIST_GROWTH = 1.5             # 5k vs 1k, median and p95
+LIST_P95_MS = 50.0            # design: inbox and case list p95 under 50 ms
+RSS_MB = 100.0                # design: under 100 MB per web worker
+
+
+@dataclass
+class DatabaseRun:
+    kind: str
+    label: str
+    raw_memory: RawResult
+    raw_save_load: RawResult
+    engine: EngineResult
+    http: HttpResult
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    primary: bool = True
+
+
+@dataclass
+class Report:
+    header: list[str]
+    runs: list[DatabaseRun] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+
+def _f(value: float, digits: int = 2) -> str:
+    if value != value:  # NaN
+        return "—"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.{digits}f}"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        out.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _lists_by_name(lists: list[ListResult]) -> dict[str, dict[int, ListResult]]:
+    found: dict[str, dict[int, ListResult]] = {}
+    for item in lists:
+        found.setdefault(item.name, {})[item.instances] = item
+    return found
+
+
+def database_section(run: DatabaseRun) -> list[str]:
+    raw_mem, raw_sl = run.raw_memory.summary(), run.raw_save_load.summary()
+    eng, web = run.engine.summary(), run.http.summary()
+    comp = COMPARABLE[run.kind]
+    lines = [f"== {run.label} ==", ""]
+    rows = [["measure (median ms)", "raw mem", "raw save+load", "engine path", "÷ raw s+l",
+             "HTTP API", "HTTP p95", "÷ raw mem", "comparable", "÷ comparable"]]
+    series = {"a": run.http.start, "b_assess": run.http.assess, "b_advise": run.http.advise,
+              "c": run.http.lifecycle}
+    for key, label in LABELS.items():
+        rows.append([
+            label, _f(raw_mem[key], 3), _f(raw_sl[key]), _f(eng[key]),
+            f"{eng[key] / raw_sl[key]:.1f}×", _f(web[key]), _f(p95(series[key])),
+            f"{web[key] / raw_mem[key]:.0f}×", comp[key],
+            f"{COMPARABLE_MS[run.kind][key] / web[key]:.1f}× faster"])
+    lines += _table(rows)
+    lines.append("")
+    e, h = run.engine, run.http
+    rows = [["per lifecycle", "Ketenflow", "comparable"]]
+    rows.append(["lifecycle via API ÷ raw in memory",
+                 f"{web['c'] / raw_mem['c']:.0f}×", comp["ratio"]])
+    rows.append(["engine path ÷ raw with save+load", f"{eng['c'] / raw_sl['c']:.1f}×", "—"])
+    rows.append(["SQL statements, engine path",
+                 f"{median([float(x) for x in e.statements]):.0f} in "
+                 f"{median([float(x) for x in e.commits]):.0f} transactions", comp["sql"]])
+    rows.append(["  of which in the DB driver (execute)",
+                 f"{median(e.driver):.2f} ms of {eng['c']:.2f} ms", "—"])
+    rows.append(["SQL statements, API (in-process app)",
+                 f"{e.api_statements} in {e.api_commits} transactions", comp["sql"]])
+    rows.append(["statements per engine step",
+                 ", ".join(f"{k} {v}" for k, v in e.step_statements.items()), ""])
+    rows.append(["server CPU (master+workers+sandboxes)",
+                 f"{h.cpu_ms_per_lifecycle:.1f} ms", "—"])
+    rows.append(["HTTP requests (TCP connects)",
+                 f"{h.requests_per_lifecycle:.0f} ({h.connects / max(1, h.requests) * 100:.0f}%"
+                 " of requests opened a connection)", "—"])
+    rows.append(["RSS per worker (max seen)",
+                 " / ".join(f"{r:.0f} MB" for r in h.worker_rss_mb)
+                 + f"; master {h.master_rss_mb:.0f} MB; sandboxes "
+                 + " / ".join(f"{r:.0f} MB" for r in h.sandbox_rss_mb), comp["rss"]])
+    lines += _table(rows)
+    lines.append("")
+    rows = [["(d) page 1 of 50 via API, ms", "median", "p95", "median", "p95",
+             "growth med", "growth p95", "comparable @5k"]]
+    sizes = sorted({x.instances for x in h.lists})
+    for name, by_size in _lists_by_name(h.lists).items():
+        small, large = by_size[sizes[0]], by_size[sizes[-1]]
+        rows.append([name, _f(small.median), _f(small.p95), _f(large.median), _f(large.p95),
+                     f"{large.median / small.median:.2f}", f"{large.p95 / small.p95:.2f}",
+                     comp["lists"]])
+    rows[0][1:5] = [f"@{sizes[0]:,} med", "p95", f"@{sizes[-1]:,} med", "p95"]
+    lines += _table(rows)
+    lines.append("")
+    return lines
+
+
+def checks_for(run: DatabaseRun) -> list[Check]:
+    raw_mem, raw_sl = run.raw_memory.summary(), run.raw_save_load.summary()
+    eng, web = run.engine.summary(), run.http.summary()
+    found: list[Check] = []
+    if run.kind == "sqlite":
+        ratio = web["c"] / raw_mem["c"]
+        found.append(Check(f"{run.label}: whole lifecycle via HTTP API ≤ {HTTP_OVER_RAW:.0f}× "
+                           "raw in memory", ratio <= HTTP_OVER_RAW,
+                           f"{web['c']:.2f} ms ÷ {raw_mem['c']:.3f} ms = {ratio:.1f}×"))
+    ratio = eng["c"] / raw_sl["c"]
+    found.append(Check(f"{run.label}: engine path lifecycle ≤ {ENGINE_OVER_SAVE_LOAD:.0f}× raw "
+                       "with save+load", ratio <= ENGINE_OVER_SAVE_LOAD,
+                       f"{eng['c']:.2f} ms ÷ {raw_sl['c']:.2f} ms = {ratio:.1f}×"))
+    sizes = sorted({x.instances for x in run.http.lists})
+    for name, by_size in _lists_by_name(run.http.lists).items():
+        small, large = by_size[sizes[0]], by_size[sizes[-1]]
+        growth = max(large.median / small.median, large.p95 / small.p95)
+        found.append(Check(f"{run.label}: {name} at {sizes[-1]:,} not slower than at "
+                           f"{sizes[0]:,} (≤ {LIST_GROWTH}×)", growth <= LIST_GROWTH,
+                           f"median {small.median:.2f} → {large.median:.2f} ms, p95 "
+                           f"{small.p95:.2f} → {large.p95:.2f} ms"))
+    # The design's further budgets, reported beside the issue's.
+    for key, label in LABELS.items():
+        limit = COMPARABLE_MS[run.kind][key] / 10
+        found.append(Check(f"{run.label}: {label} via API ≤ {limit:g} ms (10× faster than "
+                           "the comparable system)", web[key] <= limit,
+                           f"{web[key]:.2f} ms", primary=False))
+    worst = max(x.p95 for x in run.http.lists)
+    found.append(Check(f"{run.label}: lists p95 < {LIST_P95_MS:g} ms", worst < LIST_P95_MS,
+                       f"worst p95 {worst:.2f} ms", primary=False))
+    rss = max(run.http.worker_rss_mb or [0.0])
+    found.append(Check(f"{run.label}: RSS per web worker < {RSS_MB:g} MB", rss < RSS_MB,
+                       f"max {rss:.0f} MB", primary=False))
+    return found
+
+
+def render(report: Report) -> str:
+    lines = list(report.header) + [""]
+    for run in report.runs:
+        lines += database_section(run)
+    lines.append("Budgets of the issue:")
+    for check in report.checks:
+        if check.primary:
+            lines.append(f"  {'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    lines.append("Further budgets (design.md, for information):")
+    for check in report.checks:
+        if not check.primary:
+            lines.append(f"  {'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    def summary(run: DatabaseRun) -> dict[str, Any]:
+        return {
+            "raw_memory_ms": run.raw_memory.summary(),
+            "raw_save_load_ms": run.raw_save_load.summary(),
+            "engine_ms": run.engine.summary(),
+            "http_ms": run.http.summary(),
+            "http_p95_ms": {"a": p95(run.http.start), "c": p95(run.http.lifecycle)},
+            "sql_per_lifecycle": median([float(x) for x in run.engine.statements]),
+            "sql_per_api_lifecycle": run.engine.api_statements,
+            "server_cpu_ms_per_lifecycle": run.http.cpu_ms_per_lifecycle,
+            "worker_rss_mb": run.http.worker_rss_mb,
+            "lists": [{"name": x.name, "instances": x.instances, "median_ms": x.median,
+                       "p95_ms": x.p95} for x in run.http.lists],
+        }
+    return {"header": report.header, "runs": {r.kind: summary(r) for r in report.runs},
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail, "primary": c.primary}
+                       for c in report.checks]}
+
+
+def write(report: Report) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    text = render(report)
+    (RESULTS / "latest.txt").write_text(text, encoding="utf-8")
+    (RESULTS / "latest.json").write_text(json.dumps(as_json(report), indent=2) + "\n",
+                                         encoding="utf-8")
+    return RESULTS / "latest.txt"

@@ -1,0 +1,161 @@
+"""``make bench``: the "Assess and Advise" comparison in one run, on SQLite and PostgreSQL.
+
+Per database: raw SpiffWorkflow (in memory, and with a JSON save+load at each wait point),
+Ketenflow through the engine's service functions, Ketenflow through the HTTP API served by
+gunicorn, and the list pages at 1,000 and 5,000 instances. PostgreSQL runs when
+``KETENFLOW_BENCH_PG_URL`` (or ``KETENFLOW_TEST_DATABASE_URL``) is set; the bench creates its
+own databases next to it (``<name>_engine`` and ``<name>_http``, dropped and recreated on
+every run). The table goes to stdout and to ``bench/results/latest.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+
+from bench import databases, raw, report
+from bench.common import ROOT, WORKLOAD, ms
+from bench.engine_path import EnginePath
+from bench.http_path import (
+    Client,
+    HttpResult,
+    Server,
+    cli,
+    measure_lifecycles,
+    measure_lists,
+    record_memory,
+)
+from bench.people import prepare
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_database(target: databases.Target, args: argparse.Namespace) -> report.DatabaseRun:
+    work = databases.workdir()
+    try:
+        log(f"{target.label}: raw SpiffWorkflow, {args.raw} instances per variant")
+        raw_memory = raw.measure(args.raw, args.raw // 10, save_load=False)
+        raw_save_load = raw.measure(args.raw, args.raw // 10, save_load=True)
+
+        log(f"{target.label}: engine path, {args.lifecycles} lifecycles")
+        engine = EnginePath(databases.fresh_url(target, "engine", work))
+        try:
+            engine.prepare()
+            engine_result = engine.measure(args.lifecycles, args.warmup)
+        finally:
+            engine.close()
+
+        log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers)")
+        url = databases.fresh_url(target, "http", work)
+        cli(url, "init", "--no-deploy")
+        cli(url, "deploy", str(WORKLOAD))
+        filler = EnginePath(url)
+        server = Server(url, work / "serve.log")
+        http_result = HttpResult()
+        try:
+            people = prepare(filler.ctx, schema=False, deploy=False)
+            filler.people = people
+            server.start()
+            client = Client(server.port)
+            measure_lifecycles(server, client, people.team_token, people.owner_token,
+                               people.admin_token, args.lifecycles, args.warmup, http_result)
+            tokens = {"team": people.team_token, "owner": people.owner_token}
+            for size in args.sizes:
+                log(f"{target.label}: filling to {size:,} instances")
+                t = time.perf_counter()
+                filler.fill_to(size)
+                log(f"{target.label}: filled in {ms(time.perf_counter() - t) / 1000:.1f} s; "
+                    "measuring the lists")
+                http_result.lists += measure_lists(client, tokens, size, args.list_requests,
+                                                   args.list_requests // 10)
+            record_memory(server, http_result)
+            client.close()
+        finally:
+            server.stop()
+            filler.close()
+        return report.DatabaseRun(target.kind, target.label, raw_memory, raw_save_load,
+                                  engine_result, http_result)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def revision() -> str:
+    git = shutil.which("git")
+    if git is None:
+        return "unknown revision"
+    try:
+        head = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT,  # noqa: S603
+                              capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run([git, "status", "--porcelain", "--", "engine", "webui"],  # noqa: S603
+                               cwd=ROOT, capture_output=True, text=True, timeout=10,
+                               check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown revision"
+    return f"commit {head.stdout.strip()}" + (" + uncommitted engine/webui changes"
+                                              if dirty.stdout.strip() else "")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--lifecycles", type=int, default=200,
+                        help="timed lifecycles per path and database (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed lifecycles first")
+    parser.add_argument("--raw", type=int, default=1000,
+                        help="raw SpiffWorkflow instances per variant (default 1000)")
+    parser.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                        default=[1000, 5000], help="instance counts for the lists")
+    parser.add_argument("--list-requests", type=int, default=100,
+                        help="timed requests per list and size (default 100)")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: few lifecycles, lists at 200 and 400")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.lifecycles, args.warmup, args.raw = 20, 5, 200
+        args.sizes, args.list_requests = [200, 400], 20
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    targets = databases.targets(skip_pg=args.sqlite_only)
+    header = [
+        'Ketenflow bench: "Assess and Advise" (bench/README.md)',
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SpiffWorkflow {version('SpiffWorkflow')}, "
+        f"SQLAlchemy {version('SQLAlchemy')}, {revision()}",
+        f"{args.lifecycles} timed lifecycles per path (after {args.warmup} warm-up), "
+        f"{args.raw} raw instances per variant, lists {args.list_requests}× per size; "
+        "medians unless marked p95.",
+        "raw = plain SpiffWorkflow 3.2, default PythonScriptEngine, measured in this run; "
+        "save+load = BpmnWorkflowSerializer(SPIFF_CONFIG) serialize_json + deserialize_json "
+        "at each of the 3 wait points.",
+        "engine path = service functions, one transaction per step; HTTP API = ketenflow "
+        "serve (gunicorn, 2 sync workers), one sequential client on loopback.",
+    ]
+    result = report.Report(header)
+    if not any(t.kind == "postgresql" for t in targets):
+        header.append("PostgreSQL skipped: set KETENFLOW_BENCH_PG_URL to include it.")
+    for target in targets:
+        run = run_database(target, args)
+        result.runs.append(run)
+        result.checks += report.checks_for(run)
+    header.append(f"total bench time {time.perf_counter() - started:.0f} s")
+    path = report.write(result)
+    print(report.render(result), end="")
+    log(f"written to {path.relative_to(path.parent.parent.parent)}")
+    return 0 if all(c.ok for c in result.checks if c.primary) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
