@@ -8,13 +8,22 @@ PORT ?= 5000
 
 .PHONY: install run test lint bench clean
 
-install: $(STAMP)
+VENDOR := webui/static/vendor
+
+install: $(STAMP) $(VENDOR)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Front-end libraries from npm (pinned in package.json/package-lock.json), never committed.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
+	touch $@
 
 run: install
 	$(BIN)/ketenflow init

@@ -6,6 +6,7 @@ Each entry point (web app, worker, CLI, tests) builds one ``EngineContext`` with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -27,6 +28,9 @@ class EngineContext:
     scripts: ScriptHost
     script_engine: SandboxScriptEngine
     specs: SpecCache = field(default_factory=SpecCache)
+    #: called at the end of every saved step with (ctx, session, instance, workflow, ready
+    #: human tasks); read models that follow the process (a case's milestone) hook in here.
+    step_hooks: list[Callable[..., None]] = field(default_factory=list)
 
     def close(self) -> None:
         self.scripts.close()
@@ -38,7 +42,10 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
     """Assemble the engine; pass ``db`` or ``scripts`` to share them (tests, benchmark)."""
     engine = db or make_engine(settings.database_url)
     host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb)
+    from engine import cases  # the case read model follows every step
+
     return EngineContext(
+        step_hooks=[cases.after_step],
         settings=settings,
         db=engine,
         sessionmaker=make_sessionmaker(engine),

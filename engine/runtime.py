@@ -431,6 +431,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         connection.execute(insert(cast(Table, Event.__table__)),
                            [{**e, "instance_id": row.id} for e in log.events])
         log.events.clear()
+    for hook in ctx.step_hooks:
+        hook(ctx, session, row, workflow, ready)
 
 
 def _correlation_changes(row: ProcessInstance,

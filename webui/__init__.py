@@ -10,7 +10,7 @@ from flask import Flask
 from engine.clock import Clock
 from engine.context import EngineContext, build_context
 from engine.settings import EngineSettings
-from webui import db, errors
+from webui import auth, csrf, db, errors, i18n, pages
 from webui.config import DEFAULTS
 
 
@@ -33,6 +33,10 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
     app.extensions["ketenflow"] = ctx
     db.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    pages.init_app(app)
 
     from webui.api import bp as api_bp
 

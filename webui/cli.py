@@ -160,5 +160,37 @@ def token_create(org_slug: str | None, username: str | None, label: str) -> None
         ctx.close()
 
 
+@main.command("seed-demo")
+@click.option("--seed", default=1, show_default=True, type=int, help="random seed")
+@click.option("--signals", default=1800, show_default=True, type=int,
+              help="arrears signals to report")
+@click.option("--days", default=365, show_default=True, type=int,
+              help="days the signals are spread over, ending yesterday")
+def seed_demo(seed: int, signals: int, days: int) -> None:
+    """Demo users and a realistic period of synthetic cases, driven through the engine."""
+    from sqlalchemy import select
+
+    from engine.demo_cases import seed_year
+    from engine.models import Case
+
+    ctx = _context()
+    try:
+        upgrade(ctx.db)
+        with ctx.sessionmaker.begin() as session:
+            users.ensure_organisations(session)
+            deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
+            seeded = session.scalar(select(Case.id).where(Case.synthetic.is_(True)).limit(1))
+        if seeded is not None:
+            click.echo("demo cases already present; nothing seeded")
+            return
+        result = seed_year(ctx, seed=seed, signals=signals, days=days)
+        for line in result.lines():
+            click.echo(line)
+    except EngineError as error:
+        _fail(error)
+    finally:
+        ctx.close()
+
+
 if __name__ == "__main__":
     main()

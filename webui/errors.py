@@ -69,13 +69,37 @@ def handle_engine_error(error: EngineError) -> Response | tuple[str, int]:
                   for p in error.problems]
     if _wants_json():
         return problem(status, error.title, error.message, errors)
-    return error.message, status
+    return _page(status, error)
 
 
-def handle_http_error(error: HTTPException) -> Response | HTTPException:
+def handle_http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:
     if _wants_json():
         return problem(error.code or 500, error.name, error.description or error.name)
+    if error.code in PAGE_TEXTS:
+        return _page(error.code, None)
     return error
+
+
+#: What a page says for each status (Dutch; translated by the page's language).
+PAGE_TEXTS: dict[int, tuple[str, str]] = {
+    403: ("Niet toegestaan", "Dit mag je rol niet doen."),
+    404: ("Niet gevonden", "Deze pagina bestaat niet, of valt buiten jouw werkgebied."),
+    409: ("Iemand was je voor", "Een collega heeft dit net veranderd. Laad de pagina opnieuw."),
+    422: ("Ongeldige invoer", "Controleer wat je hebt ingevuld."),
+    500: ("Er ging iets mis", "Er ging iets mis aan onze kant; probeer het later opnieuw."),
+}
+
+
+def _page(status: int, error: EngineError | None) -> tuple[str, int]:
+    """The error page; a 404 never says whether the object exists in another scope."""
+    from flask import render_template
+    from flask_babel import gettext
+
+    title, message = PAGE_TEXTS.get(status, PAGE_TEXTS[500])
+    if error is not None and status in (409, 422):
+        message = error.message
+    return render_template("errors/page.html", title=gettext(title),
+                           message=gettext(message)), status
 
 
 def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
@@ -84,7 +108,10 @@ def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
     if _wants_json():
         return problem(500, "Interne fout", "Er ging iets mis aan onze kant; probeer het later "
                                             "opnieuw.")
-    return "Er ging iets mis aan onze kant; probeer het later opnieuw.", 500
+    try:
+        return _page(500, None)
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        return "Er ging iets mis aan onze kant; probeer het later opnieuw.", 500
 
 
 def init_app(app: Flask) -> None:

@@ -7,10 +7,12 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from webui.api import (  # noqa: E402,F401 - register the routes on bp
+    cases,
     deployments,
     health,
     instances,
     messages,
     openapi,
+    signals,
     tasks,
 )

@@ -47,6 +47,10 @@ def _authenticate() -> Actor:
     actor = None
     if scheme.lower() == "bearer" and token:
         actor = actor_for_token(get_session(), token.strip())
+    elif not header:
+        from webui.auth import current_actor as session_actor
+
+        actor = session_actor()
     if actor is None:
         raise Unauthorized()
     return actor
@@ -61,8 +65,11 @@ class Unauthorized(NotAuthenticated):
 
 def route(path: str, method: str, summary: str, *, request_schema: dict[str, Any] | None = None,
           response_schema: dict[str, Any] | None = None, auth: bool = True,
-          query: list[dict[str, Any]] | None = None) -> Callable[[View], View]:
-    validator = Draft202012Validator(request_schema) if request_schema else None
+          query: list[dict[str, Any]] | None = None,
+          validate: bool = True) -> Callable[[View], View]:
+    """Declare a route; with ``validate=False`` the view validates the body itself with the
+    same published schema (the engine does, to name every bad field in its own words)."""
+    validator = Draft202012Validator(request_schema) if request_schema and validate else None
     ROUTES.append(RouteDoc(path, method, summary, request_schema, response_schema, auth,
                            query or []))
     flask_path = path.replace("{", "<").replace("}", ">")

@@ -1,0 +1,429 @@
+"""Cases as each role may see them: list, detail, timeline, milestones, corporation reports.
+
+Every read goes through ``access.case_scope``, so another scope's case is ``NotFound``; the
+shape of what comes back follows ``access.case_view_kind`` (``full`` for the social team,
+``milestones`` for the corporation, ``referral`` for SDD and the Meldpunt). Every read that
+shows a household's personal data writes access-log rows in the caller's transaction.
+
+The milestone a corporation sees is derived from the chain's own variables (``picked_up``,
+``contact_made``, ``help_wanted``, ``case_closed``) by ``sync_case``, which services call after
+every step they run on a case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from engine import messages, runtime
+from engine.access import Actor, case_scope, case_view_kind, record_access
+from engine.context import EngineContext
+from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine.forms import validate
+from engine.models import Case, Event, HumanTask, ProcessInstance
+from engine.municipalities import normalise_postcode
+from engine.views import Page
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+MAX_PAGE = 200
+MAX_TIMELINE = 500
+
+#: Dutch and English labels of the milestones (domain.md §6; the corporation sees these).
+MILESTONE_LABELS: dict[str, tuple[str, str]] = {
+    "received": ("Ontvangen", "Received"),
+    "picked_up": ("Opgepakt", "Picked up"),
+    "contact_made": ("Contact gelegd", "Contact made"),
+    "help_accepted": ("Hulp geaccepteerd", "Help accepted"),
+    "help_declined": ("Geen hulp gewenst", "Help declined"),
+    "closed": ("Afgesloten", "Closed"),
+    "not_picked_up": ("Niet opgepakt", "Not picked up"),
+}
+
+#: What a corporation reports on its tenant's case: message name -> (NL, EN, payload schema).
+CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "arrears_resolved": ("Achterstand ingelopen", "Arrears paid", {}),
+    "arrangement_broken": ("Betalingsregeling niet nagekomen", "Payment arrangement broken", {}),
+    "court_summons": ("Dagvaarding uitgebracht", "Court summons issued",
+                      {"required": ["hearing_date"],
+                       "properties": {"hearing_date": {"type": "string", "format": "date"}}}),
+    "judgment": ("Vonnis gewezen", "Judgment given",
+                 {"properties": {"judgment_date": {"type": "string", "format": "date"},
+                                 "outcome": {"type": "string", "maxLength": 100}}}),
+    "eviction_date_set": ("Ontruimingsdatum bepaald", "Eviction date set",
+                          {"required": ["eviction_date"],
+                           "properties": {"eviction_date": {"type": "string",
+                                                            "format": "date"}}}),
+    "eviction_executed": ("Ontruiming uitgevoerd", "Eviction executed", {}),
+    "tenant_moved": ("Huurder verhuisd", "Tenant moved", {}),
+}
+_PAYLOADS = {name: Draft202012Validator({"type": "object", "additionalProperties": False,
+                                         "properties": {}, **schema},
+                                        format_checker=FormatChecker())
+             for name, (_nl, _en, schema) in CORPORATION_MESSAGES.items()}
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one role may see it; a field the role may not see is None."""
+
+    case_number: str
+    view: str
+    municipality: str
+    corporation: str
+    milestone: str
+    closed: bool
+    created_at: datetime
+    synthetic: bool
+    external_id: str | None = None
+    tenant_name: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    date_of_birth: date | None = None
+    arrears_amount: Decimal | None = None
+    arrears_months: int | None = None
+    arrears_since: date | None = None
+    monthly_rent: Decimal | None = None
+    crisis: bool | None = None
+    warm_handover: bool | None = None
+    duplicate: bool | None = None
+    hearing_date: date | None = None
+    eviction_date: date | None = None
+    referred_to_sdd: bool | None = None
+    referred_to_care: bool | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    label: str
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    id: str
+    name: str
+    role: str | None
+    state: str
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: CaseView
+    timeline: list[TimelineEntry]
+    open_tasks: list[OpenTask] = field(default_factory=list)
+
+
+_IDENTITY = ("tenant_name", "street", "house_number", "postcode", "city", "phone", "email",
+             "date_of_birth")
+_ARREARS = ("arrears_amount", "arrears_months", "arrears_since", "monthly_rent")
+_LEGAL = ("hearing_date", "eviction_date")
+#: The fields each view shows (domain.md §6 data categories × roles).
+VISIBLE: dict[str, tuple[str, ...]] = {
+    "full": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
+             "duplicate", "referred_to_sdd", "referred_to_care"),
+    "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover"),
+    "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
+    "referral_care_referral": (*_IDENTITY, *_LEGAL),
+}
+
+
+def _view_key(actor: Actor) -> str:
+    kind = case_view_kind(actor)
+    if kind is None:
+        raise NotFound("case not found")
+    return f"referral_{actor.role}" if kind == "referral" else kind
+
+
+def case_view(case: Case, actor: Actor) -> CaseView:
+    """The case cut down to what ``actor``'s role may see."""
+    key = _view_key(actor)
+    shown = {name: getattr(case, name) for name in VISIBLE[key]}
+    return CaseView(case_number=case.case_number, view=key.split("_")[0],
+                    municipality=case.municipality, corporation=case.corporation,
+                    milestone=case.milestone, closed=case.closed, created_at=case.created_at,
+                    synthetic=case.synthetic, **shown)
+
+
+def _scoped(session: Session, actor: Actor, case_number: str) -> Case:
+    if case_view_kind(actor) is None:
+        raise NotFound("case not found")
+    case = session.scalars(select(Case).where(Case.case_number == case_number,
+                                              case_scope(actor))).first()
+    if case is None:
+        raise NotFound("case not found")
+    return case
+
+
+def search_filter(query: str) -> Any:
+    """Case number (prefix), postcode (prefix) or name (part), decided by the query's shape."""
+    text = query.strip()
+    postcode = normalise_postcode(text)
+    if postcode is not None:
+        return Case.postcode == postcode
+    if len(text) == 4 and text.isdigit():
+        return Case.postcode.startswith(text + " ")
+    if any(c.isdigit() for c in text) and "-" in text:
+        return Case.case_number.startswith(text.upper())
+    return func.lower(Case.tenant_name).contains(text.lower(), autoescape=True)
+
+
+def list_cases(ctx: EngineContext, session: Session, actor: Actor, search: str | None = None,
+               milestone: str | None = None, open_only: bool = False,
+               cursor: str | None = None, limit: int = 50,
+               what: str = "case list") -> Page[CaseView]:
+    """The actor's cases, newest first, keyset-paged on (created_at, id)."""
+    if case_view_kind(actor) is None:
+        return Page([], None)
+    limit = max(1, min(limit, MAX_PAGE))
+    query: Select[tuple[Case]] = select(Case).where(case_scope(actor))
+    if search and search.strip():
+        query = query.where(search_filter(search))
+    if milestone:
+        query = query.where(Case.milestone == milestone)
+    if open_only:
+        query = query.where(Case.closed.is_(False))
+    if cursor:
+        created, _, last_id = cursor.partition("|")
+        try:
+            after, after_id = datetime.fromisoformat(created), int(last_id)
+        except ValueError:
+            raise InvalidInput({"cursor": "is geen geldige cursor"}) from None
+        query = query.where(or_(Case.created_at < after,
+                                and_(Case.created_at == after, Case.id < after_id)))
+    rows = session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+                           .limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    record_access(session, actor, ctx.clock.now(), [r.case_number for r in rows], what)
+    next_cursor = (f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows
+                   else None)
+    return Page([case_view(r, actor) for r in rows], next_cursor)
+
+
+def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
+             what: str = "case detail") -> CaseDetail:
+    """One case with its timeline, as the actor's role may see it.
+
+    :raise NotFound: no such case in the actor's scope (also for roles that see no households).
+    """
+    case = _scoped(session, actor, case_number)
+    record_access(session, actor, ctx.clock.now(), [case.case_number], what)
+    view = case_view(case, actor)
+    tasks = session.scalars(select(HumanTask).where(
+        HumanTask.case_number == case.case_number,
+        HumanTask.state.in_(runtime.OPEN_STATES)).order_by(HumanTask.created_at)).all()
+    lanes = _timeline_lanes(actor)
+    open_tasks = [OpenTask(t.id, t.name, t.role, t.state, t.due_at) for t in tasks
+                  if lanes is None or t.role in lanes]
+    return CaseDetail(view, timeline(session, actor, case), open_tasks)
+
+
+def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:
+    """Whose tasks an actor sees on a case: all (None), or only their own lane's."""
+    kind = case_view_kind(actor)
+    if kind == "full":
+        return None
+    if actor.role.startswith("corporation"):
+        return ("corporation", "corporation_lead")
+    return (actor.role,)
+
+
+_EVENT_LABELS = {
+    "instance_started": ("Casus gestart", "Case started"),
+    "instance_completed": ("Proces afgerond", "Process finished"),
+    "timer_fired": ("Termijn verstreken", "Deadline passed"),
+    "error": ("Fout in het proces", "Process error"),
+}
+
+
+def timeline(session: Session, actor: Actor, case: Case) -> list[TimelineEntry]:
+    """The case's history from its events, filtered to what the role may know."""
+    kind = case_view_kind(actor)
+    lanes = _timeline_lanes(actor)
+    names: dict[str, str] = {}
+    roles: dict[str, str | None] = {}
+    for task_id, task_name, task_role in session.execute(
+            select(HumanTask.id, HumanTask.name, HumanTask.role).where(
+                HumanTask.case_number == case.case_number)).all():
+        names[task_id] = task_name
+        roles[task_id] = task_role
+    rows = session.scalars(
+        select(Event).join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+        .where(ProcessInstance.business_key == case.case_number,
+               Event.kind.in_(("instance_started", "instance_completed", "task_ready",
+                               "task_completed", "task_assigned", "message_delivered",
+                               "timer_fired", "error", "milestone", "case_reported")))
+        .order_by(Event.id).limit(MAX_TIMELINE)).all()
+    entries = [TimelineEntry(case.created_at, "milestone", "received")]
+    for event in rows:
+        detail = event.detail or {}
+        if event.kind == "milestone":
+            entries.append(TimelineEntry(event.at, "milestone", str(detail.get("milestone"))))
+        elif event.kind == "case_reported":
+            entries.append(TimelineEntry(event.at, "reported", str(detail.get("message")),
+                                         event.actor))
+        elif kind != "full" and (event.task_id is None or roles.get(event.task_id)
+                                 not in (lanes or ())):
+            continue
+        elif event.kind in ("task_ready", "task_completed", "task_assigned"):
+            label = names.get(event.task_id or "", event.element_id or "")
+            entries.append(TimelineEntry(event.at, event.kind, label,
+                                         event.actor if event.kind != "task_ready" else None))
+        elif event.kind == "message_delivered":
+            entries.append(TimelineEntry(event.at, "message", str(detail.get("message"))))
+        else:
+            entries.append(TimelineEntry(event.at, event.kind, event.kind))
+    return entries
+
+
+def sync_case(ctx: EngineContext, session: Session, case: Case | str) -> Case | None:
+    """Re-derive milestone, closed and referral flags of a case from its stored process state.
+
+    Every engine step already does this through ``after_step``; this full re-derivation (it
+    loads the workflows) is for repairs and for data seeded outside the engine.
+    """
+    if isinstance(case, str):
+        found = session.scalars(select(Case).where(Case.case_number == case)).first()
+        if found is None:
+            return None
+        case = found
+    rows = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.business_key == case.case_number).order_by(ProcessInstance.id)).all()
+    datas = [data for row in rows for data in _data_of(ctx, session, row)]
+    completed = bool(rows) and all(r.status in ("completed", "terminated") for r in rows)
+    lanes = set(session.scalars(select(HumanTask.role).where(
+        HumanTask.case_number == case.case_number,
+        HumanTask.role.in_(("budget_advice", "care_referral"))).distinct()).all())
+    _apply(ctx, session, case, rows[0].id if rows else None, _facts(datas), completed,
+           "budget_advice" in lanes, "care_referral" in lanes)
+    return case
+
+
+def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
+               workflow: Any, ready: list[Any]) -> None:
+    """Step hook: keep the case's milestone and referral flags in step with its instance,
+    from the workflow already in memory (no reload, one indexed read)."""
+    if row.business_key is None:
+        return
+    case = session.scalars(select(Case).where(Case.case_number == row.business_key)).first()
+    if case is None:
+        return
+    datas = [workflow.data] + [task.data for tree in (workflow, *workflow.subprocesses.values())
+                               for task in tree.tasks.values() if task.data]
+    lanes = {task.task_spec.lane for task in ready}
+    _apply(ctx, session, case, row.id, _facts(datas),
+           row.status in ("completed", "terminated"),
+           case.referred_to_sdd or "budget_advice" in lanes,
+           case.referred_to_care or "care_referral" in lanes)
+
+
+def _facts(datas: list[dict[str, Any]]) -> dict[str, set[Any]]:
+    facts: dict[str, set[Any]] = {}
+    for data in datas:
+        for name in ("picked_up", "contact_made", "help_wanted", "case_closed",
+                     "closure_reason"):
+            value = data.get(name)
+            if value is not None and isinstance(value, bool | str):
+                facts.setdefault(name, set()).add(value)
+    return facts
+
+
+def _apply(ctx: EngineContext, session: Session, case: Case, instance_id: int | None,
+           facts: dict[str, set[Any]], completed: bool, referred_to_sdd: bool,
+           referred_to_care: bool) -> None:
+    closed = completed or True in facts.get("case_closed", set())
+    milestone = _milestone(facts, closed)
+    if (milestone, closed, referred_to_sdd, referred_to_care) == (
+            case.milestone, case.closed, case.referred_to_sdd, case.referred_to_care):
+        return
+    now = ctx.clock.now()
+    if milestone != case.milestone and instance_id is not None:
+        session.execute(insert(Event), [{"instance_id": instance_id, "at": now,
+                                         "kind": "milestone", "element_id": None,
+                                         "task_id": None, "actor": None,
+                                         "detail": {"milestone": milestone}}])
+    case.milestone = milestone
+    case.closed = closed
+    case.referred_to_sdd = referred_to_sdd
+    case.referred_to_care = referred_to_care
+    case.updated_at = now
+    session.flush()
+
+
+def _data_of(ctx: EngineContext, session: Session, row: ProcessInstance) -> list[dict[str, Any]]:
+    if row.state is None:
+        return [row.data or {}]
+    workflow, _cached = runtime.load(ctx, session, row)
+    found: list[dict[str, Any]] = [workflow.data]
+    for tree in (workflow, *workflow.subprocesses.values()):
+        found.extend(task.data for task in tree.tasks.values() if task.data)
+    return found
+
+
+def _milestone(facts: dict[str, set[Any]], closed: bool) -> str:
+    picked = facts.get("picked_up", set())
+    reasons = {str(r) for r in facts.get("closure_reason", set())}
+    not_picked = (False in picked and True not in picked) or any(
+        r.startswith("not_picked_up") for r in reasons)
+    if not_picked:
+        return "not_picked_up"
+    if closed:
+        return "closed"
+    if True in facts.get("help_wanted", set()):
+        return "help_accepted"
+    if False in facts.get("help_wanted", set()) or "help_declined" in reasons:
+        return "help_declined"
+    if True in facts.get("contact_made", set()):
+        return "contact_made"
+    if True in picked:
+        return "picked_up"
+    return "received"
+
+
+def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
+                      name: str, payload: dict[str, Any] | None = None,
+                      idempotency_key: str | None = None) -> CaseView:
+    """A corporation reports what happened on its tenant's case (court summons, paid, ...).
+
+    :raise NotFound: not a case of the actor's corporation.
+    :raise InvalidInput: unknown event, or a missing or invalid date.
+    """
+    if not actor.role.startswith("corporation") and actor.role != "admin":
+        raise NotAllowed("alleen de woningcorporatie meldt gebeurtenissen op een casus")
+    case = _scoped(session, actor, case_number)
+    if name not in CORPORATION_MESSAGES:
+        raise InvalidInput({"name": "is geen bekende gebeurtenis"})
+    data = {k: v for k, v in (payload or {}).items() if v not in (None, "")}
+    validate(_PAYLOADS[name], data)
+    if "hearing_date" in data:
+        case.hearing_date = date.fromisoformat(data["hearing_date"])
+    if "eviction_date" in data:
+        case.eviction_date = date.fromisoformat(data["eviction_date"])
+    now = ctx.clock.now()
+    case.updated_at = now
+    messages.send_message(ctx, session, actor, name, {"case_number": case.case_number, **data},
+                          "case_number", case.case_number, idempotency_key=idempotency_key)
+    instance_id = session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.business_key == case.case_number).order_by(ProcessInstance.id)
+        .limit(1))
+    if instance_id is not None:
+        session.execute(insert(Event), [{"instance_id": instance_id, "at": now,
+                                         "kind": "case_reported", "element_id": None,
+                                         "task_id": None, "actor": actor.username,
+                                         "detail": {"message": name}}])
+    sync_case(ctx, session, case)
+    return replace(case_view(case, actor))

@@ -1,0 +1,766 @@
+"""A realistic year of synthetic cases, made by driving the real engine with a moving clock.
+
+``seed_year`` reports arrears signals through the intake (``engine.intake.report_signal``),
+then lets every household live its life day by day: the social team records contact attempts
+and conversations, the corporation registers arrangements and reports court summonses, SDD and
+the Meldpunt report back, team leads handle escalations, and the timer loop fires deadlines —
+all through the same service functions the web app calls. Nothing is written around the
+engine. Cases whose next step lies after the last day simply stay open, so the inboxes show a
+realistic amount of open work.
+
+Volumes and shares follow the synthetic-data recipe of the domain brief (§7): about 1,800
+corporation rent signals a year split by stock weight, 20 % not picked up, half of the
+picked-up households reached, outcome shares of the reached, 65 % of arrangements kept, about
+30 evictions a year. Every parameter lives in ``DemoConfig``; the corporation → municipality
+mapping is a placeholder (only Tablis → Sliedrecht is sourced).
+
+Identities are synthetic and marked so (``case.synthetic``): generated Dutch names, real street
+names of the Drechtsteden towns with house numbers 9001-9999 (no such numbers exist there),
+postcodes inside the municipality's range, no phone numbers, ``.invalid`` e-mail addresses.
+Deterministic for a given seed and period (``random.Random(seed)``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import importlib
+import itertools
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import cases, intake, tasks, users
+from engine.access import Actor
+from engine.clock import ManualClock
+from engine.context import EngineContext
+from engine.errors import InvalidInput
+from engine.models import Case, Event, HumanTask, ProcessInstance, User
+from engine.workdays import is_working_day
+from engine.worker import fire_due_timers
+
+log = logging.getLogger("ketenflow.demo")
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """The recipe (domain brief §7). Shares are fractions; the seeder draws with these."""
+
+    #: Share of the regional corporation stock (§7.1, placeholder weights).
+    corporation_weights: dict[str, float] = field(default_factory=lambda: {
+        "woonbron": 0.30, "trivire": 0.30, "woonkracht10": 0.25, "tablis": 0.09,
+        "rhiant": 0.06})
+    #: Where each corporation's homes are (placeholder except Tablis → Sliedrecht).
+    corporation_municipalities: dict[str, dict[str, float]] = field(default_factory=lambda: {
+        "woonbron": {"dordrecht": 1.0},
+        "trivire": {"dordrecht": 0.5, "papendrecht": 0.3, "hendrik-ido-ambacht": 0.1,
+                    "alblasserdam": 0.1},
+        "woonkracht10": {"zwijndrecht": 0.45, "papendrecht": 0.2,
+                         "hendrik-ido-ambacht": 0.2, "dordrecht": 0.15},
+        "tablis": {"sliedrecht": 1.0},
+        "rhiant": {"alblasserdam": 1.0},
+    })
+    not_picked_up: float = 0.20  # §7.3: duplicate, below threshold
+    duplicate_share_of_not_picked_up: float = 0.5
+    reached: float = 0.50  # of picked-up households
+    #: What happens to the reached (§7.3).
+    reached_outcomes: dict[str, float] = field(default_factory=lambda: {
+        "paid": 0.20, "declined": 0.20, "arrangement": 0.35, "financial": 0.15,
+        "care": 0.05, "known": 0.05})
+    contact_lost_share_of_not_reached: float = 0.15
+    arrangements_kept: float = 0.65
+    evictions_per_1800_signals: float = 30.0  # §7.5: ~30 a year
+    summons_during_outreach: float = 0.08  # of picked-up households
+    crisis: float = 0.02
+    warm_handover: float = 0.06
+    #: Seasonality (§7.2): small peaks in January-February and September.
+    month_factor: dict[int, float] = field(default_factory=lambda: {
+        1: 1.1, 2: 1.1, 9: 1.1})
+
+
+# --- synthetic identities --------------------------------------------------------------------
+
+FIRST_NAMES = ("Anna", "Bas", "Chantal", "Dennis", "Esra", "Fleur", "Gerrit", "Hatice",
+               "Ingrid", "Jeroen", "Kees", "Linda", "Mohamed", "Nathalie", "Priscilla",
+               "Ricardo", "Samira", "Tom", "Ugur", "Wendy", "Yvonne", "Zoë", "Marco", "Sandra",
+               "Joyce", "Rachid", "Petra", "Erik", "Mila", "Daan")
+PREFIXES = ("", "", "", "van ", "de ", "van der ", "van den ", "den ")
+SURNAMES = ("Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Vos", "Dijkstra",
+            "Jansen", "Berg", "Hoek", "Dam", "Kok", "Verbeek", "Yilmaz", "El Amrani",
+            "Pinas", "Kramer", "Brouwer", "Wit", "Leeuwen", "Graaf", "Boer", "Groot")
+#: Real street names per town; the house numbers the seeder uses (9001-9999) do not exist.
+STREETS: dict[str, tuple[str, tuple[int, int], tuple[str, ...]]] = {
+    "dordrecht": ("Dordrecht", (3311, 3329), (
+        "Voorstraat", "Johan de Wittstraat", "Vrieseweg", "Krispijnseweg", "Brouwersdijk",
+        "Bankastraat", "Reeweg Oost", "Mijlweg", "Nieuwe Haven", "Dubbeldamseweg Zuid")),
+    "zwijndrecht": ("Zwijndrecht", (3331, 3336), (
+        "Burgemeester Jansenlaan", "Veerweg", "Heerjansdamseweg", "Koninginneweg",
+        "Lindtsedijk", "Oranjelaan", "Kampweg")),
+    "papendrecht": ("Papendrecht", (3351, 3356), (
+        "Westeind", "Oosteind", "Kerkbuurt", "Burgemeester Keijzerweg", "Veerdam", "Markt")),
+    "hendrik-ido-ambacht": ("Hendrik-Ido-Ambacht", (3341, 3344), (
+        "Weverskade", "Sophialaan", "Veersedijk", "Dorpsstraat", "Vrouwgelenweg")),
+    "sliedrecht": ("Sliedrecht", (3361, 3364), (
+        "Kerkbuurt", "Stationsweg", "Rivierdijk", "Thorbeckelaan", "Deltalaan", "Baanhoek")),
+    "alblasserdam": ("Alblasserdam", (2951, 2954), (
+        "Dam", "Cortgene", "Kerkstraat", "Polderstraat", "Blokweg", "Edisonweg")),
+}
+LETTERS = "ABCEGHJKLMNPRTVWXZ"
+#: About how long an eviction takes from the signal (contact, arrangement, legal track).
+EVICTION_DAYS = 110
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    signals: int = 0
+    by_corporation: Counter[str] = field(default_factory=Counter)
+    by_municipality: Counter[str] = field(default_factory=Counter)
+    not_picked_up: int = 0
+    outreach_ended: int = 0
+    reached: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    arrangements_kept: int = 0
+    arrangements_broken: int = 0
+    summonses: int = 0
+    escalations: int = 0
+    open_cases: int = 0
+    open_tasks: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+    seconds: float = 0.0
+
+    @property
+    def evictions(self) -> int:
+        return self.outcomes.get("evicted", 0)
+
+    @property
+    def not_picked_up_share(self) -> float:
+        return self.not_picked_up / self.signals if self.signals else 0.0
+
+    @property
+    def reached_share(self) -> float:
+        """Of the picked-up households whose outreach has ended: contact made and kept."""
+        return self.reached / self.outreach_ended if self.outreach_ended else 0.0
+
+    @property
+    def kept_share(self) -> float:
+        done = self.arrangements_kept + self.arrangements_broken
+        return self.arrangements_kept / done if done else 0.0
+
+    def lines(self) -> list[str]:
+        def share(counter: Counter[str]) -> str:
+            return ", ".join(f"{k} {v} ({v / max(1, sum(counter.values())):.0%})"
+                             for k, v in counter.most_common())
+        closed = sum(self.outcomes.values())
+        return [
+            f"seeded {self.signals} synthetic signals from {self.first_day} to {self.last_day} "
+            f"in {self.seconds:.1f} s",
+            f"per corporation:  {share(self.by_corporation)}",
+            f"per municipality: {share(self.by_municipality)}",
+            f"not picked up:    {self.not_picked_up} ({self.not_picked_up_share:.1%} of signals)",
+            f"reached:          {self.reached} of {self.outreach_ended} picked-up households "
+            f"whose outreach ended ({self.reached_share:.1%})",
+            f"arrangements:     {self.arrangements_kept} kept, {self.arrangements_broken} "
+            f"broken ({self.kept_share:.0%} kept)",
+            f"outcomes ({closed} closed): {share(self.outcomes)}",
+            f"evictions:        {self.evictions}",
+            f"court summonses:  {self.summonses}; escalations: {self.escalations}",
+            f"open cases:       {self.open_cases} (open tasks: {self.open_tasks})",
+        ]
+
+
+# --- the households --------------------------------------------------------------------------
+
+
+@dataclass
+class Household:
+    number: int
+    corporation: str
+    municipality: str
+    fate: str
+    signal: dict[str, Any]
+    case_number: str | None = None
+    summons: bool = False
+    received: date = date.min
+
+
+class Diverted(Exception):  # noqa: N818 - control flow, not an error
+    """The case went another way than planned (a deadline closed it, or it is a duplicate)."""
+
+
+Life = Iterator[datetime]
+
+
+class Seeder:
+    """Runs the households' lives on one moving clock, a day per transaction."""
+
+    def __init__(self, ctx: EngineContext, seed: int, signals: int, days: int,
+                 until: date, config: DemoConfig) -> None:
+        self.clock = ManualClock(datetime.combine(until, datetime.min.time(), tzinfo=UTC))
+        self.ctx = replace(ctx, clock=self.clock)
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+        self.config = config
+        self.total = signals
+        self.days = days
+        self.until = until
+        self.first = until - timedelta(days=days - 1)
+        self.queue: list[tuple[datetime, int, Household, Life]] = []
+        self.order = itertools.count()
+        self.session: Session | None = None
+        self.actors: dict[tuple[str, str], Actor] = {}
+        self.households: list[Household] = []
+        self.open_addresses: list[tuple[str, str, str]] = []  # (case, postcode, number)
+        self.eviction_chance = 0.0
+
+    # --- helpers ----------------------------------------------------------------------
+
+    @property
+    def db(self) -> Session:
+        assert self.session is not None
+        return self.session
+
+    def actor(self, role: str, org: str) -> Actor:
+        return self.actors[(role, org)]
+
+    def later(self, days: float, working: bool = True) -> datetime:
+        """A moment ``days`` ahead (rounded up to a working day), during office hours."""
+        moment = self.clock.now() + timedelta(days=max(0.0, days))
+        day = moment.date()
+        while working and not is_working_day(day):
+            day += timedelta(days=1)
+        hour = self.rng.randint(7, 14)
+        return datetime(day.year, day.month, day.day, hour, self.rng.randint(0, 59),
+                        tzinfo=UTC)
+
+    def lognormal_days(self, median: float, p90: float) -> float:
+        import math
+        sigma = math.log(p90 / median) / 1.2816
+        return self.rng.lognormvariate(math.log(median), sigma)
+
+    def today(self) -> str:
+        return self.clock.now().date().isoformat()
+
+    def open_task(self, h: Household, bpmn_id: str) -> HumanTask | None:
+        return self.db.scalars(select(HumanTask).where(
+            HumanTask.case_number == h.case_number, HumanTask.bpmn_id == bpmn_id,
+            HumanTask.state.in_(("open", "claimed"))).limit(1)).first()
+
+    def wait_for(self, h: Household, bpmn_id: str, patience: int = 20) -> Life:
+        """Until ``bpmn_id`` is open for the case (checking daily); Diverted when closing."""
+        for _day in range(patience):
+            if self.open_task(h, bpmn_id) is not None:
+                return
+            if bpmn_id != "confirm_case_closure" and \
+                    self.open_task(h, "confirm_case_closure") is not None:
+                raise Diverted
+            yield self.later(1)
+        raise Diverted
+
+    def complete(self, h: Household, bpmn_id: str, data: dict[str, Any],
+                 sync: bool = False) -> None:
+        task = self.open_task(h, bpmn_id)
+        if task is None:
+            raise Diverted
+        org = {"social_team": h.municipality, "social_team_lead": h.municipality,
+               "corporation": h.corporation, "corporation_lead": h.corporation,
+               "budget_advice": "sdd", "care_referral": "veilig-thuis"}[task.role or ""]
+        tasks.complete_task(self.ctx, self.db, self.actor(task.role or "", org), task.id, data)
+        if sync:
+            cases.sync_case(self.ctx, self.db, h.case_number or "")
+
+    def report(self, h: Household, name: str, **payload: Any) -> None:
+        cases.report_case_event(self.ctx, self.db, self.actor("corporation", h.corporation),
+                                h.case_number or "", name, payload)
+
+    # --- the signal -------------------------------------------------------------------
+
+    def make_household(self, number: int) -> Household:
+        rng, cfg = self.rng, self.config
+        corporation = rng.choices(list(cfg.corporation_weights),
+                                  list(cfg.corporation_weights.values()))[0]
+        spread = cfg.corporation_municipalities[corporation]
+        municipality = rng.choices(list(spread), list(spread.values()))[0]
+        city, (low, high), streets = STREETS[municipality]
+        rent = round(min(880.0, max(420.0, rng.gauss(640, 110))), 2)
+        months = rng.choice((1, 2, 2, 3))
+        amount = round(rent * rng.uniform(1.0, 2.0), 2)
+        fate = self.draw_fate()
+        while fate == "duplicate" and not self.open_addresses:
+            fate = self.draw_fate()
+        if fate == "below_threshold":
+            amount, months = round(rng.uniform(20, 74), 2), 1
+        name = (f"{rng.choice(FIRST_NAMES)} {rng.choice(PREFIXES)}{rng.choice(SURNAMES)} "
+                "(synthetisch)")
+        postcode = f"{rng.randint(low, high)} {rng.choice(LETTERS)}{rng.choice(LETTERS)}"
+        house = str(rng.randint(9001, 9999))
+        signal: dict[str, Any] = {
+            "external_id": f"DEMO-{corporation[:4].upper()}-{number:05d}",
+            "tenant": {"name": name, "street": rng.choice(streets), "house_number": house,
+                       "postcode": postcode, "city": city, "phone": None,
+                       "email": f"huurder{number:05d}@demo.invalid",
+                       "date_of_birth": date(rng.randint(1945, 2004), rng.randint(1, 12),
+                                             rng.randint(1, 28)).isoformat()},
+            "arrears": {"amount": amount, "months": months},
+            "monthly_rent": rent,
+            "crisis": rng.random() < cfg.crisis,
+            "warm_handover": rng.random() < cfg.warm_handover,
+        }
+        if fate in ("below_threshold", "duplicate"):  # these would be picked up anyway
+            signal["crisis"] = signal["warm_handover"] = False
+        household = Household(number, corporation, municipality, fate, signal)
+        if fate == "duplicate" and self.open_addresses:
+            case_number, postcode, house = rng.choice(self.open_addresses)
+            earlier = self.db.scalars(select(Case).where(Case.case_number == case_number)).one()
+            signal["tenant"].update(postcode=postcode, house_number=house,
+                                    street=earlier.street, city=earlier.city)
+            household.municipality = earlier.municipality
+            household.corporation = earlier.corporation
+            signal["external_id"] = f"DEMO-{earlier.corporation[:4].upper()}-{number:05d}"
+        household.summons = fate not in ("below_threshold", "duplicate") and \
+            rng.random() < cfg.summons_during_outreach
+        return household
+
+    def draw_fate(self) -> str:
+        rng, cfg = self.rng, self.config
+        if rng.random() < cfg.not_picked_up:
+            return ("duplicate" if rng.random() < cfg.duplicate_share_of_not_picked_up
+                    else "below_threshold")
+        if rng.random() >= cfg.reached:
+            return ("contact_lost" if rng.random() < cfg.contact_lost_share_of_not_reached
+                    else "no_contact_attempts" if rng.random() < 0.3 else "no_contact_timeout")
+        outcomes = cfg.reached_outcomes
+        fate = rng.choices(list(outcomes), list(outcomes.values()))[0]
+        if fate == "arrangement":
+            if rng.random() >= cfg.arrangements_kept:
+                fate = "evicted" if rng.random() < self.eviction_chance else "broken"
+        return fate
+
+    # --- lives ------------------------------------------------------------------------
+
+    def life(self, h: Household) -> Life:
+        actor = self.actor("corporation", h.corporation)
+        result = intake.report_signal(self.ctx, self.db, actor, h.signal, synthetic=True)
+        h.case_number = result.case_number
+        h.municipality = result.municipality
+        h.received = self.clock.now().date()
+        if h.fate in ("duplicate", "below_threshold") or \
+                self.open_task(h, "record_first_contact_attempt") is None:
+            yield from self.close(h, 0.5, 3)
+            return
+        self.open_addresses.append((h.case_number, self.db.scalars(
+            select(Case.postcode).where(Case.case_number == h.case_number)).one(),
+            str(h.signal["tenant"]["house_number"])))
+        if h.summons:
+            yield self.later(self.rng.uniform(0.5, 3))
+            self.report(h, "court_summons",
+                        hearing_date=(self.clock.now().date() + timedelta(days=21)).isoformat())
+            yield self.later(self.rng.uniform(0.5, 2.5))
+            self.complete(h, "act_on_court_summons", {
+                "crisis_contact_date": self.today(),
+                "crisis_contact_made": h.fate not in ("no_contact_attempts",
+                                                      "no_contact_timeout"),
+                "crisis_measures": self.rng.choice(("payment_arrangement", "debt_assistance",
+                                                    "special_assistance", "none"))})
+        yield self.later(self.lognormal_days(3 * 7 / 5, 10 * 7 / 5))
+        yield from self.outreach(h)
+        if h.fate in ("no_contact_attempts", "no_contact_timeout"):
+            yield from self.close(h, 0.5, 3)
+            return
+        yield from self.after_contact(h)
+
+    def attempt(self, h: Household, contact: bool, first: bool) -> None:
+        self.complete(h, "record_first_contact_attempt" if first else "record_contact_attempt", {
+            "attempt_date": self.today(),
+            "attempt_type": self.rng.choice(("letter", "phone", "phone", "home_visit",
+                                             "card_at_door", "sms_whatsapp")),
+            "day_part": self.rng.choice(("morning", "afternoon", "afternoon", "evening")),
+            "contact_made": contact})
+
+    def outreach(self, h: Household) -> Life:
+        rng = self.rng
+        if h.fate == "no_contact_attempts":
+            attempts, contact = 5, False
+        elif h.fate == "no_contact_timeout":
+            attempts, contact = rng.randint(1, 2), False
+        else:
+            attempts, contact = rng.choice((1, 1, 2, 2, 3)), True
+        for number in range(attempts):
+            first = number == 0
+            if first:
+                yield from self.wait_for(h, "record_first_contact_attempt")
+            else:
+                yield self.later(rng.uniform(2, 7) if contact else rng.uniform(3, 8))
+                yield from self.wait_for(h, "record_contact_attempt")
+            self.attempt(h, contact and number == attempts - 1, first)
+        if h.fate == "no_contact_timeout":  # the six-week limit ends the outreach
+            deadline = h.received + timedelta(days=43)
+            yield self.later((deadline - self.clock.now().date()).days)
+            yield from self.wait_for(h, "confirm_case_closure")
+
+    def after_contact(self, h: Household) -> Life:
+        rng = self.rng
+        if h.fate == "paid":
+            yield self.later(rng.uniform(2, 20))
+            self.report(h, "arrears_resolved")
+            yield from self.close(h, 0.5, 3)
+            return
+        yield self.later(self.lognormal_days(7, 18))
+        yield from self.wait_for(h, "hold_kitchen_table_conversation")
+        help_wanted = h.fate != "declined"
+        debts = h.fate in ("financial", "known") and rng.random() < 0.4
+        self.complete(h, "hold_kitchen_table_conversation", {
+            "conversation_date": self.today(), "help_wanted": help_wanted,
+            "consent_data_sharing": rng.random() < 0.9, "other_debts": debts,
+            "children_in_household": rng.random() < 0.25})
+        if not help_wanted:
+            yield from self.close(h, 0.5, 3)
+            return
+        yield from self.wait_for(h, "score_zrm")
+        self.complete(h, "score_zrm", self.zrm_scores(h))
+        yield from self.wait_for(h, "agree_action_plan")
+        self.complete(h, "agree_action_plan", {"plan_summary": "Plan van aanpak besproken",
+                                               "route_choice": "follow_advice"})
+        if h.fate in ("arrangement", "broken", "evicted"):
+            yield from self.arrangement(h)
+        elif h.fate == "care":
+            yield from self.care(h)
+        else:
+            outcome = {"known": "already_known", "contact_lost": "client_withdrew"}.get(
+                h.fate, "debt_mediation_started" if debts else "advice_completed")
+            yield from self.sdd(h, "debt_mediation" if debts else "budget_advice", outcome)
+        yield from self.close(h, 0.5, 3)
+
+    def zrm_scores(self, h: Household) -> dict[str, Any]:
+        rng = self.rng
+        domains = ("finances", "work_education", "use_of_time", "housing",
+                   "domestic_relations", "mental_health", "physical_health", "substance_use",
+                   "basic_adl", "instrumental_adl", "social_network",
+                   "community_participation", "justice")
+        scores = {d: rng.choice((4, 4, 5)) for d in domains}
+        if h.fate in ("arrangement", "broken", "evicted"):
+            scores["finances"] = rng.choice((3, 3, 3, 4))
+        elif h.fate == "care":
+            scores["finances"] = 2
+            for domain in rng.sample(("mental_health", "social_network", "work_education",
+                                      "substance_use"), 2):
+                scores[domain] = rng.choice((1, 2))
+        else:
+            scores["finances"] = rng.choice((1, 2, 2))
+        if rng.random() < 0.15 and h.fate != "care":  # correlated lower scores, not acute
+            scores[rng.choice(("mental_health", "social_network", "work_education"))] = 3
+        data: dict[str, Any] = {"zrm_date": self.today()}
+        for domain, score in scores.items():
+            data[f"zrm_{domain}"] = score
+            data[f"zrm_{domain}_note"] = "Synthetische toelichting"
+        return data
+
+    def arrangement(self, h: Household) -> Life:
+        rng = self.rng
+        yield from self.wait_for(h, "request_payment_arrangement")
+        instalment = rng.choice((50, 75, 100, 125, 150))
+        term = rng.randint(6, 12)
+        self.complete(h, "request_payment_arrangement", {
+            "proposed_instalment": instalment, "proposed_term_months": term,
+            "income_checked": True})
+        yield self.later(rng.uniform(2, 7))
+        self.complete(h, "register_payment_arrangement", {
+            "agreed_instalment": instalment, "arrangement_term_months": term,
+            "arrangement_start_date": self.later(3).date().isoformat(),
+            "direct_debit": rng.random() < 0.6})
+        if h.fate == "arrangement":  # kept: silence for three months, then closure
+            yield self.later(92)
+            yield from self.wait_for(h, "confirm_case_closure")
+            return
+        yield self.later(rng.uniform(15, 35) if h.fate == "evicted" else rng.uniform(20, 75))
+        self.report(h, "arrangement_broken")
+        yield self.later(rng.uniform(0.5, 3))
+        self.complete(h, "follow_up_broken_arrangement", {
+            "broken_contact_made": rng.random() < 0.7,
+            "next_step": rng.choice(("budget_advice", "debt_mediation"))})
+        if h.fate == "broken":
+            yield from self.sdd(h, "debt_mediation", rng.choice(
+                ("debt_mediation_started", "advice_completed")))
+        else:
+            yield from self.eviction(h)
+
+    def sdd(self, h: Household, service: str, outcome: str) -> Life:
+        rng = self.rng
+        yield self.later(rng.uniform(0.5, 3))
+        yield from self.wait_for(h, "prepare_sdd_referral")
+        consent = rng.random() < 0.85
+        data: dict[str, Any] = {"sdd_service": service, "referral_summary": "Verwijzing SDD",
+                                "consent_given": consent}
+        if not consent:
+            data["legal_ground"] = "wgs_public_task"
+        self.complete(h, "prepare_sdd_referral", data)
+        yield self.later(self.lognormal_days(14, 32))
+        self.complete(h, "hold_sdd_intake", {
+            "sdd_intake_date": self.today(),
+            "sdd_trajectory": "none" if outcome in ("already_known", "client_withdrew") else
+            rng.choice(("budget_advice", "stabilisation", "amicable_settlement"))})
+        yield self.later(rng.uniform(5, 30))
+        self.complete(h, "report_sdd_outcome", {"sdd_outcome": outcome,
+                                                "sdd_outcome_date": self.today()})
+
+    def care(self, h: Household) -> Life:
+        rng = self.rng
+        yield self.later(rng.uniform(0.5, 2))
+        yield from self.wait_for(h, "prepare_care_referral")
+        consent = rng.random() < 0.6
+        data: dict[str, Any] = {"care_referral_summary": "Meervoudige problematiek",
+                                "care_consent_given": consent,
+                                "care_urgency": rng.choice(("regular", "urgent"))}
+        if not consent:
+            data["care_legal_ground"] = rng.choice(("vital_interest", "care_avoider"))
+        self.complete(h, "prepare_care_referral", data)
+        yield self.later(rng.uniform(2, 9))
+        self.complete(h, "report_care_referral_outcome", {
+            "care_outcome": rng.choice(("guided_into_care", "accepted", "accepted")),
+            "care_outcome_date": self.today()})
+
+    def eviction(self, h: Household) -> Life:
+        """Broken arrangement, SDD referral that stalls, and the legal track to the end."""
+        rng = self.rng
+        yield self.later(rng.uniform(1, 3))
+        yield from self.wait_for(h, "prepare_sdd_referral")
+        self.complete(h, "prepare_sdd_referral", {
+            "sdd_service": "debt_mediation", "referral_summary": "Verwijzing SDD",
+            "consent_given": True})
+        yield self.later(rng.uniform(2, 6))
+        hearing = self.later(21).date()
+        self.report(h, "court_summons", hearing_date=hearing.isoformat())
+        yield self.later(rng.uniform(0.5, 2.5))
+        self.complete(h, "act_on_court_summons", {
+            "crisis_contact_date": self.today(), "crisis_contact_made": rng.random() < 0.5,
+            "crisis_measures": rng.choice(("debt_assistance", "last_chance", "none"))})
+        yield datetime(hearing.year, hearing.month, hearing.day, 13, 0, tzinfo=UTC)
+        self.report(h, "judgment", judgment_date=self.today(),
+                    outcome="rescission_and_eviction")
+        yield self.later(rng.uniform(1, 5))
+        self.complete(h, "consider_last_chance_agreement", {
+            "last_chance_offered": False, "eviction_postponed": False})
+        yield self.later(rng.uniform(2, 6))
+        eviction_day = self.later(14).date()
+        self.report(h, "eviction_date_set", eviction_date=eviction_day.isoformat())
+        yield self.later(rng.uniform(0.5, 2.5))
+        self.complete(h, "escalate_eviction_date", {
+            "eviction_escalation_action": rng.choice(("home_visit_planned",
+                                                      "consulted_corporation",
+                                                      "no_action_possible"))})
+        yield datetime(eviction_day.year, eviction_day.month, eviction_day.day, 9, 0,
+                       tzinfo=UTC)
+        self.report(h, "eviction_executed")
+
+    def close(self, h: Household, low: float, high: float) -> Life:
+        yield from self.wait_for(h, "confirm_case_closure", patience=30)
+        yield self.later(self.rng.uniform(low, high))
+        self.complete(h, "confirm_case_closure", {"closure_date": self.today()}, sync=True)
+        self.open_addresses = [a for a in self.open_addresses if a[0] != h.case_number]
+
+    # --- the leads ------------------------------------------------------------------
+
+    def handle_escalations(self) -> None:
+        """Team leads handle escalations a day or two after they appear."""
+        cutoff = self.clock.now() - timedelta(days=1)
+        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality).where(
+            HumanTask.state == "open", HumanTask.bpmn_id.in_(
+                ("escalate_first_contact_overdue", "escalate_conversation_overdue",
+                 "escalate_sdd_intake_overdue")),
+            HumanTask.created_at < cutoff).order_by(HumanTask.created_at, HumanTask.id)).all()
+        for task_id, municipality in rows:
+            if self.rng.random() < 0.4:
+                continue
+            lead = self.actor("social_team_lead", municipality or "dordrecht")
+            tasks.complete_task(self.ctx, self.db, lead, task_id, {
+                "escalation_action": self.rng.choice(("reassigned", "caseworker_contacted",
+                                                      "delay_accepted"))})
+
+    # --- the run ------------------------------------------------------------------
+
+    def signal_days(self) -> list[date]:
+        """The day of every signal: working days, weighted by season, ±10 % noise."""
+        days = [self.first + timedelta(days=n) for n in range(self.days)]
+        working = [d for d in days if is_working_day(d)] or days
+        weights = [self.config.month_factor.get(d.month, 1.0) * self.rng.uniform(0.9, 1.1)
+                   for d in working]
+        return sorted(self.rng.choices(working, weights, k=self.total))
+
+    def run(self) -> None:
+        expected_broken = (1 - self.config.not_picked_up) * self.config.reached * \
+            self.config.reached_outcomes["arrangement"] * (1 - self.config.arrangements_kept)
+        target = self.config.evictions_per_1800_signals / 1800
+        finish = max(0.2, 1 - EVICTION_DAYS / self.days)  # later signals cannot get there
+        self.eviction_chance = (min(1.0, target / expected_broken / finish)
+                                if expected_broken else 0.0)
+        signal_days = Counter(self.signal_days())
+        numbers = itertools.count(1)
+        day = self.first
+        while day <= self.until:
+            start = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
+            self.clock.set(start)
+            self._fire()
+            for _ in range(signal_days.get(day, 0)):
+                moment = start + timedelta(minutes=self.rng.randint(60, 9 * 60))
+                self.push(moment, None, number=next(numbers))
+            end = start + timedelta(hours=11)
+            with self.ctx.sessionmaker.begin() as session:
+                self.session = session
+                while self.queue and self.queue[0][0] < end:
+                    moment, _, household, life = heapq.heappop(self.queue)
+                    self.clock.set(max(moment, self.clock.now()))
+                    self.advance(household, life)
+                self.clock.set(end)
+                self.handle_escalations()
+                self.session = None
+            self._fire()
+            day += timedelta(days=1)
+
+    def push(self, moment: datetime, life: Life | None, number: int = 0,
+             household: Household | None = None) -> None:
+        if life is None:  # a new signal: its household is made when it arrives
+            household = Household(number, "", "", "pending", {})
+        assert household is not None
+        heapq.heappush(self.queue, (moment, next(self.order), household,
+                                    life or iter(())))
+
+    def advance(self, h: Household, life: Life) -> None:
+        if h.fate == "pending":
+            h = self.make_household(h.number)
+            self.households.append(h)
+            life = self.life(h)
+        moment = self.step(life)
+        if moment is Diverted:
+            life = self.close(h, 0.5, 3)
+            moment = self.step(life)
+        if isinstance(moment, datetime):
+            self.push(moment, life, household=h)
+
+    def step(self, life: Life) -> datetime | type[Diverted] | None:
+        """Run a life to its next pause, in a savepoint (a diverted step writes nothing)."""
+        try:
+            with self.db.begin_nested():
+                return next(life, None)
+        except Diverted:
+            return Diverted
+
+    def _fire(self) -> None:
+        while fire_due_timers(self.ctx) >= self.ctx.settings.worker_batch_size:
+            pass
+
+
+def _ensure_actors(ctx: EngineContext, session: Session) -> dict[tuple[str, str], Actor]:
+    """The demo users (``engine.demo.seed_users``) as actors, one per role and organisation."""
+    try:
+        demo = importlib.import_module("engine.demo")
+    except ImportError:  # pragma: no cover - the demo users module ships with the engine
+        demo = None
+    seed_users: Callable[[EngineContext, Session], Any] | None = getattr(demo, "seed_users",
+                                                                          None)
+    seeded = False
+    if seed_users is not None:
+        try:
+            with session.begin_nested():
+                seed_users(ctx, session)
+            seeded = True
+        except InvalidInput as error:  # a demo account the user rules refuse
+            log.warning("demo users not seeded (%s); adding minimal seeding users", error)
+    if not seeded:  # minimal: one user per role and organisation
+        users.ensure_organisations(session)
+        for slug in ("dordrecht", "zwijndrecht", "papendrecht", "hendrik-ido-ambacht",
+                     "sliedrecht", "alblasserdam"):
+            for role in ("social_team", "social_team_lead"):
+                users.add_user(ctx, session, f"{role}-{slug}", role, slug, f"demo-{role}")
+        for slug in ("woonbron", "trivire", "woonkracht10", "tablis", "rhiant"):
+            for role in ("corporation", "corporation_lead"):
+                users.add_user(ctx, session, f"{role}-{slug}", role, slug, f"demo-{role}")
+        users.add_user(ctx, session, "budget_advice-sdd", "budget_advice", "sdd",
+                       "demo-budget_advice")
+        users.add_user(ctx, session, "care_referral-veilig-thuis", "care_referral",
+                       "veilig-thuis", "demo-care_referral")
+    actors: dict[tuple[str, str], Actor] = {}
+    for user in session.scalars(select(User).order_by(User.id)):
+        actor = users.actor_for(user)
+        actors.setdefault((actor.role, actor.organisation), actor)
+    return actors
+
+
+def report(session: Session) -> SeedReport:
+    """The counts of the synthetic cases in the database (read back, not planned)."""
+    result = SeedReport()
+    synthetic = select(Case.case_number).where(Case.synthetic.is_(True))
+    for corporation, municipality, milestone, closed in session.execute(select(
+            Case.corporation, Case.municipality, Case.milestone, Case.closed).where(
+            Case.synthetic.is_(True))):
+        result.signals += 1
+        result.by_corporation[corporation] += 1
+        result.by_municipality[municipality] += 1
+        result.not_picked_up += milestone == "not_picked_up"
+        result.open_cases += not closed
+    first, last = session.execute(select(func.min(Case.created_at), func.max(
+        Case.created_at)).where(Case.synthetic.is_(True))).one()
+    result.first_day = first.date() if first else None
+    result.last_day = last.date() if last else None
+    instances = select(ProcessInstance.id).where(ProcessInstance.business_key.in_(synthetic))
+
+    def instances_with(*elements: str) -> set[int]:
+        found = session.scalars(select(Event.instance_id).where(
+            Event.instance_id.in_(instances), Event.element_id.in_(elements),
+            Event.kind.in_(("element_completed", "timer_fired")))).all()
+        return {i for i in found if i is not None}
+
+    contact = instances_with("record_contact")
+    ended = contact | instances_with("record_no_contact", "record_outreach_timeout")
+    lost: set[int] = set()
+    for instance_id, data in session.execute(select(ProcessInstance.id, ProcessInstance.data)
+                                             .where(ProcessInstance.id.in_(instances),
+                                                    ProcessInstance.status == "completed")):
+        reason = (data or {}).get("closure_reason", "unknown")
+        result.outcomes[reason] += 1
+        if reason == "contact_lost":
+            lost.add(instance_id)
+    result.outreach_ended = len(ended)
+    result.reached = len(contact - lost)
+    result.arrangements_kept = len(instances_with("record_arrangement_kept"))
+    result.arrangements_broken = len(instances_with("record_arrangement_broken"))
+    result.summonses = len(instances_with("record_court_summons"))
+    result.escalations = session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.bpmn_id.startswith("escalate_"),
+        HumanTask.instance_id.in_(instances))) or 0
+    result.open_tasks = session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.state.in_(("open", "claimed")), HumanTask.instance_id.in_(instances))) or 0
+    return result
+
+
+def seed_year(ctx: EngineContext, seed: int = 1, signals: int = 1800, days: int = 365,
+              until: date | None = None, config: DemoConfig | None = None) -> SeedReport:
+    """Seed ``signals`` synthetic signals over the ``days`` days ending ``until`` (default
+    yesterday) through the real engine; returns the counts read back from the database.
+
+    Expects the chain (processes/) deployed and the organisations loaded.
+    """
+    started = time.monotonic()
+    until = until or (datetime.now(UTC).date() - timedelta(days=1))
+    seeder = Seeder(ctx, seed, signals, days, until, config or DemoConfig())
+    with seeder.ctx.sessionmaker.begin() as session:
+        seeder.actors = _ensure_actors(seeder.ctx, session)
+    seeder.run()
+    with seeder.ctx.sessionmaker.begin() as session:  # milestones of the cases still open
+        for case in session.scalars(select(Case).where(Case.synthetic.is_(True),
+                                                       Case.closed.is_(False))):
+            cases.sync_case(seeder.ctx, session, case)
+    with ctx.sessionmaker() as session:
+        result = report(session)
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,211 @@
+"""The caseworker's inbox: tasks with their case summary, deadline state, search and paging.
+
+One indexed query per page: ``human_task`` keyset-paged on the chosen order, joined with the
+case row (unique index on the case number) and the assignee's name. The team-lead action
+"reassign" lives here too, beside the team list it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import lifecycle
+from engine.access import QUEUE_LANES, Actor, may_assign, record_access, task_scope
+from engine.cases import search_filter
+from engine.context import EngineContext
+from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.models import Case, Event, HumanTask, Organisation, User
+from engine.tasks import task_view
+from engine.views import Page, TaskView
+from engine.workdays import working_days_between
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+MAX_PAGE = 200
+#: A task is "due soon" when at most this many working days are left.
+DUE_SOON_WORKING_DAYS = 2
+QUEUES = ("mine", "team", "assigned")
+SORTS = ("due", "created")
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    task: TaskView
+    deadline: str  # none, on_time, due_soon, overdue
+    working_days_left: int | None
+    assignee_name: str | None
+    tenant_name: str | None
+    address: str | None
+    postcode: str | None
+    arrears_amount: Decimal | None
+    crisis: bool
+
+
+def deadline_state(due_at: datetime | None, now: datetime) -> tuple[str, int | None]:
+    """On time / due soon / overdue, and the working days left (negative when late)."""
+    if due_at is None:
+        return "none", None
+    today = now.astimezone(LOCAL_TZ).date()
+    due_day = due_at.astimezone(LOCAL_TZ).date()
+    left = working_days_between(today, due_day)
+    if due_at < now:
+        return "overdue", min(left, 0) if due_day != today else 0
+    if left <= DUE_SOON_WORKING_DAYS:
+        return "due_soon", left
+    return "on_time", left
+
+
+def _queue(query: Select[Any], actor: Actor, queue: str) -> Select[Any]:
+    if queue == "mine":
+        return query.where(HumanTask.state == "claimed", HumanTask.assignee_id == actor.user_id)
+    if queue == "team":
+        return query.where(HumanTask.state == "open")
+    if queue == "assigned":
+        if not may_assign(actor):
+            raise NotAllowed("only team leads see everyone's claimed tasks")
+        return query.where(HumanTask.state == "claimed")
+    raise InvalidInput({"queue": "kies mine, team of assigned"})
+
+
+def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine",
+          search: str | None = None, sort: str = "due", cursor: str | None = None,
+          limit: int = 25) -> Page[InboxItem]:
+    """A page of the actor's tasks with the case summary for display.
+
+    ``sort="due"`` pages on (due_at, id) with undated tasks after the dated ones;
+    ``sort="created"`` on (created_at, id). Search matches case number, postcode or name.
+    """
+    if sort not in SORTS:
+        raise InvalidInput({"sort": "kies due of created"})
+    limit = max(1, min(limit, MAX_PAGE))
+    base = (select(HumanTask, Case.tenant_name, Case.street, Case.house_number, Case.postcode,
+                   Case.city, Case.arrears_amount, Case.crisis, User.display_name)
+            .outerjoin(Case, Case.case_number == HumanTask.case_number)
+            .outerjoin(User, User.id == HumanTask.assignee_id)
+            .where(task_scope(actor)))
+    base = _queue(base, actor, queue)
+    if search and search.strip():
+        base = base.where(search_filter(search))
+    phase, key, last_id = _parse_cursor(cursor, sort)
+    rows: list[Any] = []
+    if sort == "created":
+        query = base
+        if key is not None:
+            after = datetime.fromisoformat(key)
+            query = query.where(or_(HumanTask.created_at > after,
+                                    and_(HumanTask.created_at == after,
+                                         HumanTask.id > last_id)))
+        rows = list(session.execute(query.order_by(HumanTask.created_at, HumanTask.id)
+                                    .limit(limit + 1)).all())
+    else:
+        if phase == "d":
+            query = base.where(HumanTask.due_at.is_not(None))
+            if key is not None:
+                after = datetime.fromisoformat(key)
+                query = query.where(or_(HumanTask.due_at > after,
+                                        and_(HumanTask.due_at == after,
+                                             HumanTask.id > last_id)))
+            rows = list(session.execute(query.order_by(HumanTask.due_at, HumanTask.id)
+                                        .limit(limit + 1)).all())
+        if len(rows) <= limit:
+            query = base.where(HumanTask.due_at.is_(None))
+            if phase == "n" and key is not None:
+                query = query.where(HumanTask.id > last_id)
+            rows += list(session.execute(query.order_by(HumanTask.id)
+                                         .limit(limit + 1 - len(rows))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    now = ctx.clock.now()
+    items = []
+    for row in rows:
+        task: HumanTask = row[0]
+        state, left = deadline_state(task.due_at, now)
+        address = f"{row.street} {row.house_number}" if row.street else None
+        items.append(InboxItem(task_view(task), state, left, row.display_name, row.tenant_name,
+                               address, row.postcode, row.arrears_amount, bool(row.crisis)))
+    record_access(session, actor, now, sorted({i.task.case_number for i in items
+                                               if i.task.case_number and i.tenant_name}),
+                  f"inbox {queue}")
+    next_cursor = _cursor(sort, rows[-1][0]) if more and rows else None
+    return Page(items, next_cursor)
+
+
+def _parse_cursor(cursor: str | None, sort: str) -> tuple[str, str | None, str]:
+    if not cursor:
+        return ("d" if sort == "due" else "c"), None, ""
+    phase, _, rest = cursor.partition("|")
+    key, _, last_id = rest.partition("|")
+    try:
+        if phase in ("d", "c"):
+            datetime.fromisoformat(key)
+        elif phase != "n":
+            raise ValueError(phase)
+    except ValueError:
+        raise InvalidInput({"cursor": "is geen geldige cursor"}) from None
+    return phase, key, last_id
+
+
+def _cursor(sort: str, task: HumanTask) -> str:
+    if sort == "created":
+        return f"c|{task.created_at.isoformat()}|{task.id}"
+    if task.due_at is not None:
+        return f"d|{task.due_at.isoformat()}|{task.id}"
+    return f"n||{task.id}"
+
+
+@dataclass(frozen=True)
+class Colleague:
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+
+def team_members(session: Session, actor: Actor) -> list[Colleague]:
+    """People of the actor's organisation who work tasks (a lead's reassign choices)."""
+    roles = [r for r, _lanes in QUEUE_LANES.items()
+             if r.split("_")[0] == actor.role.split("_")[0]]
+    rows = session.scalars(select(User).join(Organisation).where(
+        Organisation.slug == actor.organisation, User.role.in_(roles),
+        User.is_active.is_(True)).order_by(User.display_name)).all()
+    return [Colleague(u.id, u.username, u.display_name, u.role) for u in rows]
+
+
+def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
+                assignee_id: int) -> TaskView:
+    """A team lead hands a task to a colleague whose role works that task's lane.
+
+    :raise NotFound: not a task in the lead's scope.
+    :raise NotAllowed: the actor is no lead, or the colleague cannot work this task.
+    """
+    if not may_assign(actor):
+        raise NotAllowed("alleen een teamleider wijst taken toe")
+    task = session.scalars(select(HumanTask).where(HumanTask.id == task_id,
+                                                   task_scope(actor))).first()
+    if task is None:
+        raise NotFound("task not found")
+    colleague = next((c for c in team_members(session, actor) if c.id == assignee_id), None)
+    if colleague is None or task.role not in QUEUE_LANES.get(colleague.role, ()):
+        raise InvalidInput({"assignee": "deze collega kan deze taak niet oppakken"})
+    lifecycle.assign(task, actor, assignee_id)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("someone else changed this task at the same moment") from None
+    session.execute(insert(Event), [{"instance_id": task.instance_id, "at": ctx.clock.now(),
+                                     "kind": "task_assigned", "element_id": task.bpmn_id,
+                                     "task_id": task.id, "actor": actor.username,
+                                     "detail": {"assignee": colleague.username}}])
+    return task_view(task)
+
+
+def today(ctx: EngineContext) -> date:
+    """The local (Dutch) calendar date of the engine's clock."""
+    return ctx.clock.now().astimezone(LOCAL_TZ).date()

@@ -1,0 +1,374 @@
+"""Arrears signals from the housing corporations become cases, one by one or in a batch.
+
+A signal is validated as a whole (every bad field named in one ``InvalidInput``), its
+municipality follows from the tenant's address (``engine.municipalities``), and it is
+idempotent per (corporation, external_id): the same signal again returns the existing case.
+A new case row holds the household's personal data; the chain starts with the message
+``arrears_signal`` whose payload carries only what the process needs to route and time the
+case (no names, no address).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import cases, messages
+from engine.access import Actor, may_report_signals
+from engine.context import EngineContext
+from engine.errors import EngineError, InvalidInput, NotAllowed
+from engine.forms import validate
+from engine.models import Case
+from engine.municipalities import BY_SLUG, municipality_for, normalise_postcode
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+START_MESSAGE = "arrears_signal"
+MAX_BATCH = 10_000
+_AMOUNT = r"^\s*[0-9]{1,7}([.,][0-9]{1,2})?\s*$"
+_DATE = {"type": ["string", "null"], "format": "date"}
+
+#: The request body of POST /api/v1/signals; the API publishes and the engine validates it.
+SIGNAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["external_id", "tenant", "arrears", "monthly_rent"],
+    "additionalProperties": False,
+    "properties": {
+        "external_id": {"type": "string", "minLength": 1, "maxLength": 100,
+                        "pattern": r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                        "description": "the corporation's own reference (idempotency key)"},
+        "tenant": {
+            "type": "object",
+            "required": ["name", "street", "house_number", "postcode", "city"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 2, "maxLength": 200},
+                "street": {"type": "string", "minLength": 2, "maxLength": 200},
+                "house_number": {"type": ["string", "integer"], "minimum": 1,
+                                 "pattern": r"^\s*[1-9][0-9]{0,4}\s?[-/ a-zA-Z0-9]{0,10}$"},
+                "postcode": {"type": "string", "pattern": r"^\s*[1-9][0-9]{3}\s?[A-Za-z]{2}\s*$"},
+                "city": {"type": "string", "minLength": 2, "maxLength": 100},
+                "phone": {"type": ["string", "null"], "pattern": r"^(\+?[0-9 ()-]{10,20})?$"},
+                "email": {"type": ["string", "null"],
+                          "pattern": r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$", "maxLength": 200},
+                "date_of_birth": _DATE,
+            },
+        },
+        "arrears": {
+            "type": "object",
+            "required": ["amount", "months"],
+            "additionalProperties": False,
+            "properties": {
+                "amount": {"type": ["string", "number"], "pattern": _AMOUNT,
+                           "exclusiveMinimum": 0, "maximum": 1_000_000},
+                "months": {"type": "integer", "minimum": 1, "maximum": 36},
+                "since": _DATE,
+            },
+        },
+        "monthly_rent": {"type": ["string", "number"], "pattern": _AMOUNT,
+                         "exclusiveMinimum": 0, "maximum": 100_000},
+        "warm_handover": {"type": "boolean"},
+        "crisis": {"type": "boolean"},
+    },
+}
+_VALIDATOR = Draft202012Validator(SIGNAL_SCHEMA, format_checker=FormatChecker())
+
+#: CSV columns (header row, comma or semicolon separated) and where each goes in a signal.
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("external_id",), "name": ("tenant", "name"),
+    "street": ("tenant", "street"), "house_number": ("tenant", "house_number"),
+    "postcode": ("tenant", "postcode"), "city": ("tenant", "city"),
+    "phone": ("tenant", "phone"), "email": ("tenant", "email"),
+    "date_of_birth": ("tenant", "date_of_birth"), "arrears_amount": ("arrears", "amount"),
+    "arrears_months": ("arrears", "months"), "arrears_since": ("arrears", "since"),
+    "monthly_rent": ("monthly_rent",), "warm_handover": ("warm_handover",),
+    "crisis": ("crisis",),
+}
+_TRUE = {"1", "true", "ja", "j", "yes", "y", "x"}
+_FALSE = {"", "0", "false", "nee", "n", "no"}
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    case_number: str
+    created: bool
+    municipality: str
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One row of a batch: ``created``, ``existing`` or ``invalid`` (with its errors)."""
+
+    row: int
+    status: str
+    external_id: str | None
+    case_number: str | None
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Clean:
+    external_id: str
+    name: str
+    street: str
+    house_number: str
+    postcode: str
+    city: str
+    phone: str | None
+    email: str | None
+    date_of_birth: date | None
+    amount: Decimal
+    months: int
+    since: date | None
+    rent: Decimal
+    warm_handover: bool
+    crisis: bool
+    municipality: str
+
+
+def _amount(value: Any) -> Decimal:
+    return Decimal(str(value).strip().replace(",", ".")).quantize(Decimal("0.01"))
+
+
+def _clean(ctx: EngineContext, signal: Any) -> _Clean:
+    """The signal checked against the schema and the region, every problem named at once."""
+    errors: dict[str, str] = {}
+    try:
+        validate(_VALIDATOR, signal)
+    except InvalidInput as invalid:
+        errors.update(invalid.errors)
+    if not isinstance(signal, dict):
+        raise InvalidInput(errors or {"body": "moet een object zijn"})
+    tenant: dict[str, Any] = signal["tenant"] if isinstance(signal.get("tenant"), dict) else {}
+    arrears: dict[str, Any] = (signal["arrears"] if isinstance(signal.get("arrears"), dict)
+                               else {})
+    today = ctx.clock.now().astimezone(LOCAL_TZ).date()
+    parsed: dict[str, Any] = {}
+    for field, source, key in (("tenant/date_of_birth", tenant, "date_of_birth"),
+                               ("arrears/since", arrears, "since")):
+        value = source.get(key)
+        if field in errors or not value:
+            parsed[field] = None
+            continue
+        day = date.fromisoformat(value)
+        if day > today:
+            errors[field] = "ligt in de toekomst"
+        elif day.year < 1900:
+            errors[field] = "is geen geldige datum"
+        parsed[field] = day
+    for field, source, key in (("arrears/amount", arrears, "amount"),
+                               ("monthly_rent", signal, "monthly_rent")):
+        value = source.get(key)
+        if field in errors or value is None:
+            continue
+        try:
+            parsed[field] = _amount(value)
+        except InvalidOperation:
+            errors[field] = "is geen bedrag"
+            continue
+        if parsed[field] <= 0:
+            errors[field] = "moet groter zijn dan 0"
+    municipality = None
+    if "tenant/postcode" not in errors and "tenant/city" not in errors and tenant:
+        municipality = municipality_for(str(tenant.get("postcode") or ""),
+                                        str(tenant.get("city") or ""),
+                                        ctx.settings.municipality_slugs())
+        if municipality is None and tenant.get("postcode"):
+            errors["tenant/postcode"] = ("ligt niet in een van de gemeenten van de "
+                                         "Drechtsteden")
+    if municipality is None:
+        errors.setdefault("tenant/postcode", "is verplicht")
+    if errors:
+        raise InvalidInput(errors)
+    assert municipality is not None
+    return _Clean(
+        external_id=str(signal["external_id"]).strip(), name=tenant["name"].strip(),
+        street=tenant["street"].strip(),
+        house_number=re.sub(r"\s+", "", str(tenant["house_number"])).lower(),
+        postcode=normalise_postcode(tenant["postcode"]) or "", city=tenant["city"].strip(),
+        phone=(tenant.get("phone") or None), email=(tenant.get("email") or None),
+        date_of_birth=parsed["tenant/date_of_birth"], amount=parsed["arrears/amount"],
+        months=int(arrears["months"]), since=parsed["arrears/since"],
+        rent=parsed["monthly_rent"], warm_handover=bool(signal.get("warm_handover", False)),
+        crisis=bool(signal.get("crisis", False)), municipality=municipality.slug)
+
+
+def report_signal(ctx: EngineContext, session: Session, actor: Actor, signal: Any,
+                  synthetic: bool = False) -> SignalResult:
+    """Create the case of an arrears signal and start the chain; idempotent per external_id.
+
+    :raise NotAllowed: the actor is not a housing corporation.
+    :raise InvalidInput: every bad field of the signal, named in one error.
+    """
+    if not may_report_signals(actor):
+        raise NotAllowed("alleen woningcorporaties melden huurders aan")
+    clean = _clean(ctx, signal)
+    existing = _existing(session, actor.organisation, clean.external_id)
+    if existing is not None:
+        return SignalResult(existing.case_number, False, existing.municipality)
+    for _attempt in range(5):
+        try:
+            with session.begin_nested():
+                case = _create(ctx, session, actor, clean, synthetic)
+                _start_chain(ctx, session, actor, case)
+            return SignalResult(case.case_number, True, case.municipality)
+        except IntegrityError:
+            existing = _existing(session, actor.organisation, clean.external_id)
+            if existing is not None:
+                return SignalResult(existing.case_number, False, existing.municipality)
+    raise EngineError("could not allocate a case number; try again")
+
+
+def _existing(session: Session, corporation: str, external_id: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.corporation == corporation,
+                                              Case.external_id == external_id)).first()
+
+
+def next_case_number(session: Session, municipality: str, year: int) -> str:
+    """``DR-2026-000123``: municipality prefix, year, and the next number of that year."""
+    prefix = f"{BY_SLUG[municipality].prefix}-{year}-"
+    last = session.scalar(select(Case.case_number).where(Case.case_number.startswith(prefix))
+                          .order_by(Case.case_number.desc()).limit(1))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+def _create(ctx: EngineContext, session: Session, actor: Actor, clean: _Clean,
+            synthetic: bool) -> Case:
+    now = ctx.clock.now()
+    duplicate = session.scalar(select(Case.id).where(
+        Case.postcode == clean.postcode, Case.house_number == clean.house_number,
+        Case.closed.is_(False)).limit(1)) is not None
+    case = Case(
+        case_number=next_case_number(session, clean.municipality,
+                                     now.astimezone(LOCAL_TZ).year),
+        corporation=actor.organisation, municipality=clean.municipality,
+        external_id=clean.external_id, tenant_name=clean.name, street=clean.street,
+        house_number=clean.house_number, postcode=clean.postcode, city=clean.city,
+        phone=clean.phone, email=clean.email, date_of_birth=clean.date_of_birth,
+        synthetic=synthetic, arrears_amount=clean.amount, arrears_months=clean.months,
+        arrears_since=clean.since, monthly_rent=clean.rent, crisis=clean.crisis,
+        warm_handover=clean.warm_handover, duplicate=duplicate, milestone="received",
+        closed=False, referred_to_sdd=False, referred_to_care=False, created_at=now,
+        updated_at=now, created_by=actor.username)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def _start_chain(ctx: EngineContext, session: Session, actor: Actor, case: Case) -> None:
+    payload = {
+        "case_number": case.case_number, "municipality": case.municipality,
+        "corporation": case.corporation, "arrears_amount": float(case.arrears_amount),
+        "arrears_months": case.arrears_months, "monthly_rent": float(case.monthly_rent),
+        "crisis": case.crisis, "warm_handover": case.warm_handover,
+        "duplicate": case.duplicate,
+        "received_on": ctx.clock.now().astimezone(LOCAL_TZ).date().isoformat(),
+    }
+    messages.send_message(ctx, session, actor, START_MESSAGE, payload, "case_number",
+                          case.case_number,
+                          idempotency_key=f"signal:{case.corporation}:{case.external_id}")
+    cases.sync_case(ctx, session, case)
+
+
+def report_batch(ctx: EngineContext, session: Session, actor: Actor, signals: list[Any],
+                 synthetic: bool = False) -> list[RowResult]:
+    """Report many signals; each row succeeds or fails on its own (never half a row).
+
+    :raise NotAllowed: the actor is not a housing corporation.
+    :raise InvalidInput: the batch is empty or larger than ``MAX_BATCH``.
+    """
+    if not may_report_signals(actor):
+        raise NotAllowed("alleen woningcorporaties melden huurders aan")
+    if not signals:
+        raise InvalidInput({"body": "bevat geen meldingen"})
+    if len(signals) > MAX_BATCH:
+        raise InvalidInput({"body": f"bevat meer dan {MAX_BATCH} meldingen"})
+    results = []
+    for number, signal in enumerate(signals, start=1):
+        external_id = signal.get("external_id") if isinstance(signal, dict) else None
+        external = str(external_id) if external_id is not None else None
+        try:
+            with session.begin_nested():
+                result = report_signal(ctx, session, actor, signal, synthetic)
+        except InvalidInput as invalid:
+            results.append(RowResult(number, "invalid", external, None, invalid.errors))
+            continue
+        results.append(RowResult(number, "created" if result.created else "existing",
+                                 external, result.case_number, {}))
+    return results
+
+
+def parse_csv(text: str) -> list[dict[str, Any]]:
+    """CSV rows (header row with the ``CSV_COLUMNS`` names) as signal objects.
+
+    Accepts comma or semicolon separators, decimal commas and ja/nee booleans; a value that
+    cannot be converted is passed on as text so validation names the field.
+
+    :raise InvalidInput: no header, or unknown columns.
+    """
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    if not reader.fieldnames:
+        raise InvalidInput({"csv": "het bestand heeft geen kopregel"})
+    names = [(n or "").strip().lower() for n in reader.fieldnames]
+    unknown = [n for n in names if n not in CSV_COLUMNS]
+    if unknown:
+        raise InvalidInput({"csv": "onbekende kolommen: " + ", ".join(unknown)})
+    rows: list[dict[str, Any]] = []
+    for raw in reader:
+        signal: dict[str, Any] = {}
+        for column, value in zip(names, raw.values(), strict=False):
+            text_value = (value or "").strip() if isinstance(value, str) else ""
+            path = CSV_COLUMNS[column]
+            converted = _csv_value(column, text_value)
+            if converted is None:
+                continue
+            target = signal
+            for part in path[:-1]:
+                target = target.setdefault(part, {})
+            target[path[-1]] = converted
+        rows.append(signal)
+    return rows
+
+
+def _csv_value(column: str, value: str) -> Any:
+    if value == "":
+        return False if column in ("warm_handover", "crisis") else None
+    if column in ("warm_handover", "crisis"):
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        return value
+    if column == "arrears_months":
+        return int(value) if value.isdigit() else value
+    if column in ("date_of_birth", "arrears_since"):
+        return _csv_date(value)
+    return value
+
+
+def _csv_date(value: str) -> str:
+    """ISO dates pass; Dutch ``dd-mm-jjjj`` is converted."""
+    match = re.match(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", value)
+    if match:
+        try:
+            return date(int(match.group(3)), int(match.group(2)),
+                        int(match.group(1))).isoformat()
+        except ValueError:
+            return value
+    return value
+

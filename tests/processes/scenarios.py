@@ -1,0 +1,371 @@
+"""The scenarios of processes/SCENARIOS.md, driven through the real engine.
+
+Each function drives one case from its signal to its closure and asserts what the process owner
+expects along the way (deadlines, who sees which task, which tasks stay open) and at the end
+(closure reason, national outcome code, what the corporation is told). The test modules call
+them one by one; ``test_coverage`` walks them all and checks that together they take every
+flow node and every sequence flow of processes/*.bpmn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from tests.processes.chain import Chain
+
+Scenario = Callable[[Chain], None]
+
+
+def due(text: str) -> datetime:
+    """A deadline as the diagrams write it: ``2026-05-01T17:00`` → aware ``+01:00``."""
+    return datetime.fromisoformat(text + ":00+01:00")
+
+
+FIRST_CONTACT_DUE = due("2026-05-01T17:00")  # 5 working days: weekend and Koningsdag skipped
+
+
+def reach_and_talk(chain: Chain, **signal: object) -> None:
+    """Signal, first contact at once, the conversation five days later with help wanted."""
+    chain.signal(**signal)
+    chain.reach()
+    assert chain.open_ids() == ["hold_kitchen_table_conversation"]
+    chain.at("2026-04-28 09:00")
+    chain.talk(True, False)
+
+
+# --- 1-14 --------------------------------------------------------------------------------
+
+def paid_before_contact(chain: Chain) -> None:
+    chain.signal()
+    assert chain.open_ids() == ["record_first_contact_attempt"]
+    assert chain.due("record_first_contact_attempt") == FIRST_CONTACT_DUE
+    chain.at("2026-04-24 10:00")
+    assert chain.send("arrears_resolved", paid_on="2026-04-24").status == "delivered"
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("arrears_paid",
+                               "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
+                               "Afgesloten: achterstand ingelopen")
+    assert data["resolved_on"] == "2026-04-24"
+
+
+def no_contact_after_five_attempts(chain: Chain) -> None:
+    chain.signal()
+    chain.attempt(False, "letter", "morning", on="2026-04-23")
+    assert chain.open_ids() == ["record_contact_attempt"]
+    assert chain.due("record_contact_attempt") == due("2026-06-04T17:00")  # 42 days
+    for moment, kind, part in (("2026-04-28 09:00", "phone", "morning"),
+                               ("2026-04-30 09:00", "phone", "evening"),
+                               ("2026-05-02 09:00", "home_visit", "afternoon"),
+                               ("2026-05-04 09:00", "card_at_door", "afternoon")):
+        assert chain.at(moment) == 0  # the first attempt was in time: no escalation
+        chain.attempt(False, kind, part, first=False)
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("no_contact", "Definitief geen contact kunnen krijgen",
+                               "Afgesloten: geen contact")
+    attempts = data["contact_attempts"]
+    assert [a["type"] for a in attempts] == ["letter", "phone", "phone", "home_visit",
+                                            "card_at_door"]
+    assert [a["number"] for a in attempts] == [1, 2, 3, 4, 5]
+    assert data["outreach_result"] == "no_contact"
+
+
+def _arrangement(chain: Chain, finances: int, instalment: int, months: int,
+                 direct_debit: bool) -> None:
+    reach_and_talk(chain)
+    chain.zrm(finances=finances)
+    assert chain.open_ids() == ["agree_action_plan"]
+    chain.plan()
+    request = chain.task("request_payment_arrangement")
+    assert request.role == "social_team"
+    chain.complete("request_payment_arrangement", {
+        "proposed_instalment": instalment, "proposed_term_months": months,
+        "income_checked": True})
+    register = chain.task("register_payment_arrangement")
+    assert (register.role, register.corporation) == ("corporation", "woonbron")
+    chain.complete("register_payment_arrangement", {
+        "agreed_instalment": instalment, "arrangement_term_months": months,
+        "arrangement_start_date": "2026-05-01", "direct_debit": direct_debit})
+    assert chain.open_ids() == []
+    view = chain.instance()
+    assert view.status == "waiting"
+    assert "arrangement_broken" in chain.waiting_messages()
+    # silence is compliance: the month timer counts from the registration
+    assert view.next_timer_due == chain.clock.now().replace(month=5)
+
+
+def arrangement_kept(chain: Chain) -> None:
+    _arrangement(chain, finances=3, instalment=100, months=12, direct_debit=True)
+    for moment in ("2026-06-01 18:00", "2026-07-01 19:00", "2026-08-01 20:00"):
+        assert chain.at(moment) == 1
+        assert chain.at(moment) == 0  # a month counts once
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("arrangement_kept", "(Budget)advies en/of quick fix",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["advised_route"] == "arrangement" and data["route"] == "arrangement"
+    assert data["months_kept"] == 3 and data["arrangement_result"] == "kept"
+
+
+def arrangement_broken(chain: Chain) -> None:
+    _arrangement(chain, finances=4, instalment=80, months=10, direct_debit=False)
+    assert chain.at("2026-06-01 12:00") == 1  # month 1 kept
+    assert chain.at("2026-06-15 12:00") == 0
+    assert chain.send("arrangement_broken", broken_on="2026-06-15").status == "delivered"
+    follow_up = chain.task("follow_up_broken_arrangement")
+    assert follow_up.role == "social_team"
+    assert follow_up.due_at == due("2026-06-18T17:00")  # 3 working days
+    chain.complete("follow_up_broken_arrangement", {"broken_contact_made": True,
+                                                    "next_step": "budget_advice"})
+    assert chain.open_ids() == ["prepare_sdd_referral"]
+    chain.sdd("budget_advice", "advice_completed", True)
+    chain.close()
+    data = chain.assert_closed("budget_advice_completed", "(Budget)advies en/of quick fix",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["arrangement_result"] == "broken" and data["months_kept"] == 1
+    assert data["route"] == "budget_advice" and data["arrangement_broken_on"] == "2026-06-15"
+
+
+def budget_advice(chain: Chain) -> None:
+    chain.signal(warm_handover=True)
+    assert chain.due("record_first_contact_attempt") == due("2026-04-29T17:00")
+    chain.reach()
+    chain.at("2026-04-28 09:00")
+    chain.talk(True, False)
+    chain.zrm(finances=2)
+    chain.plan()
+    chain.complete("prepare_sdd_referral", {"sdd_service": "budget_advice",
+                                            "referral_summary": "Budgetadvies gewenst",
+                                            "consent_given": False,
+                                            "legal_ground": "wgs_public_task"})
+    intake = chain.task("hold_sdd_intake")
+    assert intake.role == "budget_advice" and intake.due_at == due("2026-05-26T17:00")
+    assert chain.actor("budget_advice").organisation == "sdd"
+    chain.complete("hold_sdd_intake", {"sdd_intake_date": chain.today(),
+                                       "sdd_trajectory": "budget_advice"})
+    chain.complete("report_sdd_outcome", {"sdd_outcome": "advice_completed",
+                                          "sdd_outcome_date": chain.today()})
+    chain.close()
+    data = chain.assert_closed("budget_advice_completed", "(Budget)advies en/of quick fix",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["advised_route"] == "budget_advice" and data["priority"] == "warm_handover"
+
+
+def debt_mediation(chain: Chain) -> None:
+    reach_and_talk(chain)
+    chain.zrm(finances=2)
+    chain.plan("debt_mediation")
+    chain.sdd("debt_mediation", "debt_mediation_started", True)
+    chain.close()
+    data = chain.assert_closed("handed_to_debt_assistance",
+                               "Vervolghulp en/of verwijzing financieel",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["advised_route"] == "budget_advice"  # the advice, overridden
+    assert data["route"] == "debt_mediation"
+
+
+def meldpunt(chain: Chain) -> None:
+    chain.signal(crisis=True)
+    assert chain.due("record_first_contact_attempt") == due("2026-04-24T17:00")
+    chain.reach()
+    chain.at("2026-04-28 09:00")
+    chain.talk(True, False)
+    chain.zrm(finances=2, mental_health=2, social_network=2)
+    chain.plan()
+    chain.complete("prepare_care_referral", {
+        "care_referral_summary": "Meervoudige problematiek", "care_consent_given": False,
+        "care_legal_ground": "care_avoider", "care_urgency": "urgent"})
+    report = chain.task("report_care_referral_outcome")
+    assert report.role == "care_referral" and report.due_at == due("2026-05-05T17:00")
+    assert chain.actor("care_referral").organisation == "veilig-thuis"
+    chain.complete("report_care_referral_outcome", {"care_outcome": "guided_into_care",
+                                                    "care_outcome_date": chain.today()})
+    chain.close()
+    data = chain.assert_closed("referred_to_care",
+                               "Vervolghulp en/of verwijzing niet financieel",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["advised_route"] == "meldpunt" and data["multi_problem"] is True
+    assert data["domains_at_or_below_2"] == 3 and data["priority"] == "crisis"
+
+
+def court_summons_during_outreach(chain: Chain) -> None:
+    chain.signal()
+    chain.at("2026-04-24 10:00")
+    assert chain.send("court_summons", hearing_date="2026-05-12").status == "delivered"
+    # one message, two catch events: the legal track and the outreach deadline
+    assert chain.open_ids() == ["act_on_court_summons", "record_first_contact_attempt"]
+    threat = due("2026-04-30T17:00")  # 3 working days, Koningsdag skipped (was 05-01)
+    assert chain.due("act_on_court_summons") == threat
+    assert chain.due("record_first_contact_attempt") == threat
+    assert chain.instance().next_timer_due == threat
+    assert chain.at("2026-04-30 15:59") == 0
+    assert "escalate_first_contact_overdue" not in chain.open_ids()
+    assert chain.at("2026-04-30 16:01") == 1
+    escalation = chain.task("escalate_first_contact_overdue", role="social_team_lead")
+    assert escalation.role == "social_team_lead"
+    assert chain.open_ids() == ["act_on_court_summons", "escalate_first_contact_overdue",
+                                "record_first_contact_attempt"]
+    chain.complete("escalate_first_contact_overdue", {"escalation_action": "caseworker_contacted"})
+    chain.complete("act_on_court_summons", {"crisis_contact_date": "2026-04-30",
+                                            "crisis_contact_made": False,
+                                            "crisis_measures": "none"})
+    chain.reach()
+    assert chain.open_ids() == ["hold_kitchen_table_conversation"]
+    assert chain.send("arrears_resolved", paid_on="2026-05-04").status == "delivered"
+    chain.close()
+    chain.assert_closed("arrears_paid",
+                        "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
+                        "Afgesloten: achterstand ingelopen")
+
+
+def eviction_executed(chain: Chain) -> None:
+    chain.signal()
+    assert chain.send("court_summons", hearing_date="2026-05-12").status == "delivered"
+    assert chain.due("act_on_court_summons") == due("2026-04-29T17:00")
+    assert chain.at("2026-05-12 12:00") == 1  # the shortened first-contact deadline passed
+    assert "escalate_first_contact_overdue" in chain.open_ids()
+    assert chain.send("judgment", judgment_date="2026-05-12",
+                      outcome="rescission_and_eviction").status == "delivered"
+    last_chance = chain.task("consider_last_chance_agreement")
+    assert (last_chance.role, last_chance.corporation) == ("corporation_lead", "woonbron")
+    chain.complete("consider_last_chance_agreement", {"last_chance_offered": False,
+                                                      "eviction_postponed": False})
+    assert chain.send("eviction_date_set", eviction_date="2026-06-03").status == "delivered"
+    escalation = chain.task("escalate_eviction_date")
+    assert escalation.role == "social_team_lead"
+    assert escalation.due_at == due("2026-05-18T17:00")  # Hemelvaartsdag 05-14 skipped
+    chain.complete("escalate_eviction_date", {"eviction_escalation_action": "home_visit_planned"})
+    chain.at("2026-06-03 09:00")
+    assert chain.send("eviction_executed", executed_on="2026-06-03").status == "delivered"
+    # the help track is gone with its tasks; the legal-track task outlives it until closure
+    assert chain.open_ids() == ["act_on_court_summons", "confirm_case_closure"]
+    assert chain.task_states("escalate_first_contact_overdue") == ["cancelled"]
+    chain.close()
+    data = chain.assert_closed("evicted", None, "Afgesloten: ontruimd")
+    assert data["evicted_on"] == "2026-06-03"
+    assert chain.task_states("act_on_court_summons") == ["cancelled"]
+
+
+def help_declined(chain: Chain) -> None:
+    chain.signal()
+    chain.reach()
+    chain.at("2026-04-28 09:00")
+    chain.talk(False, False)
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("help_declined", "Inwoner hoeft geen hulp vanuit vroegsignalering",
+                               "Afgesloten: geen hulp gewenst")
+    assert data["route"] == "declined"
+
+
+def tenant_moved(chain: Chain) -> None:
+    chain.signal()
+    chain.reach()
+    assert chain.open_ids() == ["hold_kitchen_table_conversation"]
+    assert chain.send("tenant_moved", moved_on="2026-04-30").status == "delivered"
+    assert chain.task_states("hold_kitchen_table_conversation") == ["cancelled"]
+    chain.close()
+    data = chain.assert_closed("moved", "Persoon is geen inwoner (meer) in de gemeente",
+                               "Afgesloten: verhuisd")
+    assert data["moved_on"] == "2026-04-30"
+
+
+def duplicate_signal(chain: Chain) -> None:
+    chain.signal(duplicate=True)
+    assert chain.open_ids() == ["confirm_case_closure"]
+    assert chain.instance().next_timer_due is None
+    chain.close()
+    data = chain.assert_closed("not_picked_up_duplicate", "Niet opgepakt: herhaalde melding",
+                               "Niet opgepakt: herhaalde melding")
+    assert data["picked_up"] is False
+
+
+def below_threshold(chain: Chain) -> None:
+    chain.signal(arrears_amount=60.0)
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("not_picked_up_below_threshold",
+                               "Niet opgepakt: onterecht signaal", "Niet opgepakt")
+    assert data["picked_up"] is False
+
+
+def deadlines_missed_and_escalated(chain: Chain) -> None:
+    chain.signal()
+    assert chain.at("2026-05-01 15:59") == 0
+    assert chain.open_ids() == ["record_first_contact_attempt"]
+    assert chain.at("2026-05-01 16:01") == 1
+    chain.task("escalate_first_contact_overdue", role="social_team_lead")
+    assert chain.open_ids() == ["escalate_first_contact_overdue", "record_first_contact_attempt"]
+    # the caseworker's queue does not show the lead's escalation
+    assert chain.queue("social_team") == ["record_first_contact_attempt"]
+    chain.complete("escalate_first_contact_overdue", {"escalation_action": "reassigned"})
+    chain.at("2026-05-04 09:00")
+    chain.reach(on="2026-05-04")
+    assert chain.due("hold_kitchen_table_conversation") == due("2026-06-01T17:00")
+    assert chain.at("2026-06-01 15:59") == 0
+    assert chain.at("2026-06-01 16:01") == 1
+    assert chain.open_ids() == ["escalate_conversation_overdue",
+                                "hold_kitchen_table_conversation"]
+    chain.talk(True, True)
+    chain.zrm(finances=1)
+    chain.complete("escalate_conversation_overdue", {"escalation_action": "delay_accepted",
+                                                     "escalation_note": "Ziekte"})
+    chain.plan()
+    chain.complete("prepare_sdd_referral", {"sdd_service": "debt_mediation",
+                                            "referral_summary": "Schuldbemiddeling",
+                                            "consent_given": True})
+    assert chain.due("hold_sdd_intake") == due("2026-06-29T17:00")
+    assert chain.at("2026-06-29 15:59") == 0
+    assert chain.at("2026-06-29 16:01") == 1
+    assert chain.open_ids() == ["escalate_sdd_intake_overdue", "hold_sdd_intake"]
+    chain.complete("hold_sdd_intake", {"sdd_intake_date": "2026-06-30",
+                                       "sdd_trajectory": "stabilisation"})
+    chain.complete("report_sdd_outcome", {"sdd_outcome": "debt_mediation_started",
+                                          "sdd_outcome_date": "2026-07-02"})
+    # the referral returns only when the escalation beside it has ended too
+    assert chain.open_ids() == ["escalate_sdd_intake_overdue"]
+    chain.complete("escalate_sdd_intake_overdue", {"escalation_action": "caseworker_contacted"})
+    chain.close()
+    data = chain.assert_closed("handed_to_debt_assistance",
+                               "Vervolghulp en/of verwijzing financieel",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["route"] == "debt_mediation" and data["advised_route"] == "debt_mediation"
+    assert len(chain.events("timer_fired")) == 3
+
+
+def no_contact_within_six_weeks(chain: Chain) -> None:
+    chain.signal()
+    chain.attempt(False, "phone", "morning", on="2026-04-23")
+    chain.at("2026-05-06 18:00")
+    chain.attempt(False, "home_visit", "evening", first=False)
+    assert chain.at("2026-06-04 15:59") == 0
+    assert chain.open_ids() == ["record_contact_attempt"]
+    assert chain.at("2026-06-04 16:01") == 1
+    assert chain.open_ids() == ["confirm_case_closure"]
+    assert chain.task_states("record_contact_attempt") == ["completed", "cancelled"]
+    chain.close()
+    data = chain.assert_closed("no_contact", "Definitief geen contact kunnen krijgen",
+                               "Afgesloten: geen contact")
+    assert data["outreach_result"] == "no_contact"
+
+
+#: Every scenario, in the order of processes/SCENARIOS.md (12b: below the threshold).
+ALL: dict[str, Scenario] = {
+    "01_paid_before_contact": paid_before_contact,
+    "02_no_contact_after_five_attempts": no_contact_after_five_attempts,
+    "03_arrangement_kept": arrangement_kept,
+    "04_arrangement_broken": arrangement_broken,
+    "05_budget_advice": budget_advice,
+    "06_debt_mediation": debt_mediation,
+    "07_meldpunt": meldpunt,
+    "08_court_summons_during_outreach": court_summons_during_outreach,
+    "09_eviction_executed": eviction_executed,
+    "10_help_declined": help_declined,
+    "11_tenant_moved": tenant_moved,
+    "12_duplicate_signal": duplicate_signal,
+    "12b_below_threshold": below_threshold,
+    "13_deadlines_missed_and_escalated": deadlines_missed_and_escalated,
+    "14_no_contact_within_six_weeks": no_contact_within_six_weeks,
+}

@@ -1,0 +1,75 @@
+"""One task: the case summary this role may see, instructions, the form, and submitting it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, render_template, request
+from flask_babel import gettext as _
+
+from engine import cases, tasks
+from engine.errors import InvalidInput, NotFound
+from engine.inbox import deadline_state
+from webui import forms, htmx
+from webui.auth import login_required
+from webui.db import commit, engine_context, get_session
+from webui.errors import status_of
+from webui.pages import actor
+
+bp = Blueprint("tasks", __name__)
+
+
+def _render(task_id: str, values: dict[str, Any] | None = None,
+            errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    ctx, session, who = engine_context(), get_session(), actor()
+    detail = tasks.get_task(ctx, session, who, task_id)
+    case_detail = None
+    if detail.task.case_number:
+        try:
+            case_detail = cases.get_case(ctx, session, who, detail.task.case_number,
+                                         what="task page")
+        except NotFound:
+            case_detail = None
+    deadline, left = deadline_state(detail.task.due_at, ctx.clock.now())
+    open_task = detail.task.state in ("open", "claimed")
+    mine = detail.task.state == "claimed" and detail.task.assignee_id == who.user_id
+    claimed_by_other = detail.task.state == "claimed" and not mine
+    schema = detail.form_schema or {}
+    form_fields = forms.fields(schema, values if values is not None else detail.data, errors)
+    known = {f.name for f in form_fields}
+    other_errors = {k: v for k, v in (errors or {}).items() if k not in known}
+    return render_template(
+        "tasks/task.html", detail=detail,
+        case=case_detail.case if case_detail else None,
+        timeline=case_detail.timeline if case_detail else [], deadline=deadline, left=left,
+        fields=form_fields, errors=errors or {}, other_errors=other_errors, schema=schema,
+        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other), status
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def show(task_id: str) -> Any:
+    return _render(task_id)
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def submit(task_id: str) -> Any:
+    ctx, session, who = engine_context(), get_session(), actor()
+    detail = tasks.get_task(ctx, session, who, task_id)
+    data = forms.parse(detail.form_schema, request.form)
+    try:
+        result = tasks.complete_task(ctx, session, who, task_id, data)
+    except InvalidInput as invalid:
+        session.rollback()
+        return _render(task_id, values=data, errors=invalid.errors,
+                       status=status_of(invalid))
+    if detail.task.case_number:
+        cases.sync_case(ctx, session, detail.task.case_number)
+    if result.next_task_id:
+        tasks.claim_task(session, who, result.next_task_id)
+    commit()
+    flash(_("Taak afgerond: %(name)s", name=detail.task.name), "success")
+    if result.next_task_id:
+        return htmx.redirect_to(f"/tasks/{result.next_task_id}")
+    return htmx.redirect_to("/inbox?queue=team")
