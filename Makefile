@@ -14,8 +14,8 @@ install: $(STAMP) $(VENDOR)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
 # Front-end libraries from npm (pinned in package.json/package-lock.json), never committed.
@@ -27,6 +27,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 
 run: install
 	$(BIN)/ketenflow init
+	$(BIN)/ketenflow seed-demo --signals 150 --days 60
 	$(BIN)/ketenflow serve --host $(HOST) --port $(PORT)
 
 lint: install

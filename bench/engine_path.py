@@ -1,8 +1,12 @@
 """Ketenflow through the engine's service functions, one transaction per step.
 
 Each step is what one web request does: ``with ctx.sessionmaker.begin() as s: <service call>``
-(authentication excluded). SQL statements are counted with a ``before_cursor_execute``
-listener and transactions with a ``commit`` listener on the SQLAlchemy engine.
+(authentication excluded). The lifecycle (c) is the README's: start, find the task, complete
+Assess, find the next task, complete Advise; an open task is completed directly, so there is
+no claim step in it. Claiming is timed on its own (claim, then an untimed release).
+
+SQL statements are counted with a ``before_cursor_execute`` listener and transactions with a
+``commit`` listener on the SQLAlchemy engine.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from engine.context import EngineContext, build_context
 from engine.models import ProcessInstance
 from engine.settings import EngineSettings
 
-STEPS = ("start", "find", "claim", "assess", "find_next", "advise")
+STEPS = ("start", "find", "assess", "find_next", "advise")
 
 
 class Counter:
@@ -70,6 +74,7 @@ class EngineResult:
     assess: list[float] = field(default_factory=list)
     advise: list[float] = field(default_factory=list)
     lifecycle: list[float] = field(default_factory=list)
+    claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     statements: list[int] = field(default_factory=list)
     commits: list[int] = field(default_factory=list)
     driver: list[float] = field(default_factory=list)  # ms in cursor.execute per lifecycle
@@ -120,6 +125,10 @@ class EnginePath:
         with self.ctx.sessionmaker.begin() as s:
             tasks.claim_task(s, team, task_id)
 
+    def release(self, team: Actor, task_id: str) -> None:
+        with self.ctx.sessionmaker.begin() as s:
+            tasks.release_task(s, team, task_id)
+
     def complete(self, team: Actor, task_id: str, data: dict[str, Any]) -> Any:
         with self.ctx.sessionmaker.begin() as s:
             return tasks.complete_task(self.ctx, s, team, task_id, dict(data))
@@ -142,8 +151,6 @@ class EnginePath:
         t, n = mark("start", t, n)
         task_id = self.find(team, instance_id, "Task_Assess")
         t, n = mark("find", t, n)
-        self.claim(team, task_id)
-        t, n = mark("claim", t, n)
         result = self.complete(team, task_id, ASSESS_DATA)
         t, n = mark("assess", t, n)
         next_id = self.find(team, instance_id, "Task_Advise")
@@ -188,7 +195,29 @@ class EnginePath:
         self.counter.keep = False
         result.statement_log = self.counter.log
         self._api_statements(result)
+        result.claim = self.measure_claim(n, warmup)
         return result
+
+    def measure_claim(self, n: int, warmup: int) -> list[float]:
+        """Claim an open task (timed), release it (untimed), n times; not part of (c)."""
+        assert self.people is not None
+        team = self.people.team
+        instance_id = self.start(self.people.owner)
+        task_id = self.find(team, instance_id, "Task_Assess")
+        times: list[float] = []
+        for _ in range(warmup):
+            self.claim(team, task_id)
+            self.release(team, task_id)
+        with gc_collected():
+            for _ in range(n):
+                t = now()
+                self.claim(team, task_id)
+                times.append(ms(now() - t))
+                self.release(team, task_id)
+        self.complete(team, task_id, ASSESS_DATA)
+        self.complete(team, self.find(team, instance_id, "Task_Advise"), ADVISE_DATA)
+        self.check(instance_id)
+        return times
 
     def _api_statements(self, result: EngineResult) -> None:
         """Statements of one lifecycle through the Flask app in this process (auth included)."""

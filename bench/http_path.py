@@ -3,7 +3,12 @@
 The server runs as a subprocess on a fresh database (``ketenflow init --no-deploy`` then
 ``ketenflow deploy bench/workload``; users and tokens through the engine). One sequential
 client on loopback uses ``http.client`` with a keep-alive connection (gunicorn's sync workers
-answer ``Connection: close``, so ``http.client`` reconnects; the count is reported).
+answer ``Connection: close``, so ``http.client`` reconnects; the count is reported). The API is
+called with bearer tokens; the caseworker's HTML inbox with the session cookie of a login
+through the real form (``POST /login``, with an ``Origin`` header as a browser sends).
+The server sets no ``Server-Timing`` header and ``ketenflow serve`` fixes gunicorn's access-log
+format (no ``%(D)s``), so list times are client-side round trips; beside them stand the server
+CPU per request and the app's own time in-process (Flask test client on the same database).
 Server CPU comes from ``/proc/<pid>/stat`` (utime + stime) of the master and every process
 under it (workers and their script sandboxes), RSS from ``/proc/<pid>/status``.
 """
@@ -13,6 +18,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
+import secrets
 import shutil
 import signal
 import socket
@@ -21,15 +28,19 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from bench.common import (
     ADVISE_DATA,
     ASSESS_DATA,
+    PASSWORD,
     PROCESS_ID,
     ROOT,
     START_DATA,
+    TEAM_USER,
     check_end_data,
     gc_collected,
     median,
@@ -40,6 +51,13 @@ from bench.common import (
 
 API = "/api/v1"
 Call = Callable[..., tuple[int, Any]]
+INBOX_PAGE = "/inbox?" + urlencode({"queue": "team"})   # the team queue, 25 a page
+INBOX_PAGE_SIZE = 25
+#: One signing key for all gunicorn workers: without KETENFLOW_SECRET_KEY every worker makes
+#: its own, and a session cookie from one worker is refused by the other.
+SECRET_KEY = "bench-" + secrets.token_hex(16)
+USER_AGENT = "ketenflow-bench"
+ROW = re.compile(rb'<tr class="row-')
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -64,6 +82,7 @@ def free_port() -> int:
 def server_env(url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"KETENFLOW_DATABASE_URL": url, "KETENFLOW_EMBEDDED_WORKER": "false"})
+    env.setdefault("KETENFLOW_SECRET_KEY", SECRET_KEY)
     # The console script puts .venv/bin first on sys.path, not the repository; put the
     # repository first so ``webui`` and ``engine`` import as this checkout's regular packages
     # (a stale editable install can otherwise see them as namespace packages).
@@ -205,27 +224,73 @@ def command_of(pid: int) -> str:
 # --- the client ------------------------------------------------------------------------------
 
 class Client:
-    """One sequential HTTP/1.1 client with a keep-alive connection."""
+    """One sequential HTTP/1.1 client with a keep-alive connection and a cookie jar."""
 
     def __init__(self, port: int) -> None:
+        self.origin = f"http://127.0.0.1:{port}"
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.requests = 0
         self.connects = 0
+        self.cookies: dict[str, str] = {}
 
-    def call(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive",
-                   "Accept": "application/json"}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+    def send(self, method: str, path: str, headers: dict[str, str],
+             payload: bytes | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+        headers = {"Connection": "keep-alive", "User-Agent": USER_AGENT, **headers}
         if self.conn.sock is None:
             self.connects += 1
         self.conn.request(method, path, body=payload, headers=headers)
         response = self.conn.getresponse()
         raw = response.read()
         self.requests += 1
-        return response.status, json.loads(raw) if raw else None
+        return response.status, response.headers, raw
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        status, _headers, raw = self.send(method, path, headers, payload)
+        return status, json.loads(raw) if raw else None
+
+    # --- the pages, as a browser uses them ----------------------------------------------
+
+    def _keep_cookies(self, headers: http.client.HTTPMessage) -> None:
+        for line in headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(line)
+            for name, morsel in jar.items():
+                if not morsel.value or morsel["max-age"] == "0" \
+                        or "1970" in morsel["expires"]:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+
+    def page(self, method: str, path: str, form: dict[str, str] | None = None
+             ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        headers = {"Accept": "text/html"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        payload = None
+        if method not in ("GET", "HEAD"):
+            headers["Origin"] = self.origin  # what a browser sends; webui.csrf checks it
+        if form is not None:
+            payload = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        status, response_headers, raw = self.send(method, path, headers, payload)
+        self._keep_cookies(response_headers)
+        return status, response_headers, raw
+
+    def login(self, username: str, password: str) -> None:
+        """Sign in through the login form; the session cookie is kept for later pages."""
+        status, headers, raw = self.page("POST", "/login", {
+            "username": username, "password": password, "next": INBOX_PAGE})
+        if status != 303 or not self.cookies:
+            raise AssertionError(f"HTTP login as {username}: status {status}, cookies "
+                                 f"{sorted(self.cookies)}: {raw[:300]!r}")
+        where = urlsplit(headers.get("Location", ""))
+        if f"{where.path}?{where.query}" != INBOX_PAGE:
+            raise AssertionError(f"HTTP login: redirected to {headers.get('Location')}")
 
     def close(self) -> None:
         self.conn.close()
@@ -246,7 +311,11 @@ def _find(call: Call, token: str, instance_id: int, bpmn_id: str) -> str:
 
 
 def api_lifecycle(call: Call, team_token: str, owner_token: str) -> tuple[dict[str, float], int]:
-    """One whole case through the API; seconds per step and the instance id."""
+    """One whole case through the API; seconds per step and the instance id.
+
+    (c) as the README defines it: start, find, complete Assess, find next, complete Advise.
+    An open task is completed directly (no claim).
+    """
     times: dict[str, float] = {}
     t = now()
     started = _expect(*call("POST", f"{API}/instances", owner_token,
@@ -259,9 +328,6 @@ def api_lifecycle(call: Call, team_token: str, owner_token: str) -> tuple[dict[s
     task_id = _find(call, team_token, instance_id, "Task_Assess")
     t2 = now()
     times["find"], t = t2 - t, t2
-    _expect(*call("POST", f"{API}/tasks/{task_id}/claim", team_token), 200, "claim")
-    t2 = now()
-    times["claim"], t = t2 - t, t2
     _expect(*call("POST", f"{API}/tasks/{task_id}/complete", team_token,
                   {"data": dict(ASSESS_DATA)}), 200, "complete Assess")
     t2 = now()
@@ -282,6 +348,9 @@ class ListResult:
     name: str
     instances: int
     times: list[float] = field(default_factory=list)
+    cpu_ms: float = float("nan")   # server CPU per request (master+workers), HTTP only
+    http: bool = True              # False: the app in-process, no gunicorn and no socket
+    inbox: bool = False            # a caseworker's inbox (API or page): the 50 ms budget
 
     @property
     def median(self) -> float:
@@ -298,6 +367,7 @@ class HttpResult:
     assess: list[float] = field(default_factory=list)
     advise: list[float] = field(default_factory=list)
     lifecycle: list[float] = field(default_factory=list)
+    claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     cpu_ms_per_lifecycle: float = 0.0
     requests_per_lifecycle: float = 0.0
     connects: int = 0
@@ -340,7 +410,35 @@ def measure_lifecycles(server: Server, client: Client, team_token: str, owner_to
     result.connects = client.connects - connects0
     result.requests_per_lifecycle = result.requests / n
     check_instance(client, admin_token, instance_id)
+    result.claim = measure_claim(client, team_token, owner_token, admin_token, n, warmup)
     record_memory(server, result)
+
+
+def measure_claim(client: Client, team_token: str, owner_token: str, admin_token: str,
+                  n: int, warmup: int) -> list[float]:
+    """POST .../claim on an open task (timed), then .../release (untimed); not part of (c)."""
+    started = _expect(*client.call("POST", f"{API}/instances", owner_token,
+                                   {"process_id": PROCESS_ID, "data": dict(START_DATA)}),
+                      201, "start")
+    instance_id = int(started["id"])
+    task_id = _find(client.call, team_token, instance_id, "Task_Assess")
+    times: list[float] = []
+    with gc_collected():
+        for i in range(warmup + n):
+            t = now()
+            status, body = client.call("POST", f"{API}/tasks/{task_id}/claim", team_token)
+            if i >= warmup:
+                times.append(ms(now() - t))
+            _expect(status, body, 200, "claim")
+            _expect(*client.call("POST", f"{API}/tasks/{task_id}/release", team_token), 200,
+                    "release")
+    _expect(*client.call("POST", f"{API}/tasks/{task_id}/complete", team_token,
+                         {"data": dict(ASSESS_DATA)}), 200, "complete Assess")
+    next_id = _find(client.call, team_token, instance_id, "Task_Advise")
+    _expect(*client.call("POST", f"{API}/tasks/{next_id}/complete", team_token,
+                         {"data": dict(ADVISE_DATA)}), 200, "complete Advise")
+    check_instance(client, admin_token, instance_id)
+    return times
 
 
 def record_memory(server: Server, result: HttpResult) -> None:
@@ -353,27 +451,92 @@ def record_memory(server: Server, result: HttpResult) -> None:
                              if "engine.script_host" in command_of(pid)]
 
 
-LISTS: tuple[tuple[str, str, str], ...] = (
-    ("instance list (process owner)", f"{API}/instances?limit=50", "owner"),
-    ("instance list (team member)", f"{API}/instances?limit=50", "team"),
-    ("task inbox, team queue", f"{API}/tasks?queue=team&limit=50", "team"),
+#: (name, path, who, inbox): ``who`` is a token's owner, or "page" for the signed-in team
+#: member's session cookie (the HTML page).
+LISTS: tuple[tuple[str, str, str, bool], ...] = (
+    ("instance list (process owner), API", f"{API}/instances?limit=50", "owner", False),
+    ("instance list (team member), API", f"{API}/instances?limit=50", "team", False),
+    ("task inbox, team queue, API", f"{API}/tasks?queue=team&limit=50", "team", True),
+    ("inbox page, team queue (HTML, 25)", INBOX_PAGE, "page", True),
 )
+IN_PROCESS = " in-process"
 
 
-def measure_lists(client: Client, tokens: dict[str, str], instances: int, n: int,
-                  warmup: int) -> list[ListResult]:
+def _get_list(client: Client, path: str, who: str, tokens: dict[str, str]
+              ) -> tuple[int, Any]:
+    if who == "page":
+        status, _headers, raw = client.page("GET", path)
+        return status, raw
+    return client.call("GET", path, tokens[who])
+
+
+def _check_list(name: str, status: int, body: Any) -> None:
+    _expect(status, body if status != 200 else None, 200, name)
+    if isinstance(body, bytes):
+        rows = len(ROW.findall(body))
+        if rows != INBOX_PAGE_SIZE:
+            raise AssertionError(f"HTTP {name}: page has {rows} rows, not {INBOX_PAGE_SIZE}")
+    elif len(body["items"]) != 50:
+        raise AssertionError(f"HTTP {name}: page has {len(body['items'])} items, not 50")
+
+
+def measure_lists(server: Server, client: Client, tokens: dict[str, str], instances: int,
+                  n: int, warmup: int) -> list[ListResult]:
+    """Page 1 of every list, ``n`` sequential round trips each, with server CPU per request."""
     found = []
-    for name, path, who in LISTS:
-        result = ListResult(name, instances)
+    for name, path, who, inbox in LISTS:
+        result = ListResult(name, instances, inbox=inbox)
         for _ in range(warmup):
-            _expect(*client.call("GET", path, tokens[who]), 200, name)
+            _check_list(name, *_get_list(client, path, who, tokens))
         with gc_collected():
+            cpu0 = server.cpu_seconds()
             for _ in range(n):
                 t = now()
-                status, body = client.call("GET", path, tokens[who])
+                status, body = _get_list(client, path, who, tokens)
                 result.times.append(ms(now() - t))
-                _expect(status, body, 200, name)
-        if len(body["items"]) != 50:
-            raise AssertionError(f"HTTP {name}: page has {len(body['items'])} items, not 50")
+                _check_list(name, status, body)
+            result.cpu_ms = ms(server.cpu_seconds() - cpu0) / n
         found.append(result)
     return found
+
+
+class InProcessApp:
+    """The web app in this process (Flask test client) on the bench database: the app's own
+    time for the inbox API and page, without gunicorn, sockets or the client's parsing."""
+
+    def __init__(self, ctx: Any, team_token: str) -> None:
+        from webui import create_app
+
+        self.app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY}, ctx=ctx)
+        self.client = self.app.test_client()
+        self.team_token = team_token
+        response = self.client.post("/login", data={"username": TEAM_USER,
+                                                    "password": PASSWORD,
+                                                    "next": INBOX_PAGE},
+                                    headers={"Origin": "http://localhost"})
+        if response.status_code != 303:
+            raise AssertionError(f"in-process login: status {response.status_code}")
+
+    def get(self, path: str, who: str) -> tuple[int, Any]:
+        if who == "page":
+            response = self.client.get(path, headers={"Accept": "text/html"})
+            return response.status_code, response.get_data()
+        response = self.client.get(path, headers={"Authorization": f"Bearer {self.team_token}"})
+        return response.status_code, response.get_json(silent=True)
+
+    def measure(self, instances: int, n: int, warmup: int) -> list[ListResult]:
+        found = []
+        for name, path, who, inbox in LISTS:
+            if not inbox:
+                continue
+            result = ListResult(name + IN_PROCESS, instances, http=False, inbox=True)
+            for _ in range(warmup):
+                _check_list(name, *self.get(path, who))
+            with gc_collected():
+                for _ in range(n):
+                    t = now()
+                    status, body = self.get(path, who)
+                    result.times.append(ms(now() - t))
+                    _check_list(name, status, body)
+            found.append(result)
+        return found

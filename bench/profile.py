@@ -20,7 +20,6 @@ COMPONENTS = (
     ("engine.tasks.complete_task (2 per lifecycle)", "engine/tasks.py", "complete_task"),
     ("engine.instances.start_instance", "engine/instances.py", "start_instance"),
     ("engine.tasks.inbox (2 per lifecycle)", "engine/tasks.py", "inbox"),
-    ("engine.tasks.claim_task", "engine/tasks.py", "claim_task"),
     ("engine.runtime.step (3 per lifecycle)", "engine/runtime.py", "step"),
     ("engine.runtime.save", "engine/runtime.py", "save"),
     ("engine.runtime._run (do_engine_steps)", "engine/runtime.py", "_run"),

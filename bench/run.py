@@ -2,10 +2,11 @@
 
 Per database: raw SpiffWorkflow (in memory, and with a JSON save+load at each wait point),
 Ketenflow through the engine's service functions, Ketenflow through the HTTP API served by
-gunicorn, and the list pages at 1,000 and 5,000 instances. PostgreSQL runs when
-``KETENFLOW_BENCH_PG_URL`` (or ``KETENFLOW_TEST_DATABASE_URL``) is set; the bench creates its
-own databases next to it (``<name>_engine`` and ``<name>_http``, dropped and recreated on
-every run). The table goes to stdout and to ``bench/results/latest.txt``.
+gunicorn, and the lists (the API's instance lists and task inbox, and the caseworker's HTML
+inbox page after a login through the form) at 1,000, 5,000 and 10,000 instances.
+PostgreSQL runs when ``KETENFLOW_BENCH_PG_URL`` (or ``KETENFLOW_TEST_DATABASE_URL``) is set;
+the bench creates its own databases next to it (``<name>_engine`` and ``<name>_http``,
+dropped and recreated on every run). The table goes to stdout and to ``bench/results/latest.txt``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 
 from bench import databases, raw, report
-from bench.common import ROOT, WORKLOAD, ms
+from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, ms
 from bench.engine_path import EnginePath
 from bench.http_path import (
     Client,
     HttpResult,
+    InProcessApp,
     Server,
     cli,
     measure_lifecycles,
@@ -69,14 +71,18 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             measure_lifecycles(server, client, people.team_token, people.owner_token,
                                people.admin_token, args.lifecycles, args.warmup, http_result)
             tokens = {"team": people.team_token, "owner": people.owner_token}
-            for size in args.sizes:
+            client.login(TEAM_USER, PASSWORD)
+            in_process = InProcessApp(filler.ctx, people.team_token)
+            for size in args.list_sizes:
                 log(f"{target.label}: filling to {size:,} instances")
                 t = time.perf_counter()
                 filler.fill_to(size)
                 log(f"{target.label}: filled in {ms(time.perf_counter() - t) / 1000:.1f} s; "
                     "measuring the lists")
-                http_result.lists += measure_lists(client, tokens, size, args.list_requests,
-                                                   args.list_requests // 10)
+                warm = max(10, args.list_requests // 10)  # both workers render once
+                http_result.lists += measure_lists(server, client, tokens, size,
+                                                   args.list_requests, warm)
+                http_result.lists += in_process.measure(size, args.list_requests, warm)
             record_memory(server, http_result)
             client.close()
         finally:
@@ -111,8 +117,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20, help="untimed lifecycles first")
     parser.add_argument("--raw", type=int, default=1000,
                         help="raw SpiffWorkflow instances per variant (default 1000)")
-    parser.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
-                        default=[1000, 5000], help="instance counts for the lists")
+    parser.add_argument("--list-sizes", type=int, nargs="+", default=[1000, 5000, 10000],
+                        metavar="N", help="instance counts for the lists, smallest first "
+                        "(default 1000 5000 10000)")
     parser.add_argument("--list-requests", type=int, default=100,
                         help="timed requests per list and size (default 100)")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
@@ -121,7 +128,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.lifecycles, args.warmup, args.raw = 20, 5, 200
-        args.sizes, args.list_requests = [200, 400], 20
+        args.list_sizes, args.list_requests = [200, 400], 20
+    args.list_sizes = sorted(set(args.list_sizes))
+    if len(args.list_sizes) < 2 or args.list_sizes[0] < 50:
+        parser.error("--list-sizes needs two or more sizes of at least 50")
     return args
 
 
@@ -135,13 +145,18 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}, SpiffWorkflow {version('SpiffWorkflow')}, "
         f"SQLAlchemy {version('SQLAlchemy')}, {revision()}",
         f"{args.lifecycles} timed lifecycles per path (after {args.warmup} warm-up), "
-        f"{args.raw} raw instances per variant, lists {args.list_requests}× per size; "
-        "medians unless marked p95.",
+        f"{args.raw} raw instances per variant, each list {args.list_requests}× per size "
+        f"({', '.join(f'{n:,}' for n in args.list_sizes)} instances); medians unless marked p95.",
         "raw = plain SpiffWorkflow 3.2, default PythonScriptEngine, measured in this run; "
         "save+load = BpmnWorkflowSerializer(SPIFF_CONFIG) serialize_json + deserialize_json "
         "at each of the 3 wait points.",
         "engine path = service functions, one transaction per step; HTTP API = ketenflow "
         "serve (gunicorn, 2 sync workers), one sequential client on loopback.",
+        "(c) = start, find the task, complete Assess, find the next, complete Advise (open "
+        "tasks are completed directly; claim is timed apart and is not in (c)).",
+        "(d) times are client round trips on loopback (no Server-Timing header; serve's "
+        "access log has no %(D)s); srv CPU = server CPU per request; in-process = the app "
+        "alone (Flask test client, same database).",
     ]
     result = report.Report(header)
     if not any(t.kind == "postgresql" for t in targets):

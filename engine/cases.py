@@ -6,8 +6,8 @@ shape of what comes back follows ``access.case_view_kind`` (``full`` for the soc
 shows a household's personal data writes access-log rows in the caller's transaction.
 
 The milestone a corporation sees is derived from the chain's own variables (``picked_up``,
-``contact_made``, ``help_wanted``, ``case_closed``) by ``sync_case``, which services call after
-every step they run on a case.
+``contact_made``, ``help_wanted``, ``case_closed``) by ``after_step``, a hook the runtime calls
+after every step on a case's instance.
 """
 
 from __future__ import annotations
@@ -425,5 +425,4 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
                                          "kind": "case_reported", "element_id": None,
                                          "task_id": None, "actor": actor.username,
                                          "detail": {"message": name}}])
-    sync_case(ctx, session, case)
     return replace(case_view(case, actor))

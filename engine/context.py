@@ -17,6 +17,7 @@ from engine.db import make_engine, make_sessionmaker
 from engine.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
 from engine.settings import EngineSettings
 from engine.specs import SpecCache
+from engine.workflow_cache import WorkflowCache
 
 
 @dataclass
@@ -28,6 +29,7 @@ class EngineContext:
     scripts: ScriptHost
     script_engine: SandboxScriptEngine
     specs: SpecCache = field(default_factory=SpecCache)
+    workflows: WorkflowCache = field(default_factory=lambda: WorkflowCache(0))
     #: called at the end of every saved step with (ctx, session, instance, workflow, ready
     #: human tasks); read models that follow the process (a case's milestone) hook in here.
     step_hooks: list[Callable[..., None]] = field(default_factory=list)
@@ -46,6 +48,7 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
 
     return EngineContext(
         step_hooks=[cases.after_step],
+        workflows=WorkflowCache(settings.workflow_cache_size),
         settings=settings,
         db=engine,
         sessionmaker=make_sessionmaker(engine),

@@ -268,8 +268,7 @@ class Seeder:
             yield self.later(1)
         raise Diverted
 
-    def complete(self, h: Household, bpmn_id: str, data: dict[str, Any],
-                 sync: bool = False) -> None:
+    def complete(self, h: Household, bpmn_id: str, data: dict[str, Any]) -> None:
         task = self.open_task(h, bpmn_id)
         if task is None:
             raise Diverted
@@ -277,8 +276,6 @@ class Seeder:
                "corporation": h.corporation, "corporation_lead": h.corporation,
                "budget_advice": "sdd", "care_referral": "veilig-thuis"}[task.role or ""]
         tasks.complete_task(self.ctx, self.db, self.actor(task.role or "", org), task.id, data)
-        if sync:
-            cases.sync_case(self.ctx, self.db, h.case_number or "")
 
     def report(self, h: Household, name: str, **payload: Any) -> None:
         cases.report_case_event(self.ctx, self.db, self.actor("corporation", h.corporation),
@@ -566,7 +563,7 @@ class Seeder:
     def close(self, h: Household, low: float, high: float) -> Life:
         yield from self.wait_for(h, "confirm_case_closure", patience=30)
         yield self.later(self.rng.uniform(low, high))
-        self.complete(h, "confirm_case_closure", {"closure_date": self.today()}, sync=True)
+        self.complete(h, "confirm_case_closure", {"closure_date": self.today()})
         self.open_addresses = [a for a in self.open_addresses if a[0] != h.case_number]
 
     # --- the leads ------------------------------------------------------------------
@@ -755,11 +752,7 @@ def seed_year(ctx: EngineContext, seed: int = 1, signals: int = 1800, days: int 
     seeder = Seeder(ctx, seed, signals, days, until, config or DemoConfig())
     with seeder.ctx.sessionmaker.begin() as session:
         seeder.actors = _ensure_actors(seeder.ctx, session)
-    seeder.run()
-    with seeder.ctx.sessionmaker.begin() as session:  # milestones of the cases still open
-        for case in session.scalars(select(Case).where(Case.synthetic.is_(True),
-                                                       Case.closed.is_(False))):
-            cases.sync_case(seeder.ctx, session, case)
+    seeder.run()  # milestones follow every step (cases.after_step)
     with ctx.sessionmaker() as session:
         result = report(session)
     result.seconds = time.monotonic() - started

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import cases, messages
+from engine import messages
 from engine.access import Actor, may_report_signals
 from engine.context import EngineContext
 from engine.errors import EngineError, InvalidInput, NotAllowed
@@ -278,7 +278,6 @@ def _start_chain(ctx: EngineContext, session: Session, actor: Actor, case: Case)
     messages.send_message(ctx, session, actor, START_MESSAGE, payload, "case_number",
                           case.case_number,
                           idempotency_key=f"signal:{case.corporation}:{case.external_id}")
-    cases.sync_case(ctx, session, case)
 
 
 def report_batch(ctx: EngineContext, session: Session, actor: Actor, signals: list[Any],

@@ -111,7 +111,9 @@ def load(ctx: EngineContext, session: Session, row: ProcessInstance,
     if row.state is None:
         raise Conflict(f"instance {row.id} is {row.status} and has no engine state")
     cached = ctx.specs.get(session, row.definition_id)
-    workflow = load_workflow(row.state, cached.spec, cached.subprocess_specs)
+    workflow = ctx.workflows.take(row.id, row.state)
+    if workflow is None:
+        workflow = load_workflow(row.state, cached.spec, cached.subprocess_specs)
     workflow.script_engine = ctx.script_engine
     return workflow, cached
 
@@ -433,6 +435,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         log.events.clear()
     for hook in ctx.step_hooks:
         hook(ctx, session, row, workflow, ready)
+    if row.state is not None and error is None:
+        ctx.workflows.put(row.id, row.state, workflow)
 
 
 def _correlation_changes(row: ProcessInstance,

@@ -48,6 +48,11 @@ class EngineSettings:
         metadata={"help": "Task-tree depth past which an instance is stopped with an error "
                   "(the library silently loses tasks deeper than 1000)."},
     )
+    workflow_cache_size: int = field(
+        default=32,
+        metadata={"help": "Restored workflows each process keeps between steps (0 turns the "
+                  "cache off; every step then deserializes from the database)."},
+    )
     max_file_bytes: int = field(
         default=2_000_000,
         metadata={"help": "Largest file accepted in a deployment bundle, in bytes."},

@@ -65,8 +65,10 @@ def clock() -> ManualClock:
 def ctx(db_engine: Engine, script_host: ScriptHost, clock: ManualClock,
         ) -> Iterator[EngineContext]:
     """An engine context over a clean database with the reference organisations."""
+    # No workflow cache: every step deserializes from the database, as the scenario tests
+    # require; test_workflow_cache covers the cache itself.
     settings = EngineSettings(database_url=db_engine.url.render_as_string(hide_password=False),
-                              processes_dir=str(ROOT / "processes"))
+                              processes_dir=str(ROOT / "processes"), workflow_cache_size=0)
     context = build_context(settings, clock=clock, db=db_engine, scripts=script_host)
     with context.sessionmaker.begin() as session:
         ensure_organisations(session)

@@ -64,8 +64,6 @@ def submit(task_id: str) -> Any:
         session.rollback()
         return _render(task_id, values=data, errors=invalid.errors,
                        status=status_of(invalid))
-    if detail.task.case_number:
-        cases.sync_case(ctx, session, detail.task.case_number)
     if result.next_task_id:
         tasks.claim_task(session, who, result.next_task_id)
     commit()

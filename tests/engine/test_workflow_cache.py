@@ -1,0 +1,99 @@
+"""The workflow cache reuses a restored workflow only when the stored state is what it saved."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, select, update
+
+from engine import instances, runtime, tasks
+from engine.access import SYSTEM
+from engine.context import EngineContext
+from engine.models import HumanTask, ProcessInstance
+from engine.workflow_cache import WorkflowCache
+from tests.factories import deploy, make_user
+
+
+@pytest.fixture
+def cached_ctx(ctx: EngineContext) -> EngineContext:
+    return replace(ctx, workflows=WorkflowCache(8))
+
+
+def _start(ctx: EngineContext) -> tuple[int, str]:
+    with ctx.sessionmaker.begin() as session:
+        view = instances.start_instance(ctx, session, SYSTEM, "review",
+                                        {"municipality": "dordrecht"})
+    with ctx.sessionmaker() as session:
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == view.id))
+    assert task_id is not None
+    return view.id, task_id
+
+
+def _loaded(ctx: EngineContext, instance_id: int) -> Any:
+    with ctx.sessionmaker() as session:
+        row = session.get(ProcessInstance, instance_id)
+        assert row is not None
+        workflow, _ = runtime.load(ctx, session, row)
+    return workflow
+
+
+def test_a_saved_workflow_is_reused_for_the_next_step(cached_ctx: EngineContext) -> None:
+    deploy(cached_ctx, "review")
+    instance_id, _ = _start(cached_ctx)
+    with cached_ctx.sessionmaker() as session:
+        row = session.get(ProcessInstance, instance_id)
+        assert row is not None and row.state is not None
+        state = row.state
+    saved = cached_ctx.workflows.take(instance_id, state)
+    assert saved is not None
+    cached_ctx.workflows.put(instance_id, state, saved)
+    assert _loaded(cached_ctx, instance_id) is saved
+    # Taken out while in use: a second load restores its own copy.
+    assert _loaded(cached_ctx, instance_id) is not saved
+
+
+def test_rolled_back_step_is_never_reused(cached_ctx: EngineContext) -> None:
+    deploy(cached_ctx, "review")
+    anna = make_user(cached_ctx)
+    instance_id, task_id = _start(cached_ctx)
+    session = cached_ctx.sessionmaker()
+
+    @event.listens_for(session, "before_commit")
+    def crash(_session: Any) -> None:
+        raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError), session.begin():
+        tasks.complete_task(cached_ctx, session, anna, task_id,
+                            {"decision": "proceed", "amount": 70})
+    session.close()
+    # The cache holds the rolled-back state; the database does not, so it is not used and
+    # the task is still open in the workflow that is loaded.
+    workflow = _loaded(cached_ctx, instance_id)
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    assert [t.task_spec.bpmn_id for t in ready] == ["assess"]
+    with cached_ctx.sessionmaker.begin() as session:
+        done = tasks.complete_task(cached_ctx, session, anna, task_id,
+                                   {"decision": "proceed", "amount": 70})
+    assert done.next_task_id is not None
+
+
+def test_state_changed_by_another_process_is_not_served_from_cache(
+        cached_ctx: EngineContext) -> None:
+    deploy(cached_ctx, "review")
+    instance_id, _ = _start(cached_ctx)
+    with cached_ctx.sessionmaker.begin() as session:
+        row = session.get(ProcessInstance, instance_id)
+        assert row is not None and row.state is not None
+        saved = cached_ctx.workflows.take(instance_id, row.state)
+        assert saved is not None
+        cached_ctx.workflows.put(instance_id, row.state, saved)
+        changed = row.state.replace('"municipality": "dordrecht"', '"municipality": "zwijndrecht"')
+        assert changed != row.state
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                        .values(state=changed))
+    workflow = _loaded(cached_ctx, instance_id)
+    assert workflow is not saved
+    assert any(t.data.get("municipality") == "zwijndrecht" for t in workflow.tasks.values())
