@@ -322,8 +322,13 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     case = session.scalars(select(Case).where(Case.case_number == row.business_key)).first()
     if case is None:
         return
-    datas = [workflow.data] + [task.data for tree in (workflow, *workflow.subprocesses.values())
-                               for task in tree.tasks.values() if task.data]
+    # Data flows forward, so the frontier (what is ready or waiting, and the last task) holds
+    # the facts; the milestone never moves back (see _apply), so facts lost with an
+    # interrupted branch cannot undo one.
+    frontier = [*ready, *workflow.event_manager.tasks.values()]
+    if workflow.last_task is not None:
+        frontier.append(workflow.last_task)
+    datas = [workflow.data] + [task.data for task in frontier]
     lanes = {task.task_spec.lane for task in ready}
     _apply(ctx, session, case, row.id, _facts(datas),
            row.status in ("completed", "terminated"),
@@ -347,6 +352,8 @@ def _apply(ctx: EngineContext, session: Session, case: Case, instance_id: int | 
            referred_to_care: bool) -> None:
     closed = completed or True in facts.get("case_closed", set())
     milestone = _milestone(facts, closed)
+    if _PROGRESS.get(milestone, 0) < _PROGRESS.get(case.milestone or "", 0):
+        milestone = case.milestone  # progress is never undone
     if (milestone, closed, referred_to_sdd, referred_to_care) == (
             case.milestone, case.closed, case.referred_to_sdd, case.referred_to_care):
         return
@@ -372,6 +379,11 @@ def _data_of(ctx: EngineContext, session: Session, row: ProcessInstance) -> list
     for tree in (workflow, *workflow.subprocesses.values()):
         found.extend(task.data for task in tree.tasks.values() if task.data)
     return found
+
+
+#: How far along each milestone is; "not_picked_up" and "closed" are final.
+_PROGRESS = {"received": 1, "picked_up": 2, "contact_made": 3, "help_declined": 4,
+             "help_accepted": 4, "closed": 9, "not_picked_up": 9}
 
 
 def _milestone(facts: dict[str, set[Any]], closed: bool) -> str:

@@ -45,6 +45,7 @@ from engine.errors import InvalidInput
 from engine.models import Case, Event, HumanTask, ProcessInstance, User
 from engine.workdays import is_working_day
 from engine.worker import fire_due_timers
+from engine.workflow_cache import WorkflowCache
 
 log = logging.getLogger("ketenflow.demo")
 
@@ -209,7 +210,9 @@ class Seeder:
     def __init__(self, ctx: EngineContext, seed: int, signals: int, days: int,
                  until: date, config: DemoConfig) -> None:
         self.clock = ManualClock(datetime.combine(until, datetime.min.time(), tzinfo=UTC))
-        self.ctx = replace(ctx, clock=self.clock)
+        # Every open case of the year is worked on again within days: keep them all restored
+        # (a few hundred workflows) instead of the web worker's small cache.
+        self.ctx = replace(ctx, clock=self.clock, workflows=WorkflowCache(1024))
         self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
         self.config = config
         self.total = signals

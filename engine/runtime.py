@@ -275,6 +275,15 @@ def deliver(workflow: BpmnWorkflow, name: str, payload: dict[str, Any],
 
 def _deliver_kept_messages(ctx: EngineContext, session: Session, row: ProcessInstance,
                            workflow: BpmnWorkflow, log: StepLog) -> None:
+    """Deliver messages kept for this instance that a catch event now waits for.
+
+    A message is kept only when nothing waited for it when it arrived (or the instance was in
+    error), so only a step that starts waiting for a new message name, or follows an error,
+    can make one deliverable; other steps skip the lookup.
+    """
+    before = set(row.waiting_messages or [])
+    if row.status != "error" and set(waiting_message_names(workflow)) <= before:
+        return
     for _round in range(20):
         waiting = waiting_message_names(workflow)
         pairs = [(prop, value) for _key, prop, value in flat_correlations(workflow)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,6 +14,21 @@ from engine.context import EngineContext, build_context
 from engine.settings import EngineSettings
 from webui import auth, csrf, db, errors, i18n, pages
 from webui.config import DEFAULTS
+
+
+def _local_secret_key() -> str:
+    """A key kept in ``instance/secret_key`` when none is configured.
+
+    Every gunicorn worker (and every restart) must sign sessions with the same key, or people
+    are logged out at random; production sets ``KETENFLOW_SECRET_KEY`` instead.
+    """
+    path = Path("instance") / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None = None,
@@ -27,7 +44,7 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
     if config:
         app.config.from_mapping(config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY"] = _local_secret_key()
     if ctx is None:
         ctx = build_context(EngineSettings.from_env(), clock=clock)
     app.extensions["ketenflow"] = ctx

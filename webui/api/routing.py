@@ -6,6 +6,8 @@ the description cannot drift from what the server accepts.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -46,13 +48,36 @@ def _authenticate() -> Actor:
     scheme, _, token = header.partition(" ")
     actor = None
     if scheme.lower() == "bearer" and token:
-        actor = actor_for_token(get_session(), token.strip())
+        actor = _token_actor(token.strip())
     elif not header:
         from webui.auth import current_actor as session_actor
 
         actor = session_actor()
     if actor is None:
         raise Unauthorized()
+    return actor
+
+
+#: Bearer token (hashed) -> (expiry, actor). Machine clients send the same token on every
+#: request; looking it up once per TOKEN_TTL seconds keeps auth off the hot path. A revoked
+#: token stops working within TOKEN_TTL seconds.
+TOKEN_TTL = 30.0
+_token_cache: dict[str, tuple[float, Actor]] = {}
+
+
+def _token_actor(token: str) -> Actor | None:
+    key = hashlib.sha256(token.encode()).hexdigest()
+    now = time.monotonic()
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    actor = actor_for_token(get_session(), token)
+    if actor is None:
+        _token_cache.pop(key, None)
+        return None
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
+    _token_cache[key] = (now + TOKEN_TTL, actor)
     return actor
 
 
