@@ -23,6 +23,9 @@ $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
+	cp node_modules/bpmn-js/dist/bpmn-viewer.production.min.js \
+	   node_modules/bpmn-js/dist/assets/diagram-js.css \
+	   node_modules/bpmn-js/dist/assets/bpmn-js.css $(VENDOR)/
 	touch $@
 
 run: install

@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, DateTime, MetaData, Table, event, inspect, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine, create_engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
@@ -62,10 +63,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def _sqlite_begin(connection: Any) -> None:
+    """Start the transaction ourselves (see ``_sqlite_pragmas``)."""
+    connection.exec_driver_sql("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module starts transactions only before its first INSERT/UPDATE/DELETE, so a
+    # SAVEPOINT issued first would itself become the transaction and its RELEASE a commit:
+    # savepoints would not roll back with their transaction. We take over (BEGIN on begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -75,6 +86,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def is_write_conflict(error: OperationalError) -> bool:
+    """SQLite's way of saying another transaction wrote first (its snapshot is stale, or the
+    write lock stayed taken past the busy timeout)."""
+    return "database is locked" in str(error) or "SQLITE_BUSY" in str(error)
 
 
 def write_versioned(session: Session, obj: Any) -> None:
@@ -90,14 +107,21 @@ def write_versioned(session: Session, obj: Any) -> None:
     if state.pending or state.transient:
         session.flush()
         return
-    changes = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
+    # committed_state holds the original of every attribute set since the last write.
+    changes = {key: getattr(obj, key) for key in state.committed_state}
     if not changes:
         return
     table = cast(Table, type(obj).__table__)
     version = obj.version
-    result = session.connection().execute(
-        update(table).where(table.c.id == obj.id, table.c.version == version)
-        .values(**changes, version=version + 1))
+    try:
+        result = session.connection().execute(
+            update(table).where(table.c.id == obj.id, table.c.version == version)
+            .values(**changes, version=version + 1))
+    except OperationalError as error:
+        if is_write_conflict(error):
+            raise Conflict("someone else changed this at the same moment; reload and try "
+                           "again") from None
+        raise
     if result.rowcount != 1:
         raise Conflict("someone else changed this at the same moment; reload and try again")
     for key, value in changes.items():

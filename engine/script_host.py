@@ -39,6 +39,8 @@ def write_frame(stream: IO[bytes], payload: bytes) -> None:
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
+    if request["op"] == "ping":
+        return {"ok": True}
     moment = datetime.fromisoformat(request["now"])
     globals_ = make_globals(moment)
     context: dict[str, Any] = request["context"]

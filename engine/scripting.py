@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine import clock as clock_module
-from engine.script_host import HEADER, read_frame, write_frame
+from engine.script_host import read_frame, write_frame
 from engine.script_runtime import (
     HELPER_NAMES,
     ScriptRejected,
@@ -48,6 +48,7 @@ FORBIDDEN_NAMES = frozenset({
     "locals", "vars", "dir", "type", "object", "breakpoint", "input", "help", "memoryview",
     "super", "classmethod", "staticmethod", "property", "exit", "quit", "print", "id", "hash",
 })
+STARTUP_SECONDS = 15.0
 FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro", "gi_frame", "f_globals"})
 
 
@@ -147,15 +148,25 @@ class ScriptHost:
         self._lock = threading.Lock()
 
     def _ensure(self) -> subprocess.Popen[bytes]:
-        if self._process is None or self._process.poll() is not None:
-            package_root = str(Path(__file__).resolve().parent.parent)
-            env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": package_root,
-                   "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
-            self._process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-                [sys.executable, "-m", "engine.script_host", str(self.memory_mb)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                env=env, cwd=package_root)
-        return self._process
+        """The running sandbox; a new one is started and awaited (its imports take a moment,
+        which must not count against the first script's time limit)."""
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": package_root,
+               "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
+        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "engine.script_host", str(self.memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env, cwd=package_root)
+        self._process = process
+        assert process.stdin is not None and process.stdout is not None
+        write_frame(process.stdin, dumps({"op": "ping"}))
+        ready, _, _ = select.select([process.stdout], [], [], STARTUP_SECONDS)
+        if not ready or read_frame(process.stdout) is None:
+            self._kill()
+            raise ScriptError("the script sandbox did not start")
+        return process
 
     def _kill(self) -> None:
         process, self._process = self._process, None
@@ -170,8 +181,8 @@ class ScriptHost:
         with self._lock:
             self._kill()
 
-    def run(self, op: str, source: str, context: dict[str, Any], moment: datetime,
-            startup_grace: float = 5.0) -> dict[str, Any]:
+    def run(self, op: str, source: str, context: dict[str, Any],
+            moment: datetime) -> dict[str, Any]:
         """Run one evaluation; raises ``ScriptError`` or ``ScriptTimeout``."""
         try:
             request = dumps({"op": op, "source": source, "context": context,
@@ -179,7 +190,6 @@ class ScriptHost:
         except TypeError as error:
             raise ScriptError(str(error), kind="TypeError") from None
         with self._lock:
-            fresh = self._process is None or self._process.poll() is not None
             process = self._ensure()
             assert process.stdin is not None and process.stdout is not None
             try:
@@ -187,8 +197,7 @@ class ScriptHost:
             except BrokenPipeError:
                 self._kill()
                 raise ScriptError("the script sandbox stopped unexpectedly") from None
-            limit = self.timeout_seconds + (startup_grace if fresh else 0.0)
-            ready, _, _ = select.select([process.stdout], [], [], limit)
+            ready, _, _ = select.select([process.stdout], [], [], self.timeout_seconds)
             if not ready:
                 self._kill()
                 raise ScriptTimeout(
@@ -205,8 +214,6 @@ class ScriptHost:
                               str(reply.get("type")))
         return reply
 
-
-assert HEADER.size == 4
 
 
 # --- the environment SpiffWorkflow calls -----------------------------------------------------

@@ -101,8 +101,3 @@ def load_spec(blob: str) -> tuple[Any, dict[str, Any]]:
     dct = json.loads(blob)
     return (registry.restore(dct["spec"]),
             {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()})
-
-
-def version_of(blob: str) -> str | None:
-    found = json.loads(blob).get(BpmnWorkflowSerializer.VERSION_KEY)
-    return None if found is None else str(found)

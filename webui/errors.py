@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from engine.db import is_write_conflict
 from engine.errors import (
     BundleInvalid,
     Conflict,
@@ -103,6 +105,10 @@ def _page(status: int, error: EngineError | None) -> tuple[str, int]:
 
 
 def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
+    if isinstance(error, OperationalError) and is_write_conflict(error):
+        # Two writers on the embedded SQLite database: the same answer as a version conflict.
+        return handle_engine_error(Conflict("someone else changed this at the same moment; "
+                                            "reload and try again"))
     _rollback()
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():

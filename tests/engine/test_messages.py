@@ -77,3 +77,14 @@ def test_message_without_correlation_is_refused(ctx: EngineContext) -> None:
     deploy(ctx, "messages")
     with pytest.raises(InvalidInput), ctx.sessionmaker.begin() as session:
         messages.send_message(ctx, session, SYSTEM, "arrears_resolved", {}, None, None, "x")
+
+
+def test_a_rolled_back_transaction_keeps_no_message(ctx: EngineContext) -> None:
+    """The idempotency insert runs in a savepoint; it must roll back with its transaction."""
+    deploy(ctx, "messages")
+    with pytest.raises(RuntimeError), ctx.sessionmaker.begin() as session:
+        messages.send_message(ctx, session, SYSTEM, "arrears_resolved", {}, "case_number",
+                              "DR-404", "rolled-back-key")
+        raise RuntimeError("the request failed after the message was taken in")
+    with ctx.sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0
