@@ -15,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from engine import messages, runtime
 from engine.access import Actor, case_scope, case_view_kind, record_access
@@ -316,24 +318,51 @@ def sync_case(ctx: EngineContext, session: Session, case: Case | str) -> Case | 
 def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
                workflow: Any, ready: list[Any]) -> None:
     """Step hook: keep the case's milestone and referral flags in step with its instance,
-    from the workflow already in memory (no reload, one indexed read)."""
+    from the workflow already in memory (no reload; one indexed read of four columns, and a
+    write only when something changed)."""
     if row.business_key is None:
         return
-    case = session.scalars(select(Case).where(Case.case_number == row.business_key)).first()
-    if case is None:
+    current = session.execute(
+        select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
+               Case.referred_to_care).where(Case.case_number == row.business_key)).first()
+    if current is None:
         return
     # Data flows forward, so the frontier (what is ready or waiting, and the last task) holds
-    # the facts; the milestone never moves back (see _apply), so facts lost with an
-    # interrupted branch cannot undo one.
+    # the facts; the milestone never moves back, so facts lost with an interrupted branch
+    # cannot undo one.
     frontier = [*ready, *workflow.event_manager.tasks.values()]
     if workflow.last_task is not None:
         frontier.append(workflow.last_task)
-    datas = [workflow.data] + [task.data for task in frontier]
+    facts = _facts([workflow.data] + [task.data for task in frontier])
     lanes = {task.task_spec.lane for task in ready}
-    _apply(ctx, session, case, row.id, _facts(datas),
-           row.status in ("completed", "terminated"),
-           case.referred_to_sdd or "budget_advice" in lanes,
-           case.referred_to_care or "care_referral" in lanes)
+    closed = row.status in ("completed", "terminated") or True in facts.get("case_closed", set())
+    milestone = _forward(current.milestone, _milestone(facts, closed))
+    wanted = (milestone, closed, current.referred_to_sdd or "budget_advice" in lanes,
+              current.referred_to_care or "care_referral" in lanes)
+    if wanted == (current.milestone, current.closed, current.referred_to_sdd,
+                  current.referred_to_care):
+        return
+    now = ctx.clock.now()
+    connection = session.connection()
+    if milestone != current.milestone:
+        connection.execute(insert(cast(Table, Event.__table__)), [{
+            "instance_id": row.id, "at": now, "kind": "milestone", "element_id": None,
+            "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
+    cases = cast(Table, Case.__table__)
+    values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
+              "referred_to_care": wanted[3], "updated_at": now}
+    connection.execute(update(cases).where(cases.c.id == current.id).values(**values))
+    loaded = session.identity_map.get(identity_key(Case, current.id))
+    if loaded is not None:  # a Case object this session holds shows the new values too
+        for key, value in values.items():
+            set_committed_value(loaded, key, value)
+
+
+def _forward(old: str | None, new: str) -> str:
+    """The milestone after ``old`` given the newly derived one: progress is never undone."""
+    if old is not None and _PROGRESS.get(new, 0) < _PROGRESS.get(old, 0):
+        return old
+    return new
 
 
 def _facts(datas: list[dict[str, Any]]) -> dict[str, set[Any]]:
@@ -351,9 +380,7 @@ def _apply(ctx: EngineContext, session: Session, case: Case, instance_id: int | 
            facts: dict[str, set[Any]], completed: bool, referred_to_sdd: bool,
            referred_to_care: bool) -> None:
     closed = completed or True in facts.get("case_closed", set())
-    milestone = _milestone(facts, closed)
-    if _PROGRESS.get(milestone, 0) < _PROGRESS.get(case.milestone or "", 0):
-        milestone = case.milestone  # progress is never undone
+    milestone = _forward(case.milestone, _milestone(facts, closed))
     if (milestone, closed, referred_to_sdd, referred_to_care) == (
             case.milestone, case.closed, case.referred_to_sdd, case.referred_to_care):
         return

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from engine import cases, intake, tasks, users
@@ -255,8 +255,9 @@ class Seeder:
     def today(self) -> str:
         return self.clock.now().date().isoformat()
 
-    def open_task(self, h: Household, bpmn_id: str) -> HumanTask | None:
-        return self.db.scalars(select(HumanTask).where(
+    def open_task(self, h: Household, bpmn_id: str) -> Row[tuple[str, str | None]] | None:
+        """Id and role of the case's open task ``bpmn_id`` (columns only: this runs often)."""
+        return self.db.execute(select(HumanTask.id, HumanTask.role).where(
             HumanTask.case_number == h.case_number, HumanTask.bpmn_id == bpmn_id,
             HumanTask.state.in_(("open", "claimed"))).limit(1)).first()
 
