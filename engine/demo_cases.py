@@ -78,8 +78,10 @@ class DemoConfig:
         "paid": 0.20, "declined": 0.20, "arrangement": 0.35, "financial": 0.15,
         "care": 0.05, "known": 0.05})
     contact_lost_share_of_not_reached: float = 0.15
-    arrangements_kept: float = 0.65
-    evictions_per_1800_signals: float = 30.0  # §7.5: ~30 a year
+    #: Drawn a little above the §7 targets (65% kept, ~30 evictions a year) because the cases
+    #: of the last months are still running when the year ends (§7.5: "tune to hit").
+    arrangements_kept: float = 0.72
+    evictions_per_1800_signals: float = 38.0
     summons_during_outreach: float = 0.08  # of picked-up households
     crisis: float = 0.02
     warm_handover: float = 0.06
