@@ -12,6 +12,8 @@ after every step on a case's instance.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -315,17 +317,22 @@ def sync_case(ctx: EngineContext, session: Session, case: Case | str) -> Case | 
     return case
 
 
+#: instance id -> (digest of the state last synced, the facts it was synced with). A step
+#: that starts from exactly that state and derives the same facts has nothing to write.
+_synced: OrderedDict[int, tuple[bytes, tuple[Any, ...]]] = OrderedDict()
+_SYNCED_MAX = 8192
+
+
+def _digest(state: str | None) -> bytes:
+    return hashlib.blake2b((state or "").encode(), digest_size=16).digest()
+
+
 def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
-               workflow: Any, ready: list[Any]) -> None:
+               workflow: Any, ready: list[Any], previous_state: str | None = None) -> None:
     """Step hook: keep the case's milestone and referral flags in step with its instance,
-    from the workflow already in memory (no reload; one indexed read of four columns, and a
-    write only when something changed)."""
+    from the workflow already in memory (no reload; at most one indexed read of four columns,
+    and a write only when something changed)."""
     if row.business_key is None:
-        return
-    current = session.execute(
-        select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
-               Case.referred_to_care).where(Case.case_number == row.business_key)).first()
-    if current is None:
         return
     # Data flows forward, so the frontier (what is ready or waiting, and the last task) holds
     # the facts; the milestone never moves back, so facts lost with an interrupted branch
@@ -336,9 +343,34 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     facts = _facts([workflow.data] + [task.data for task in frontier])
     lanes = {task.task_spec.lane for task in ready}
     closed = row.status in ("completed", "terminated") or True in facts.get("case_closed", set())
-    milestone = _forward(current.milestone, _milestone(facts, closed))
-    wanted = (milestone, closed, current.referred_to_sdd or "budget_advice" in lanes,
-              current.referred_to_care or "care_referral" in lanes)
+    derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
+               "care_referral" in lanes)
+    memo = _synced.pop(row.id, None)
+    if memo is not None and memo[1] == derived and previous_state is not None \
+            and memo[0] == _digest(previous_state):
+        _remember(row, derived)
+        return
+    _sync_case_row(ctx, session, row, derived)
+    _remember(row, derived)
+
+
+def _remember(row: ProcessInstance, derived: tuple[Any, ...]) -> None:
+    _synced[row.id] = (_digest(row.state), derived)
+    while len(_synced) > _SYNCED_MAX:
+        _synced.popitem(last=False)
+
+
+def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
+                   derived: tuple[Any, ...]) -> None:
+    current = session.execute(
+        select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
+               Case.referred_to_care).where(Case.case_number == row.business_key)).first()
+    if current is None:
+        return
+    raw_milestone, closed, to_sdd, to_care = derived
+    milestone = _forward(current.milestone, raw_milestone)
+    wanted = (milestone, closed, current.referred_to_sdd or to_sdd,
+              current.referred_to_care or to_care)
     if wanted == (current.milestone, current.closed, current.referred_to_sdd,
                   current.referred_to_care):
         return

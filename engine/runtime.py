@@ -379,6 +379,7 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
          cached: CachedSpec, log: StepLog, now: datetime,
          error: tuple[str | None, str, int | None] | None) -> None:
     """Write state, projections and events; raise ``Conflict`` if another writer won."""
+    previous_state = row.state
     ready = [] if error else workflow.get_tasks(state=TaskState.READY, manual=True)
     completed = error is None and workflow.is_completed()
     row.updated_at = now
@@ -443,7 +444,7 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
                            [{**e, "instance_id": row.id} for e in log.events])
         log.events.clear()
     for hook in ctx.step_hooks:
-        hook(ctx, session, row, workflow, ready)
+        hook(ctx, session, row, workflow, ready, previous_state)
     if row.state is not None and error is None:
         ctx.workflows.put(row.id, row.state, workflow)
 

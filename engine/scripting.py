@@ -136,6 +136,16 @@ def is_bounded_expression(expression: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
+def names_in(source: str, mode: str) -> frozenset[str]:
+    """Every plain name a script or expression mentions (read, written or deleted)."""
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError:
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+
+
 # --- the sandbox process, seen from the engine ----------------------------------------------
 
 class ScriptHost:
@@ -233,7 +243,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         if is_bounded_expression(expression):
             code = compile_source(expression.strip(), "eval")
             return eval(code, {**merged, **make_globals(moment)})  # noqa: S307 - restricted
-        return self.host.run("eval", expression.strip(), merged, moment)["value"]
+        sent = {k: merged[k] for k in names_in(expression.strip(), "eval") if k in merged}
+        return self.host.run("eval", expression.strip(), sent, moment)["value"]
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
@@ -242,11 +253,18 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
             raise ScriptError(f"task data overwrites the helper(s) {sorted(clash)}; rename "
                               "those fields")
         external = external_context or {}
-        reply = self.host.run("exec", script, {**context, **external}, self._now())
+        # A script can reach task data only by name (no globals(), vars() or dunders), so only
+        # the variables it names cross to the sandbox and back.
+        names = names_in(script, "exec")
+        merged = {**context, **external}
+        sent = {k: merged[k] for k in names if k in merged}
+        reply = self.host.run("exec", script, sent, self._now())
         result: dict[str, Any] = reply["context"]
         for key in external:
             result.pop(key, None)
-        context.clear()
+        for key in sent:
+            if key not in result and key in context:
+                del context[key]  # the script deleted it
         context.update(result)
         return True
 

@@ -65,3 +65,16 @@ def test_loop_cap_turns_a_silent_stop_into_an_error(ctx: EngineContext) -> None:
         view = instances.start_instance(ctx, session, SYSTEM, "loop")
     assert view.status == "error"
     assert view.error is not None and "looped" in (view.error.message or "")
+
+
+def test_only_named_variables_cross_to_the_sandbox_and_back(script_host: object) -> None:
+    from engine.scripting import SandboxEnvironment, ScriptHost
+
+    assert isinstance(script_host, ScriptHost)
+    env = SandboxEnvironment(script_host)
+    data = {"keep": 1, "temp": 2, "other": {"nested": [1, 2]}, "due": "2026-04-23"}
+    env.execute("del temp\nresult = keep + 1\nnext_due = add_working_days(due, 3).isoformat()",
+                data)
+    assert data == {"keep": 1, "other": {"nested": [1, 2]}, "due": "2026-04-23",
+                    "result": 2, "next_due": "2026-04-29"}
+    assert env.evaluate("len(other['nested']) + keep", data) == 3
