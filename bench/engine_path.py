@@ -28,7 +28,7 @@ from bench.common import (
     now,
 )
 from bench.people import People, prepare
-from engine import instances, tasks
+from engine import inbox, instances, tasks
 from engine.access import Actor
 from engine.context import EngineContext, build_context
 from engine.models import ProcessInstance
@@ -115,8 +115,8 @@ class EnginePath:
 
     def find(self, team: Actor, instance_id: int, bpmn_id: str) -> str:
         with self.ctx.sessionmaker.begin() as s:
-            page = tasks.inbox(s, team, queue="team")
-        for item in page.items:
+            page = inbox.inbox(self.ctx, s, team, queue="team", sort="created", limit=50)
+        for item in (i.task for i in page.items):
             if item.instance_id == instance_id and item.bpmn_id == bpmn_id:
                 return item.id
         raise AssertionError(f"engine: {bpmn_id} of instance {instance_id} not in the queue")

@@ -19,7 +19,7 @@ from bench.engine_path import EnginePath
 COMPONENTS = (
     ("engine.tasks.complete_task (2 per lifecycle)", "engine/tasks.py", "complete_task"),
     ("engine.instances.start_instance", "engine/instances.py", "start_instance"),
-    ("engine.tasks.inbox (2 per lifecycle)", "engine/tasks.py", "inbox"),
+    ("engine.inbox.inbox (2 per lifecycle)", "engine/inbox.py", "inbox"),
     ("engine.runtime.step (3 per lifecycle)", "engine/runtime.py", "step"),
     ("engine.runtime.save", "engine/runtime.py", "save"),
     ("engine.runtime._run (do_engine_steps)", "engine/runtime.py", "_run"),

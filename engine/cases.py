@@ -172,8 +172,11 @@ def _scoped(session: Session, actor: Actor, case_number: str) -> Case:
     return case
 
 
-def search_filter(query: str) -> Any:
-    """Case number (prefix), postcode (prefix) or name (part), decided by the query's shape."""
+def search_filter(query: str, case_number: Any = Case.case_number) -> Any:
+    """Case number (prefix), postcode (prefix) or name (part), decided by the query's shape.
+
+    ``case_number`` is the column to match case numbers on (the inbox matches its own).
+    """
     text = query.strip()
     postcode = normalise_postcode(text)
     if postcode is not None:
@@ -181,7 +184,7 @@ def search_filter(query: str) -> Any:
     if len(text) == 4 and text.isdigit():
         return Case.postcode.startswith(text + " ")
     if any(c.isdigit() for c in text) and "-" in text:
-        return Case.case_number.startswith(text.upper())
+        return case_number.startswith(text.upper())
     return func.lower(Case.tenant_name).contains(text.lower(), autoescape=True)
 
 

@@ -92,7 +92,7 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
             .where(task_scope(actor)))
     base = _queue(base, actor, queue)
     if search and search.strip():
-        base = base.where(search_filter(search))
+        base = base.where(search_filter(search, HumanTask.case_number))
     phase, key, last_id = _parse_cursor(cursor, sort)
     rows: list[Any] = []
     if sort == "created":

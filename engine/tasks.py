@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,7 +16,7 @@ from engine.db import write_versioned
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.forms import validate
 from engine.models import HumanTask, ProcessInstance
-from engine.views import CompletionResult, Page, TaskDetail, TaskView
+from engine.views import CompletionResult, TaskDetail, TaskView
 
 MAX_PAGE = 200
 
@@ -29,38 +28,6 @@ def task_view(task: HumanTask) -> TaskView:
         state=task.state, assignee_id=task.assignee_id, municipality=task.municipality,
         corporation=task.corporation, due_at=task.due_at, created_at=task.created_at,
         completed_at=task.completed_at)
-
-
-def inbox(session: Session, actor: Actor, queue: str = "mine", search: str | None = None,
-          cursor: str | None = None, limit: int = 50) -> Page[TaskView]:
-    """``mine``: tasks I claimed; ``team``: open tasks of my role in my scope.
-
-    Keyset-paged on (created_at, id), so a page costs the same at 1k or 100k tasks.
-    """
-    limit = max(1, min(limit, MAX_PAGE))
-    query: Select[tuple[HumanTask]] = select(HumanTask).where(task_scope(actor))
-    if queue == "mine":
-        query = query.where(HumanTask.state == "claimed", HumanTask.assignee_id == actor.user_id)
-    elif queue == "team":
-        query = query.where(HumanTask.state == "open")
-    else:
-        raise InvalidInput({"queue": "use 'mine' or 'team'"})
-    if search:
-        query = query.where(HumanTask.case_number.startswith(search.strip()))
-    if cursor:
-        created, _, task_id = cursor.partition("|")
-        try:
-            after = datetime.fromisoformat(created)
-        except ValueError:
-            raise InvalidInput({"cursor": "not a valid cursor"}) from None
-        query = query.where(or_(HumanTask.created_at > after,
-                                and_(HumanTask.created_at == after, HumanTask.id > task_id)))
-    rows = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
-                           .limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None
-    return Page([task_view(t) for t in rows], next_cursor)
 
 
 def _scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:

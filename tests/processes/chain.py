@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from engine import deployments, instances, messages, tasks, users
+from engine import deployments, inbox, instances, messages, tasks, users
 from engine.access import SYSTEM, Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext
@@ -130,8 +130,9 @@ class Chain:
         assert role is not None
         actor = self.actor(role)
         with self.ctx.sessionmaker() as session:
-            queue = tasks.inbox(session, actor, queue="team", search=self.case_number,
-                                limit=200).items
+            queue = [item.task for item in inbox.inbox(
+                self.ctx, session, actor, queue="team", search=self.case_number,
+                limit=200).items]
         visible = [t for t in queue if t.id == found[0].id]
         assert visible, f"{bpmn_id} is not in the team queue of {actor.username}"
         return visible[0]
@@ -210,9 +211,10 @@ class Chain:
     def queue(self, role: str) -> list[str]:
         """The bpmn ids of this case's tasks in the team queue of a user of ``role``."""
         with self.ctx.sessionmaker() as session:
-            page = tasks.inbox(session, self.actor(role), queue="team",
+            page = inbox.inbox(self.ctx, session, self.actor(role), queue="team",
                                search=self.case_number, limit=200)
-        return sorted(t.bpmn_id for t in page.items if t.case_number == self.case_number)
+        return sorted(i.task.bpmn_id for i in page.items
+                      if i.task.case_number == self.case_number)
 
     def due(self, bpmn_id: str) -> datetime | None:
         return self.task(bpmn_id).due_at

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import g, request
 
-from engine import tasks
+from engine import inbox, tasks
 from engine.errors import InvalidInput
 from engine.views import as_dict
 from webui.api.routing import current_actor, route
@@ -16,17 +16,22 @@ COMPLETE = {"type": "object", "required": ["data"],
             "properties": {"data": {"type": "object"}}, "additionalProperties": False}
 
 
-@route("/tasks", "GET", "My tasks, or with ?queue=team the open queue of my role", query=[
-    {"name": n, "schema": {"type": "string"}} for n in ("queue", "q", "cursor", "limit")])
-def inbox() -> dict[str, Any]:
+@route("/tasks", "GET", "My tasks, or with ?queue=team the open queue of my role; "
+       "?sort=due|created, ?q= case number, postcode or name", query=[
+           {"name": n, "schema": {"type": "string"}}
+           for n in ("queue", "q", "sort", "cursor", "limit")])
+def list_tasks() -> dict[str, Any]:
     args = request.args
     try:
         limit = int(args.get("limit", 50))
     except ValueError:
         raise InvalidInput({"limit": "must be a number"}) from None
-    page = tasks.inbox(get_session(), current_actor(), queue=args.get("queue", "mine"),
-                       search=args.get("q"), cursor=args.get("cursor"), limit=limit)
-    return as_dict(page)  # type: ignore[no-any-return]
+    page = inbox.inbox(engine_context(), get_session(), current_actor(),
+                       queue=args.get("queue", "mine"), search=args.get("q"),
+                       sort=args.get("sort", "due"), cursor=args.get("cursor"), limit=limit)
+    items = [{**as_dict(item.task), "deadline": item.deadline,
+              "working_days_left": item.working_days_left} for item in page.items]
+    return {"items": items, "next": page.next}
 
 
 @route("/tasks/{task_id}", "GET", "One task with its form (JSON Schema) and prefill data")
