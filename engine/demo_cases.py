@@ -164,8 +164,10 @@ class SeedReport:
 
     def lines(self) -> list[str]:
         def share(counter: Counter[str]) -> str:
+            # Most first; ties by name, so the report does not depend on row order.
+            ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
             return ", ".join(f"{k} {v} ({v / max(1, sum(counter.values())):.0%})"
-                             for k, v in counter.most_common())
+                             for k, v in ranked)
         closed = sum(self.outcomes.values())
         return [
             f"seeded {self.signals} synthetic signals from {self.first_day} to {self.last_day} "
