@@ -7,9 +7,10 @@ commit; engine functions only flush.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, event, inspect, update
+from sqlalchemy import JSON, DateTime, MetaData, Table, Update, bindparam, event, inspect, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine, create_engine
 from sqlalchemy.exc import OperationalError
@@ -94,6 +95,16 @@ def is_write_conflict(error: OperationalError) -> bool:
     return "database is locked" in str(error) or "SQLITE_BUSY" in str(error)
 
 
+@lru_cache(maxsize=256)
+def _versioned_update(table: Table, columns: frozenset[str]) -> Update:
+    """``UPDATE table SET <columns>, version WHERE id AND version`` with bound parameters,
+    built once per column set (building and coercing it on every write was the cost)."""
+    return (update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+            .values({**{name: bindparam(name) for name in sorted(columns)},
+                     "version": bindparam("_next_version")}))
+
+
 def write_versioned(session: Session, obj: Any) -> None:
     """Write ``obj``'s changed columns now, as one UPDATE guarded by its ``version`` column.
 
@@ -113,10 +124,11 @@ def write_versioned(session: Session, obj: Any) -> None:
         return
     table = cast(Table, type(obj).__table__)
     version = obj.version
+    statement = _versioned_update(table, frozenset(changes))
     try:
         result = session.connection().execute(
-            update(table).where(table.c.id == obj.id, table.c.version == version)
-            .values(**changes, version=version + 1))
+            statement, {**changes, "_id": obj.id, "_version": version,
+                        "_next_version": version + 1})
     except OperationalError as error:
         if is_write_conflict(error):
             raise Conflict("someone else changed this at the same moment; reload and try "
