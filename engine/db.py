@@ -64,20 +64,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     return engine
 
 
-def _sqlite_begin(connection: Any) -> None:
-    """Start the transaction ourselves (see ``_sqlite_pragmas``)."""
-    connection.exec_driver_sql("BEGIN")
+def _sqlite_begin_before_savepoint(connection: Any, _name: str) -> None:
+    """Open the transaction before a savepoint if the sqlite3 module has not yet.
+
+    The module starts a transaction only at its first INSERT/UPDATE/DELETE, so a SAVEPOINT
+    issued first would itself become the transaction and its RELEASE a commit: the savepoint's
+    writes would survive a rollback of the request. Reads before the first write need no
+    transaction (the version columns guard against lost updates), so this is the only gap.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The sqlite3 module starts transactions only before its first INSERT/UPDATE/DELETE, so a
-    # SAVEPOINT issued first would itself become the transaction and its RELEASE a commit:
-    # savepoints would not roll back with their transaction. We take over (BEGIN on begin).
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

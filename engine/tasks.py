@@ -21,7 +21,8 @@ from engine.views import CompletionResult, TaskDetail, TaskView
 MAX_PAGE = 200
 
 
-def task_view(task: HumanTask) -> TaskView:
+def task_view(task: Any) -> TaskView:
+    """The view of a HumanTask, or of a row of its columns (lists read columns only)."""
     return TaskView(
         id=task.id, name=task.name, bpmn_id=task.bpmn_id, role=task.role,
         process_id=task.process_id, case_number=task.case_number, instance_id=task.instance_id,
