@@ -115,7 +115,8 @@ class EnginePath:
 
     def find(self, team: Actor, instance_id: int, bpmn_id: str) -> str:
         with self.ctx.sessionmaker.begin() as s:
-            page = inbox.inbox(self.ctx, s, team, queue="team", sort="created", limit=50)
+            page = inbox.inbox(self.ctx, s, team, queue="team", sort="created", limit=50,
+                               summary=False)
         for item in (i.task for i in page.items):
             if item.instance_id == instance_id and item.bpmn_id == bpmn_id:
                 return item.id

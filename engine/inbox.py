@@ -76,22 +76,29 @@ def _queue(query: Select[Any], actor: Actor, queue: str) -> Select[Any]:
 
 def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine",
           search: str | None = None, sort: str = "due", cursor: str | None = None,
-          limit: int = 25) -> Page[InboxItem]:
-    """A page of the actor's tasks with the case summary for display.
+          limit: int = 25, summary: bool = True) -> Page[InboxItem]:
+    """A page of the actor's tasks, with the case summary for display when ``summary``.
 
     ``sort="due"`` pages on (due_at, id) with undated tasks after the dated ones;
     ``sort="created"`` on (created_at, id). Search matches case number, postcode or name.
+    Without ``summary`` (machine clients) no personal data is read, so none is logged.
     """
     if sort not in SORTS:
         raise InvalidInput({"sort": "kies due of created"})
     limit = max(1, min(limit, MAX_PAGE))
     # Columns, not entities: a page is read-only, and 50 ORM objects cost more than the query.
-    base = (select(*cast(Table, HumanTask.__table__).c, Case.tenant_name, Case.street,
-                   Case.house_number, Case.postcode, Case.city, Case.arrears_amount,
-                   Case.crisis, User.display_name)
-            .outerjoin(Case, Case.case_number == HumanTask.case_number)
-            .outerjoin(User, User.id == HumanTask.assignee_id)
-            .where(task_scope(actor)))
+    task_columns = cast(Table, HumanTask.__table__).c
+    if summary:
+        base = (select(*task_columns, Case.tenant_name, Case.street, Case.house_number,
+                       Case.postcode, Case.city, Case.arrears_amount, Case.crisis,
+                       User.display_name)
+                .outerjoin(Case, Case.case_number == HumanTask.case_number)
+                .outerjoin(User, User.id == HumanTask.assignee_id))
+    else:
+        base = select(*task_columns)
+        if search and search.strip():
+            base = base.outerjoin(Case, Case.case_number == HumanTask.case_number)
+    base = base.where(task_scope(actor))
     base = _queue(base, actor, queue)
     if search and search.strip():
         base = base.where(search_filter(search, HumanTask.case_number))
@@ -128,6 +135,10 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     items = []
     for row in rows:
         state, left = deadline_state(row.due_at, now)
+        if not summary:
+            items.append(InboxItem(task_view(row), state, left, None, None, None, None, None,
+                                   False))
+            continue
         address = f"{row.street} {row.house_number}" if row.street else None
         items.append(InboxItem(task_view(row), state, left, row.display_name, row.tenant_name,
                                address, row.postcode, row.arrears_amount, bool(row.crisis)))

@@ -28,7 +28,8 @@ def list_tasks() -> dict[str, Any]:
         raise InvalidInput({"limit": "must be a number"}) from None
     page = inbox.inbox(engine_context(), get_session(), current_actor(),
                        queue=args.get("queue", "mine"), search=args.get("q"),
-                       sort=args.get("sort", "due"), cursor=args.get("cursor"), limit=limit)
+                       sort=args.get("sort", "due"), cursor=args.get("cursor"), limit=limit,
+                       summary=False)
     items = [{**as_dict(item.task), "deadline": item.deadline,
               "working_days_left": item.working_days_left} for item in page.items]
     return {"items": items, "next": page.next}
