@@ -23,7 +23,7 @@ from importlib.metadata import version
 
 from bench import databases, raw, report
 from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, ms
-from bench.engine_path import EnginePath
+from bench.engine_path import EnginePath, EngineResult
 from bench.http_path import (
     Client,
     HttpResult,
@@ -41,20 +41,47 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+ROUNDS = 5
+
+
+def _add_raw(total: raw.RawResult, part: raw.RawResult) -> None:
+    total.n += part.n
+    for name in ("start", "assess", "advise", "lifecycle"):
+        getattr(total, name).extend(getattr(part, name))
+    total.blob_bytes = part.blob_bytes or total.blob_bytes
+
+
+def _add_engine(total: EngineResult, part: EngineResult) -> EngineResult:
+    for name in ("start", "assess", "advise", "lifecycle", "claim", "statements", "commits",
+                 "driver"):
+        getattr(total, name).extend(getattr(part, name))
+    return total
+
+
 def run_database(target: databases.Target, args: argparse.Namespace) -> report.DatabaseRun:
     work = databases.workdir()
     try:
-        log(f"{target.label}: raw SpiffWorkflow, {args.raw} instances per variant")
-        raw_memory = raw.measure(args.raw, args.raw // 10, save_load=False)
-        raw_save_load = raw.measure(args.raw, args.raw // 10, save_load=True)
-
-        log(f"{target.label}: engine path, {args.lifecycles} lifecycles")
+        # The machine is shared and its speed drifts by tens of percent within a minute, so the
+        # raw engine and the engine path are measured in alternating rounds: every ratio
+        # compares samples taken under the same conditions.
+        log(f"{target.label}: raw SpiffWorkflow ({args.raw} instances per variant) and the "
+            f"engine path ({args.lifecycles} lifecycles), in {ROUNDS} alternating rounds")
+        raw_memory = raw.RawResult("in memory", 0)
+        raw_save_load = raw.RawResult("save+load", 0)
         engine = EnginePath(databases.fresh_url(target, "engine", work))
+        engine_result: EngineResult | None = None
         try:
             engine.prepare()
-            engine_result = engine.measure(args.lifecycles, args.warmup)
+            for _round in range(ROUNDS):
+                _add_raw(raw_memory, raw.measure(args.raw // ROUNDS, 20, save_load=False))
+                _add_raw(raw_save_load, raw.measure(args.raw // ROUNDS, 20, save_load=True))
+                part = engine.measure(max(1, args.lifecycles // ROUNDS),
+                                      max(1, args.warmup // ROUNDS))
+                engine_result = part if engine_result is None else _add_engine(engine_result,
+                                                                               part)
         finally:
             engine.close()
+        assert engine_result is not None
 
         log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers)")
         url = databases.fresh_url(target, "http", work)
@@ -70,6 +97,8 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             client = Client(server.port)
             measure_lifecycles(server, client, people.team_token, people.owner_token,
                                people.admin_token, args.lifecycles, args.warmup, http_result)
+            # Raw samples next to the HTTP ones too, for the API ratio.
+            _add_raw(raw_memory, raw.measure(args.raw // ROUNDS, 20, save_load=False))
             tokens = {"team": people.team_token, "owner": people.owner_token}
             client.login(TEAM_USER, PASSWORD)
             in_process = InProcessApp(filler.ctx, people.team_token)
