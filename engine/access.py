@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, insert, select, true
 from sqlalchemy.orm import Session
 
 from engine.models import AccessLog, Case, HumanTask, ProcessInstance
@@ -110,8 +110,6 @@ def claimable(actor: Actor, task: HumanTask) -> bool:
     return actor.role == "admin" or task.role in lanes
 
 
-def visible_combined(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return or_(*conditions)
 
 
 # --- cases: who may see which household ---------------------------------------------------

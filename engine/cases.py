@@ -436,7 +436,7 @@ def _apply(ctx: EngineContext, session: Session, case: Case, instance_id: int | 
 def _data_of(ctx: EngineContext, session: Session, row: ProcessInstance) -> list[dict[str, Any]]:
     if row.state is None:
         return [row.data or {}]
-    workflow, _cached = runtime.load(ctx, session, row)
+    workflow, _cached = runtime.load(ctx, session, row, read_only=True)
     found: list[dict[str, Any]] = [workflow.data]
     for tree in (workflow, *workflow.subprocesses.values()):
         found.extend(task.data for task in tree.tasks.values() if task.data)

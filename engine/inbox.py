@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, and_, insert, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import lifecycle
 from engine.access import QUEUE_LANES, Actor, may_assign, record_access, task_scope
 from engine.cases import search_filter
 from engine.context import EngineContext
-from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.db import write_versioned
+from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.models import Case, Event, HumanTask, Organisation, User
 from engine.tasks import task_view
 from engine.views import Page, TaskView
@@ -208,10 +208,7 @@ def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str
     if colleague is None or task.role not in QUEUE_LANES.get(colleague.role, ()):
         raise InvalidInput({"assignee": "deze collega kan deze taak niet oppakken"})
     lifecycle.assign(task, actor, assignee_id)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("someone else changed this task at the same moment") from None
+    write_versioned(session, task)  # raises Conflict if someone else changed it first
     session.execute(insert(Event), [{"instance_id": task.instance_id, "at": ctx.clock.now(),
                                      "kind": "task_assigned", "element_id": task.bpmn_id,
                                      "task_id": task.id, "actor": actor.username,

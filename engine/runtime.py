@@ -34,7 +34,6 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock as clock_module
 from engine.bundles import DUE_PROPERTY
@@ -105,9 +104,13 @@ def new_workflow(ctx: EngineContext, session: Session, definition: ProcessDefini
     return workflow, cached
 
 
-def load(ctx: EngineContext, session: Session, row: ProcessInstance,
+def load(ctx: EngineContext, session: Session, row: ProcessInstance, read_only: bool = False,
          ) -> tuple[BpmnWorkflow, CachedSpec]:
-    """Restore the workflow of ``row``, with the restricted script engine set on it."""
+    """Restore the workflow of ``row``, with the restricted script engine set on it.
+
+    A step takes the workflow out of the cache (it puts it back when saved); a ``read_only``
+    caller, which must not change it, leaves it there for the next step.
+    """
     if row.state is None:
         raise Conflict(f"instance {row.id} is {row.status} and has no engine state")
     cached = ctx.specs.get(session, row.definition_id)
@@ -115,6 +118,8 @@ def load(ctx: EngineContext, session: Session, row: ProcessInstance,
     if workflow is None:
         workflow = load_workflow(row.state, cached.spec, cached.subprocess_specs)
     workflow.script_engine = ctx.script_engine
+    if read_only:
+        ctx.workflows.put(row.id, row.state, workflow)
     return workflow, cached
 
 
@@ -417,11 +422,7 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     correlation_rows = _correlation_changes(row, workflow)
     new_tasks, gone = _human_task_changes(row, workflow, cached, ready, log, now,
                                           keep=error is not None)
-    try:
-        write_versioned(session, row)
-    except StaleDataError:
-        raise Conflict("someone else changed this case at the same moment; reload and try "
-                       "again") from None
+    write_versioned(session, row)  # raises Conflict if another writer won
     # The projections go straight to the tables: plain rows, no unit of work needed.
     connection = session.connection()
     if correlation_rows is not None:

@@ -7,13 +7,12 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import lifecycle, runtime
 from engine.access import Actor, task_scope, task_visible
 from engine.context import EngineContext
 from engine.db import write_versioned
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import InvalidInput, NotFound
 from engine.forms import validate
 from engine.models import HumanTask, ProcessInstance
 from engine.views import CompletionResult, TaskDetail, TaskView
@@ -49,7 +48,7 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str) -
         cached = ctx.specs.get(session, instance.definition_id)
         schema, _validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
         if task.state in runtime.OPEN_STATES and instance.state is not None:
-            workflow, _ = runtime.load(ctx, session, instance)
+            workflow, _ = runtime.load(ctx, session, instance, read_only=True)
             live = workflow.get_task_from_id(_uuid(task.id))
             if live is not None:
                 fields = (schema.get("properties") or {}).keys()
@@ -64,22 +63,17 @@ def _uuid(task_id: str) -> UUID:
 def claim_task(session: Session, actor: Actor, task_id: str) -> TaskView:
     task = _scoped_task(session, actor, task_id)
     lifecycle.claim(task, actor)
-    _flush(session, task)
+    write_versioned(session, task)
     return task_view(task)
 
 
 def release_task(session: Session, actor: Actor, task_id: str) -> TaskView:
     task = _scoped_task(session, actor, task_id)
     lifecycle.release(task, actor)
-    _flush(session, task)
+    write_versioned(session, task)
     return task_view(task)
 
 
-def _flush(session: Session, task: HumanTask) -> None:
-    try:
-        write_versioned(session, task)
-    except StaleDataError:
-        raise Conflict("someone else changed this task at the same moment") from None
 
 
 def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
@@ -106,7 +100,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     now = ctx.clock.now()
     lifecycle.complete(task, actor)
     task.completed_at = now
-    _flush(session, task)
+    write_versioned(session, task)
     workflow, cached = runtime.load(ctx, session, instance)
     log = runtime.StepLog(actor.username)
     runtime.step(ctx, session, instance, workflow, cached,
