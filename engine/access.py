@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, insert, select, true
 from sqlalchemy.orm import Session
 
 from engine.models import AccessLog, Case, HumanTask, ProcessInstance
@@ -50,16 +52,35 @@ SYSTEM = Actor(username="system", role="admin", organisation="ketenflow",
 
 def task_scope(actor: Actor) -> ColumnElement[bool]:
     """Human tasks the actor may see at all (their own and their team's)."""
-    if actor.role == "admin":
+    return _task_scope(actor.role, actor.organisation)
+
+
+#: The bound parameter that ``bound_task_scope`` leaves for the actor's organisation.
+SCOPE_ORGANISATION = "scope_organisation"
+
+
+@lru_cache(maxsize=32)
+def bound_task_scope(role: str) -> ColumnElement[bool]:
+    """``task_scope`` for every actor of ``role``, the organisation left as a bound parameter
+    (see ``scope_parameters``), for statements built once and reused."""
+    return _task_scope(role, bindparam(SCOPE_ORGANISATION))
+
+
+def scope_parameters(actor: Actor) -> dict[str, str]:
+    return {SCOPE_ORGANISATION: actor.organisation}
+
+
+def _task_scope(role: str, organisation: Any) -> ColumnElement[bool]:
+    if role == "admin":
         return true()
-    lanes = QUEUE_LANES.get(actor.role)
+    lanes = QUEUE_LANES.get(role)
     if not lanes:
         return false()
     in_lanes = HumanTask.role.in_(lanes)
-    if actor.role.startswith("social_team"):
-        return and_(in_lanes, HumanTask.municipality == actor.organisation)
-    if actor.role.startswith("corporation"):
-        return and_(in_lanes, HumanTask.corporation == actor.organisation)
+    if role.startswith("social_team"):
+        return and_(in_lanes, HumanTask.municipality == organisation)
+    if role.startswith("corporation"):
+        return and_(in_lanes, HumanTask.corporation == organisation)
     return in_lanes
 
 

@@ -10,12 +10,25 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, Update, bindparam, event, inspect, update
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Insert,
+    MetaData,
+    Table,
+    Update,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect, Engine, create_engine
+from sqlalchemy.engine import Dialect, Engine, Row, create_engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 from engine.errors import Conflict
@@ -110,17 +123,18 @@ def _versioned_update(table: Table, columns: frozenset[str]) -> Update:
 
 
 def write_versioned(session: Session, obj: Any) -> None:
-    """Write ``obj``'s changed columns now, as one UPDATE guarded by its ``version`` column.
+    """Write ``obj``'s changed columns now, as one statement guarded by its ``version`` column.
 
     The hot path (completing a task, saving an instance) cannot afford the unit of work's
     bookkeeping for one row; this does the same optimistic check with a single Core statement
-    and leaves the object clean. A new (pending) object is flushed the ordinary way.
+    and leaves the object clean, so the commit has nothing left to flush. A new object is
+    inserted the same way.
 
     :raise Conflict: another transaction changed the row first.
     """
     state = inspect(obj)
     if state.pending or state.transient:
-        session.flush()
+        _insert(session, obj)
         return
     # committed_state holds the original of every attribute set since the last write.
     changes = {key: getattr(obj, key) for key in state.committed_state}
@@ -140,6 +154,50 @@ def write_versioned(session: Session, obj: Any) -> None:
         raise
     if result.rowcount != 1:
         raise Conflict("someone else changed this at the same moment; reload and try again")
-    for key, value in changes.items():
-        set_committed_value(obj, key, value)
     set_committed_value(obj, "version", version + 1)
+    _mark_clean(session, obj)
+
+
+def _insert(session: Session, obj: Any) -> None:
+    """INSERT a new object with a Core statement, then attach it to ``session`` as loaded.
+
+    Like the unit of work, a column never set is left out (so it gets its default or NULL),
+    and the object ends up knowing every value, so no attribute costs a SELECT later.
+    """
+    if inspect(obj).pending:
+        session.expunge(obj)
+    table = cast(Table, type(obj).__table__)
+    values: dict[str, Any] = {}
+    unset: list[str] = []
+    for column in table.columns:
+        if column.key in obj.__dict__:
+            values[column.key] = obj.__dict__[column.key]
+        elif isinstance(column.default, ScalarElementColumnDefault):
+            values[column.key] = column.default.arg
+            setattr(obj, column.key, column.default.arg)
+        elif column.default is None and column.server_default is None and \
+                not column.primary_key:
+            unset.append(column.key)
+    result = session.connection().execute(_plain_insert(table), values)
+    if obj.__dict__.get("id") is None:
+        obj.id = cast(Row[Any], result.inserted_primary_key)[0]
+    make_transient_to_detached(obj)
+    session.add(obj)
+    for key in unset:
+        set_committed_value(obj, key, None)
+
+
+@lru_cache(maxsize=64)
+def _plain_insert(table: Table) -> Insert:
+    return insert(table)
+
+
+def _mark_clean(session: Session, obj: Any) -> None:
+    """Tell the session that ``obj`` now matches its row (what a flush does after writing).
+
+    Without this the object stays in ``session.dirty`` and the commit runs a whole (empty)
+    unit of work for it. SQLAlchemy has no public call for this; ``_commit_all`` is the one
+    its own flush uses, and the tests check that a written object is clean afterwards.
+    """
+    state = inspect(obj)
+    state._commit_all(state.dict, session.identity_map)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.access import Actor, may_deploy
@@ -91,15 +91,17 @@ def _view(session: Session, deployment: Deployment, new: bool = True) -> Deploym
         new=new)
 
 
+_LATEST_DEFINITION = (select(ProcessDefinition).join(Deployment)
+                      .where(ProcessDefinition.process_id == bindparam("process_id"))
+                      .order_by(Deployment.version.desc()).limit(1))
+
+
 def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
     """The newest deployed definition of ``process_id``.
 
     :raise NotFound: no deployment has that process.
     """
-    definition = session.scalars(
-        select(ProcessDefinition).join(Deployment)
-        .where(ProcessDefinition.process_id == process_id)
-        .order_by(Deployment.version.desc()).limit(1)).first()
+    definition = session.scalars(_LATEST_DEFINITION, {"process_id": process_id}).first()
     if definition is None:
         raise NotFound(f"no deployed process with id '{process_id}'")
     return definition

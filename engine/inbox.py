@@ -10,17 +10,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, and_, insert, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from engine import lifecycle
-from engine.access import QUEUE_LANES, Actor, may_assign, record_access, task_scope
+from engine.access import (
+    QUEUE_LANES,
+    Actor,
+    bound_task_scope,
+    may_assign,
+    record_access,
+    scope_parameters,
+    task_scope,
+)
 from engine.cases import search_filter
 from engine.context import EngineContext
-from engine.db import write_versioned
+from engine.db import UTCDateTime, write_versioned
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.models import Case, Event, HumanTask, Organisation, User
 from engine.tasks import task_view
@@ -62,16 +82,52 @@ def deadline_state(due_at: datetime | None, now: datetime) -> tuple[str, int | N
     return "on_time", left
 
 
-def _queue(query: Select[Any], actor: Actor, queue: str) -> Select[Any]:
+@lru_cache(maxsize=512)
+def _page_query(role: str, queue: str, summary: bool, searching: bool, order: str,
+                after_cursor: bool) -> Select[Any]:
+    """The query of one inbox page shape, built once: organisation, assignee, cursor and page
+    size are bound parameters (building and hashing the statement cost more than running it).
+
+    ``order`` is ``created`` (created_at, id), ``due`` (dated tasks on due_at, id) or
+    ``undated`` (tasks without a due date, on id).
+    """
+    # Columns, not entities: a page is read-only, and 50 ORM objects cost more than the query.
+    task_columns = cast(Table, HumanTask.__table__).c
+    if summary:
+        query = (select(*task_columns, Case.tenant_name, Case.street, Case.house_number,
+                        Case.postcode, Case.city, Case.arrears_amount, Case.crisis,
+                        User.display_name)
+                 .outerjoin(Case, Case.case_number == HumanTask.case_number)
+                 .outerjoin(User, User.id == HumanTask.assignee_id))
+    else:
+        query = select(*task_columns)
+        if searching:
+            query = query.outerjoin(Case, Case.case_number == HumanTask.case_number)
+    query = query.where(bound_task_scope(role))
     if queue == "mine":
-        return query.where(HumanTask.state == "claimed", HumanTask.assignee_id == actor.user_id)
-    if queue == "team":
-        return query.where(HumanTask.state == "open")
-    if queue == "assigned":
-        if not may_assign(actor):
-            raise NotAllowed("only team leads see everyone's claimed tasks")
-        return query.where(HumanTask.state == "claimed")
-    raise InvalidInput({"queue": "kies mine, team of assigned"})
+        query = query.where(HumanTask.state == "claimed",
+                            HumanTask.assignee_id == bindparam("assignee"))
+    else:
+        query = query.where(HumanTask.state == ("open" if queue == "team" else "claimed"))
+    after: BindParameter[datetime] = bindparam("after", type_=UTCDateTime())
+    last_id: BindParameter[str] = bindparam("last_id", type_=String())
+    if order == "created":
+        if after_cursor:
+            query = query.where(or_(HumanTask.created_at > after,
+                                    and_(HumanTask.created_at == after, HumanTask.id > last_id)))
+        query = query.order_by(HumanTask.created_at, HumanTask.id)
+    elif order == "due":
+        query = query.where(HumanTask.due_at.is_not(None))
+        if after_cursor:
+            query = query.where(or_(HumanTask.due_at > after,
+                                    and_(HumanTask.due_at == after, HumanTask.id > last_id)))
+        query = query.order_by(HumanTask.due_at, HumanTask.id)
+    else:
+        query = query.where(HumanTask.due_at.is_(None))
+        if after_cursor:
+            query = query.where(HumanTask.id > last_id)
+        query = query.order_by(HumanTask.id)
+    return query.limit(bindparam("page_size", type_=Integer))
 
 
 def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine",
@@ -86,49 +142,32 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     if sort not in SORTS:
         raise InvalidInput({"sort": "kies due of created"})
     limit = max(1, min(limit, MAX_PAGE))
-    # Columns, not entities: a page is read-only, and 50 ORM objects cost more than the query.
-    task_columns = cast(Table, HumanTask.__table__).c
-    if summary:
-        base = (select(*task_columns, Case.tenant_name, Case.street, Case.house_number,
-                       Case.postcode, Case.city, Case.arrears_amount, Case.crisis,
-                       User.display_name)
-                .outerjoin(Case, Case.case_number == HumanTask.case_number)
-                .outerjoin(User, User.id == HumanTask.assignee_id))
-    else:
-        base = select(*task_columns)
-        if search and search.strip():
-            base = base.outerjoin(Case, Case.case_number == HumanTask.case_number)
-    base = base.where(task_scope(actor))
-    base = _queue(base, actor, queue)
-    if search and search.strip():
-        base = base.where(search_filter(search, HumanTask.case_number))
+    if queue not in QUEUES:
+        raise InvalidInput({"queue": "kies mine, team of assigned"})
+    if queue == "assigned" and not may_assign(actor):
+        raise NotAllowed("only team leads see everyone's claimed tasks")
+    searching = bool(search and search.strip())
     phase, key, last_id = _parse_cursor(cursor, sort)
+    params: dict[str, Any] = {**scope_parameters(actor), "assignee": actor.user_id,
+                              "after": datetime.fromisoformat(key) if key else None,
+                              "last_id": last_id}
+
+    def page(order: str, size: int, after_cursor: bool) -> list[Any]:
+        query = _page_query(actor.role, queue, summary, searching, order, after_cursor)
+        if searching:
+            assert search is not None
+            query = query.where(search_filter(search, HumanTask.case_number))
+        return list(session.execute(query, {**params, "page_size": size}).all())
+
     rows: list[Any] = []
+    has_cursor = key is not None
     if sort == "created":
-        query = base
-        if key is not None:
-            after = datetime.fromisoformat(key)
-            query = query.where(or_(HumanTask.created_at > after,
-                                    and_(HumanTask.created_at == after,
-                                         HumanTask.id > last_id)))
-        rows = list(session.execute(query.order_by(HumanTask.created_at, HumanTask.id)
-                                    .limit(limit + 1)).all())
+        rows = page("created", limit + 1, has_cursor)
     else:
         if phase == "d":
-            query = base.where(HumanTask.due_at.is_not(None))
-            if key is not None:
-                after = datetime.fromisoformat(key)
-                query = query.where(or_(HumanTask.due_at > after,
-                                        and_(HumanTask.due_at == after,
-                                             HumanTask.id > last_id)))
-            rows = list(session.execute(query.order_by(HumanTask.due_at, HumanTask.id)
-                                        .limit(limit + 1)).all())
-        if len(rows) <= limit:
-            query = base.where(HumanTask.due_at.is_(None))
-            if phase == "n" and key is not None:
-                query = query.where(HumanTask.id > last_id)
-            rows += list(session.execute(query.order_by(HumanTask.id)
-                                         .limit(limit + 1 - len(rows))).all())
+            rows = page("due", limit + 1, has_cursor)
+        if len(rows) <= limit:  # undated tasks come after the dated ones
+            rows += page("undated", limit + 1 - len(rows), phase == "n" and has_cursor)
     more = len(rows) > limit
     rows = rows[:limit]
     now = ctx.clock.now()

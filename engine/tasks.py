@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import lifecycle, runtime
-from engine.access import Actor, task_scope, task_visible
+from engine.access import Actor, bound_task_scope, scope_parameters, task_visible
 from engine.context import EngineContext
 from engine.db import write_versioned
 from engine.errors import InvalidInput, NotFound
@@ -30,9 +31,23 @@ def task_view(task: Any) -> TaskView:
         completed_at=task.completed_at)
 
 
+@lru_cache(maxsize=32)
+def _task_with_instance(role: str) -> Select[tuple[HumanTask, ProcessInstance]]:
+    """The task and its instance, if an actor of ``role`` may see it; built once per role."""
+    return (select(HumanTask, ProcessInstance)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.id == bindparam("task_id"), bound_task_scope(role)))
+
+
+@lru_cache(maxsize=32)
+def _task(role: str) -> Select[tuple[HumanTask]]:
+    return select(HumanTask).where(HumanTask.id == bindparam("task_id"),
+                                   bound_task_scope(role))
+
+
 def _scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
-    task = session.scalars(select(HumanTask).where(HumanTask.id == task_id,
-                                                   task_scope(actor))).first()
+    task = session.scalars(_task(actor.role),
+                           {"task_id": task_id, **scope_parameters(actor)}).first()
     if task is None:
         raise NotFound("task not found")
     return task
@@ -84,10 +99,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     :raise InvalidInput: the form data is invalid (every field named).
     :raise Conflict: already completed, claimed by someone else, or a concurrent change.
     """
-    found = session.execute(
-        select(HumanTask, ProcessInstance)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.id == task_id, task_scope(actor))).first()
+    found = session.execute(_task_with_instance(actor.role),
+                            {"task_id": task_id, **scope_parameters(actor)}).first()
     if found is None:
         raise NotFound("task not found")
     task, instance = found[0], found[1]

@@ -48,7 +48,8 @@ class ProcessDefinition(Base):
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     name: Mapped[str] = mapped_column(String(300))
     file_name: Mapped[str] = mapped_column(String(300))
-    spec_json: Mapped[str] = mapped_column(Text)
+    #: Kilobytes of JSON, read only when a spec is first restored (see ``SpecCache``).
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     start_messages: Mapped[list[Any]]
     has_none_start: Mapped[bool]
     forms: Mapped[dict[str, Any]]  # user task id -> form file name in the deployment

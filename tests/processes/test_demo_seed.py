@@ -46,7 +46,7 @@ def test_demo_seed_is_realistic_and_deterministic(ctx: EngineContext) -> None:
     print("\n" + "\n".join(first.lines()))
     assert first.signals == SIGNALS == len(cases)
     for corporation, weight in WEIGHTS.items():
-        assert abs(first.by_corporation[corporation] / SIGNALS - weight) < 0.08, corporation
+        assert abs(first.by_corporation[corporation] / SIGNALS - weight) <= 0.02, corporation
     assert first.by_municipality["sliedrecht"] == first.by_corporation["tablis"]
     assert set(first.by_municipality) <= {"dordrecht", "zwijndrecht", "papendrecht",
                                           "hendrik-ido-ambacht", "sliedrecht", "alblasserdam"}
