@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from datetime import datetime
 from typing import Any
 
 import click
@@ -165,8 +166,11 @@ def token_create(org_slug: str | None, username: str | None, label: str) -> None
 @click.option("--signals", default=1800, show_default=True, type=int,
               help="arrears signals to report")
 @click.option("--days", default=365, show_default=True, type=int,
-              help="days the signals are spread over, ending yesterday")
-def seed_demo(seed: int, signals: int, days: int) -> None:
+              help="days the signals are spread over")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="last day of the period (default: yesterday); the same seed and period "
+                   "give the same cases")
+def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> None:
     """Demo users and a realistic period of synthetic cases, driven through the engine."""
     from sqlalchemy import select
 
@@ -183,7 +187,8 @@ def seed_demo(seed: int, signals: int, days: int) -> None:
         if seeded is not None:
             click.echo("demo cases already present; nothing seeded")
             return
-        result = seed_year(ctx, seed=seed, signals=signals, days=days)
+        result = seed_year(ctx, seed=seed, signals=signals, days=days,
+                           until=until.date() if until else None)
         for line in result.lines():
             click.echo(line)
     except EngineError as error:
