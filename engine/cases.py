@@ -21,7 +21,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import Select, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -363,11 +363,19 @@ def _remember(row: ProcessInstance, derived: tuple[Any, ...]) -> None:
         _synced.popitem(last=False)
 
 
+# Built once: these run after every step of every case.
+_CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
+                     Case.referred_to_care).where(Case.case_number == bindparam("case_number"))
+_CASE_UPDATE = (update(cast(Table, Case.__table__))
+                .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
+                .values({name: bindparam(name) for name in (
+                    "milestone", "closed", "referred_to_sdd", "referred_to_care",
+                    "updated_at")}))
+
+
 def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
                    derived: tuple[Any, ...]) -> None:
-    current = session.execute(
-        select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
-               Case.referred_to_care).where(Case.case_number == row.business_key)).first()
+    current = session.execute(_CASE_STATE, {"case_number": row.business_key}).first()
     if current is None:
         return
     raw_milestone, closed, to_sdd, to_care = derived
@@ -383,10 +391,9 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
         connection.execute(insert(cast(Table, Event.__table__)), [{
             "instance_id": row.id, "at": now, "kind": "milestone", "element_id": None,
             "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
-    cases = cast(Table, Case.__table__)
     values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
               "referred_to_care": wanted[3], "updated_at": now}
-    connection.execute(update(cases).where(cases.c.id == current.id).values(**values))
+    connection.execute(_CASE_UPDATE, {**values, "case_id": current.id})
     loaded = session.identity_map.get(identity_key(Case, current.id))
     if loaded is not None:  # a Case object this session holds shows the new values too
         for key, value in values.items():

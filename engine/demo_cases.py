@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine import cases, intake, tasks, users
@@ -212,6 +212,14 @@ class Diverted(Exception):  # noqa: N818 - control flow, not an error
 Life = Iterator[datetime]
 
 
+#: A case's open task with a given BPMN id; built once (the seeder asks this all the time).
+_OPEN_TASK = (select(HumanTask.id, HumanTask.role)
+              .where(HumanTask.case_number == bindparam("case_number"),
+                     HumanTask.bpmn_id == bindparam("bpmn_id"),
+                     HumanTask.state.in_(("open", "claimed")))
+              .order_by(HumanTask.created_at, HumanTask.instance_id).limit(1))
+
+
 class Seeder:
     """Runs the households' lives on one moving clock, a day per transaction."""
 
@@ -271,10 +279,8 @@ class Seeder:
 
     def open_task(self, h: Household, bpmn_id: str) -> Row[tuple[str, str | None]] | None:
         """Id and role of the case's open task ``bpmn_id`` (columns only: this runs often)."""
-        return self.db.execute(select(HumanTask.id, HumanTask.role).where(
-            HumanTask.case_number == h.case_number, HumanTask.bpmn_id == bpmn_id,
-            HumanTask.state.in_(("open", "claimed")))
-            .order_by(HumanTask.created_at, HumanTask.instance_id).limit(1)).first()
+        return self.db.execute(_OPEN_TASK, {"case_number": h.case_number,
+                                            "bpmn_id": bpmn_id}).first()
 
     def wait_for(self, h: Household, bpmn_id: str, patience: int = 20) -> Life:
         """Until ``bpmn_id`` is open for the case (checking daily); Diverted when closing."""
