@@ -85,7 +85,7 @@ class DemoConfig:
     #: out at an even pace to the signals early enough for the legal track to finish; a few
     #: of those still close another way first, hence a little over 30.
     evictions_per_1800_signals: float = 33.0
-    summons_during_outreach: float = 0.08  # of picked-up households
+    summons_during_outreach: float = 0.11  # of picked-up households (§7.5: ~180 summonses a year)
     crisis: float = 0.02
     warm_handover: float = 0.06
     #: Seasonality (§7.2): small peaks in January-February and September.
@@ -248,6 +248,9 @@ class Seeder:
         self.eviction_signals_seen = 0
         self.evictions_planned = 0
         self.corporation_counts: Counter[str] = Counter()
+        # Kept and broken arrangements, also at an even pace (§7.3: 65% kept).
+        self.arrangements_drawn = 0
+        self.arrangements_kept = 0
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -377,8 +380,12 @@ class Seeder:
                     else "no_contact_attempts" if rng.random() < 0.3 else "no_contact_timeout")
         outcomes = cfg.reached_outcomes
         fate = rng.choices(list(outcomes), list(outcomes.values()))[0]
-        if fate == "arrangement" and rng.random() >= cfg.arrangements_kept:
-            fate = "evicted" if self.eviction_due() else "broken"
+        if fate == "arrangement":
+            self.arrangements_drawn += 1
+            if self.arrangements_kept + 0.5 <= cfg.arrangements_kept * self.arrangements_drawn:
+                self.arrangements_kept += 1
+            else:
+                fate = "evicted" if self.eviction_due() else "broken"
         return fate
 
     def eviction_due(self) -> bool:
