@@ -447,8 +447,10 @@ def record_memory(server: Server, result: HttpResult) -> None:
     rss = [rss_mb(pid) for pid in workers]
     result.worker_rss_mb = [max(a, b) for a, b in zip(result.worker_rss_mb, rss, strict=False)] \
         if len(result.worker_rss_mb) == len(rss) else rss
+    # A server that ran no script has no sandbox: keep what an earlier server showed.
     result.sandbox_rss_mb = [rss_mb(pid) for w in workers for pid in children(w)
-                             if "engine.script_host" in command_of(pid)]
+                             if "engine.script_host" in command_of(pid)] or \
+        result.sandbox_rss_mb
 
 
 #: (name, path, who, inbox): ``who`` is a token's owner, or "page" for the signed-in team

@@ -3,10 +3,12 @@
 Per database: raw SpiffWorkflow (in memory, and with a JSON save+load at each wait point),
 Ketenflow through the engine's service functions, Ketenflow through the HTTP API served by
 gunicorn, and the lists (the API's instance lists and task inbox, and the caseworker's HTML
-inbox page after a login through the form) at 1,000, 5,000 and 10,000 instances.
+inbox page after a login through the form) at 1,000, 5,000 and 10,000 instances: one database
+and server per size, measured in alternating rounds.
 PostgreSQL runs when ``KETENFLOW_BENCH_PG_URL`` (or ``KETENFLOW_TEST_DATABASE_URL``) is set;
-the bench creates its own databases next to it (``<name>_engine`` and ``<name>_http``,
-dropped and recreated on every run). The table goes to stdout and to ``bench/results/latest.txt``.
+the bench creates its own databases next to it (``<name>_engine`` and ``<name>_http0``,
+``_http1``, ..., dropped and recreated on every run). The table goes to stdout and to
+``bench/results/latest.txt``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 
 from bench import databases, raw, report
 from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, ms
@@ -28,13 +32,14 @@ from bench.http_path import (
     Client,
     HttpResult,
     InProcessApp,
+    ListResult,
     Server,
     cli,
     measure_lifecycles,
     measure_lists,
     record_memory,
 )
-from bench.people import prepare
+from bench.people import People, prepare
 
 
 def log(message: str) -> None:
@@ -56,6 +61,67 @@ def _add_engine(total: EngineResult, part: EngineResult) -> EngineResult:
                  "driver"):
         getattr(total, name).extend(getattr(part, name))
     return total
+
+
+@dataclass
+class Site:
+    """One HTTP-path database with its server, grown to ``size`` instances for the lists."""
+
+    size: int
+    filler: EnginePath
+    server: Server
+    client: Client
+    people: People
+    in_process: InProcessApp | None = None
+
+    @classmethod
+    def open(cls, target: databases.Target, work: Path, index: int, size: int) -> Site:
+        url = databases.fresh_url(target, f"http{index}", work)
+        cli(url, "init", "--no-deploy")
+        cli(url, "deploy", str(WORKLOAD))
+        filler = EnginePath(url)
+        server = Server(url, work / f"serve{index}.log")
+        try:
+            people = prepare(filler.ctx, schema=False, deploy=False)
+            filler.people = people
+            server.start()
+        except BaseException:
+            server.stop()
+            filler.close()
+            raise
+        return cls(size, filler, server, Client(server.port), people)
+
+    def fill(self) -> None:
+        self.filler.fill_to(self.size)
+        self.client.login(TEAM_USER, PASSWORD)
+        self.in_process = InProcessApp(self.filler.ctx, self.people.team_token)
+
+    def measure_lists(self, n: int, warmup: int) -> list[ListResult]:
+        assert self.in_process is not None
+        tokens = {"team": self.people.team_token, "owner": self.people.owner_token}
+        return (measure_lists(self.server, self.client, tokens, self.size, n, warmup)
+                + self.in_process.measure(self.size, n, warmup))
+
+    def close(self) -> None:
+        self.client.close()
+        self.server.stop()
+        self.filler.close()
+
+
+def merge_lists(parts: list[ListResult]) -> list[ListResult]:
+    """One result per list and size from the rounds' parts (times joined, CPU averaged)."""
+    merged: dict[tuple[str, int], ListResult] = {}
+    for part in parts:
+        key = (part.name, part.instances)
+        total = merged.get(key)
+        if total is None:
+            merged[key] = replace(part, times=list(part.times))
+            continue
+        n_total, n_part = len(total.times), len(part.times)
+        if part.cpu_ms == part.cpu_ms:  # not NaN: an HTTP list
+            total.cpu_ms = (total.cpu_ms * n_total + part.cpu_ms * n_part) / (n_total + n_part)
+        total.times.extend(part.times)
+    return list(merged.values())
 
 
 def run_database(target: databases.Target, args: argparse.Namespace) -> report.DatabaseRun:
@@ -83,40 +149,40 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             engine.close()
         assert engine_result is not None
 
-        log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers)")
-        url = databases.fresh_url(target, "http", work)
-        cli(url, "init", "--no-deploy")
-        cli(url, "deploy", str(WORKLOAD))
-        filler = EnginePath(url)
-        server = Server(url, work / "serve.log")
+        log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers), one "
+            f"database and server per list size")
         http_result = HttpResult()
+        sites: list[Site] = []
         try:
-            people = prepare(filler.ctx, schema=False, deploy=False)
-            filler.people = people
-            server.start()
-            client = Client(server.port)
-            measure_lifecycles(server, client, people.team_token, people.owner_token,
-                               people.admin_token, args.lifecycles, args.warmup, http_result)
+            for index, size in enumerate(args.list_sizes):
+                sites.append(Site.open(target, work, index, size))
+            first = sites[0]
+            people = first.people
+            measure_lifecycles(first.server, first.client, people.team_token,
+                               people.owner_token, people.admin_token, args.lifecycles,
+                               args.warmup, http_result)
             # Raw samples next to the HTTP ones too, for the API ratio.
             _add_raw(raw_memory, raw.measure(args.raw // ROUNDS, 20, save_load=False))
-            tokens = {"team": people.team_token, "owner": people.owner_token}
-            client.login(TEAM_USER, PASSWORD)
-            in_process = InProcessApp(filler.ctx, people.team_token)
-            for size in args.list_sizes:
-                log(f"{target.label}: filling to {size:,} instances")
+            for site in sites:
+                log(f"{target.label}: filling to {site.size:,} instances")
                 t = time.perf_counter()
-                filler.fill_to(size)
-                log(f"{target.label}: filled in {ms(time.perf_counter() - t) / 1000:.1f} s; "
-                    "measuring the lists")
-                warm = max(10, args.list_requests // 10)  # both workers render once
-                http_result.lists += measure_lists(server, client, tokens, size,
-                                                   args.list_requests, warm)
-                http_result.lists += in_process.measure(size, args.list_requests, warm)
-            record_memory(server, http_result)
-            client.close()
+                site.fill()
+                log(f"{target.label}: filled in {ms(time.perf_counter() - t) / 1000:.1f} s")
+            # Like the engine rounds: every size is measured in every round, so a drift of
+            # the machine's speed cannot pass for a list that slows down as it grows.
+            log(f"{target.label}: measuring the lists in {ROUNDS} alternating rounds")
+            parts = []
+            per_round = max(1, args.list_requests // ROUNDS)
+            warm = max(10, args.list_requests // 10)  # both workers render once
+            for number in range(ROUNDS):
+                for site in sites:
+                    parts += site.measure_lists(per_round, warm if number == 0 else 2)
+            http_result.lists = merge_lists(parts)
+            for site in sites:
+                record_memory(site.server, http_result)
         finally:
-            server.stop()
-            filler.close()
+            for site in sites:
+                site.close()
         return report.DatabaseRun(target.kind, target.label, raw_memory, raw_save_load,
                                   engine_result, http_result)
     finally:
