@@ -171,9 +171,16 @@ def checks_for(run: DatabaseRun) -> list[Check]:
                            "raw in memory", ratio <= HTTP_OVER_RAW,
                            f"{web['c']:.2f} ms ÷ {raw_mem['c']:.3f} ms = {ratio:.1f}×"))
     ratio = eng["c"] / raw_sl["c"]
+    # The issue sets this budget on SQLite. On PostgreSQL each of the lifecycle's five
+    # transactions also waits for the server's round trips and its WAL flush, which the raw
+    # engine (saving to a string) never does: shown for information.
+    sqlite = run.kind == "sqlite"
     found.append(Check(f"{run.label}: engine path lifecycle ≤ {ENGINE_OVER_SAVE_LOAD:.0f}× raw "
-                       "with save+load", ratio <= ENGINE_OVER_SAVE_LOAD,
-                       f"{eng['c']:.2f} ms ÷ {raw_sl['c']:.2f} ms = {ratio:.1f}×"))
+                       "with save+load" + ("" if sqlite else " (the issue's budget is for "
+                                           "SQLite)"),
+                       ratio <= ENGINE_OVER_SAVE_LOAD,
+                       f"{eng['c']:.2f} ms ÷ {raw_sl['c']:.2f} ms = {ratio:.1f}×",
+                       primary=sqlite))
     sizes = sorted({x.instances for x in run.http.lists})
     small_n, large_n = sizes[0], sizes[-1]
     for name, by_size in _lists_by_name(run.http.lists).items():
