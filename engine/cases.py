@@ -12,13 +12,10 @@ after every step on a case's instance.
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
@@ -35,7 +32,6 @@ from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.municipalities import normalise_postcode
 from engine.views import Page
 
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 MAX_PAGE = 200
 MAX_TIMELINE = 500
 
@@ -320,20 +316,10 @@ def sync_case(ctx: EngineContext, session: Session, case: Case | str) -> Case | 
     return case
 
 
-#: instance id -> (digest of the state last synced, the facts it was synced with). A step
-#: that starts from exactly that state and derives the same facts has nothing to write.
-_synced: OrderedDict[int, tuple[bytes, tuple[Any, ...]]] = OrderedDict()
-_SYNCED_MAX = 8192
-
-
-def _digest(state: str | None) -> bytes:
-    return hashlib.blake2b((state or "").encode(), digest_size=16).digest()
-
-
 def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
-               workflow: Any, ready: list[Any], previous_state: str | None = None) -> None:
+               workflow: Any, ready: list[Any]) -> None:
     """Step hook: keep the case's milestone and referral flags in step with its instance,
-    from the workflow already in memory (no reload; at most one indexed read of four columns,
+    from the workflow already in memory (no reload; one indexed read of four columns,
     and a write only when something changed)."""
     if row.business_key is None:
         return
@@ -348,19 +334,7 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     closed = row.status in ("completed", "terminated") or True in facts.get("case_closed", set())
     derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
                "care_referral" in lanes)
-    memo = _synced.pop(row.id, None)
-    if memo is not None and memo[1] == derived and previous_state is not None \
-            and memo[0] == _digest(previous_state):
-        _remember(row, derived)
-        return
     _sync_case_row(ctx, session, row, derived)
-    _remember(row, derived)
-
-
-def _remember(row: ProcessInstance, derived: tuple[Any, ...]) -> None:
-    _synced[row.id] = (_digest(row.state), derived)
-    while len(_synced) > _SYNCED_MAX:
-        _synced.popitem(last=False)
 
 
 # Built once: these run after every step of every case.
@@ -506,4 +480,4 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
                                          "kind": "case_reported", "element_id": None,
                                          "task_id": None, "actor": actor.username,
                                          "detail": {"message": name}}])
-    return replace(case_view(case, actor))
+    return case_view(case, actor)

@@ -31,8 +31,7 @@ class EngineContext:
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=lambda: WorkflowCache(0))
     #: called at the end of every saved step with (ctx, session, instance, workflow, ready
-    #: human tasks, the state the step started from); read models that follow the process
-    #: (a case's milestone) hook in here.
+    #: human tasks); read models that follow the process (a case's milestone) hook in here.
     step_hooks: list[Callable[..., None]] = field(default_factory=list)
 
     def close(self) -> None:

@@ -107,13 +107,15 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
     return definition
 
 
+#: The definitions of the newest deployment (the same "newest" as ``_LATEST_DEFINITION``).
+_NEWEST_DEFINITIONS = (select(ProcessDefinition).join(Deployment)
+                       .where(Deployment.version == select(func.max(Deployment.version))
+                              .scalar_subquery()))
+
+
 def definition_for_start_message(session: Session, name: str) -> ProcessDefinition | None:
     """The newest definition that a message called ``name`` starts, if any."""
-    newest = session.scalar(select(func.max(Deployment.id)))
-    if newest is None:
-        return None
-    for definition in session.scalars(select(ProcessDefinition).where(
-            ProcessDefinition.deployment_id == newest)):
+    for definition in session.scalars(_NEWEST_DEFINITIONS):
         if name in definition.start_messages:
             return definition
     return None

@@ -8,7 +8,7 @@ case row (unique index on the case number) and the assignee's name. The team-lea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
@@ -36,14 +36,13 @@ from engine.access import (
     may_assign,
     record_access,
     scope_parameters,
-    task_scope,
 )
 from engine.cases import search_filter
 from engine.context import EngineContext
 from engine.db import UTCDateTime, write_versioned
-from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine.errors import InvalidInput, NotAllowed
 from engine.models import Case, Event, HumanTask, Organisation, User
-from engine.tasks import task_view
+from engine.tasks import scoped_task, task_view
 from engine.views import Page, TaskView
 from engine.workdays import working_days_between
 
@@ -147,10 +146,9 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     if queue == "assigned" and not may_assign(actor):
         raise NotAllowed("only team leads see everyone's claimed tasks")
     searching = bool(search and search.strip())
-    phase, key, last_id = _parse_cursor(cursor, sort)
+    phase, after, last_id, has_cursor = _parse_cursor(cursor, sort)
     params: dict[str, Any] = {**scope_parameters(actor), "assignee": actor.user_id,
-                              "after": datetime.fromisoformat(key) if key else None,
-                              "last_id": last_id}
+                              "after": after, "last_id": last_id}
 
     def page(order: str, size: int, after_cursor: bool) -> list[Any]:
         query = _page_query(actor.role, queue, summary, searching, order, after_cursor)
@@ -160,7 +158,6 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
         return list(session.execute(query, {**params, "page_size": size}).all())
 
     rows: list[Any] = []
-    has_cursor = key is not None
     if sort == "created":
         rows = page("created", limit + 1, has_cursor)
     else:
@@ -188,19 +185,21 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     return Page(items, next_cursor)
 
 
-def _parse_cursor(cursor: str | None, sort: str) -> tuple[str, str | None, str]:
+def _parse_cursor(cursor: str | None, sort: str) -> tuple[str, datetime | None, str, bool]:
+    """Phase (``d`` dated, ``n`` undated, ``c`` created), the moment and task id to continue
+    after, and whether a cursor was given at all."""
     if not cursor:
-        return ("d" if sort == "due" else "c"), None, ""
+        return ("d" if sort == "due" else "c"), None, "", False
     phase, _, rest = cursor.partition("|")
     key, _, last_id = rest.partition("|")
     try:
         if phase in ("d", "c"):
-            datetime.fromisoformat(key)
-        elif phase != "n":
-            raise ValueError(phase)
+            return phase, datetime.fromisoformat(key), last_id, True
+        if phase == "n":
+            return phase, None, last_id, True
+        raise ValueError(phase)
     except ValueError:
         raise InvalidInput({"cursor": "is geen geldige cursor"}) from None
-    return phase, key, last_id
 
 
 def _cursor(sort: str, task: Any) -> str:
@@ -239,10 +238,7 @@ def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str
     """
     if not may_assign(actor):
         raise NotAllowed("alleen een teamleider wijst taken toe")
-    task = session.scalars(select(HumanTask).where(HumanTask.id == task_id,
-                                                   task_scope(actor))).first()
-    if task is None:
-        raise NotFound("task not found")
+    task = scoped_task(session, actor, task_id)
     colleague = next((c for c in team_members(session, actor) if c.id == assignee_id), None)
     if colleague is None or task.role not in QUEUE_LANES.get(colleague.role, ()):
         raise InvalidInput({"assignee": "deze collega kan deze taak niet oppakken"})
@@ -253,8 +249,3 @@ def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str
                                      "task_id": task.id, "actor": actor.username,
                                      "detail": {"assignee": colleague.username}}])
     return task_view(task)
-
-
-def today(ctx: EngineContext) -> date:
-    """The local (Dutch) calendar date of the engine's clock."""
-    return ctx.clock.now().astimezone(LOCAL_TZ).date()

@@ -47,7 +47,7 @@ def start_definition(ctx: EngineContext, session: Session, definition: ProcessDe
                      ) -> tuple[ProcessInstance, CachedSpec]:
     """Create an instance and run its first step: seed ``data``, then ``then`` (e.g. deliver
     the start message), all in one insert."""
-    row = runtime.create_instance(ctx, session, definition, actor.username, business_key)
+    row = runtime.create_instance(ctx, definition, actor.username, business_key)
     workflow, cached = runtime.new_workflow(ctx, session, definition)
     log = log or runtime.StepLog(actor.username)
     log.add(ctx.clock.now(), "instance_started", None, None, process_id=definition.process_id)

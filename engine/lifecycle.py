@@ -6,7 +6,7 @@ Each transition checks the current state and who acts; an illegal one raises
 
 from __future__ import annotations
 
-from engine.access import Actor, claimable
+from engine.access import Actor, claimable, may_assign
 from engine.errors import InvalidTransition, NotAllowed
 from engine.models import HumanTask
 
@@ -32,8 +32,7 @@ def release(task: HumanTask, actor: Actor) -> None:
     _assert_live(task)
     if task.state != "claimed":
         raise InvalidTransition("this task is not claimed")
-    if task.assignee_id != actor.user_id and actor.role not in ("social_team_lead",
-                                                                 "corporation_lead", "admin"):
+    if task.assignee_id != actor.user_id and not may_assign(actor):
         raise InvalidTransition("this task is claimed by someone else")
     task.state = "open"
     task.assignee_id = None
@@ -42,7 +41,7 @@ def release(task: HumanTask, actor: Actor) -> None:
 def assign(task: HumanTask, actor: Actor, assignee_id: int) -> None:
     """Team leads hand a task to a member of their team."""
     _assert_live(task)
-    if actor.role not in ("social_team_lead", "corporation_lead", "admin"):
+    if not may_assign(actor):
         raise NotAllowed("only a team lead can reassign tasks")
     task.state = "claimed"
     task.assignee_id = assignee_id

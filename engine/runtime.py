@@ -67,6 +67,8 @@ class StepLog:
     completed_tasks: set[str] = field(default_factory=set)
     #: human tasks this step made ready (rows as inserted)
     new_tasks: list[dict[str, Any]] = field(default_factory=list)
+    #: kept messages this step delivered (their instance may not have an id yet)
+    kept_delivered: list[Message] = field(default_factory=list)
 
     def add(self, at: datetime, kind: str, element_id: str | None = None,
             task_id: str | None = None, **detail: Any) -> None:
@@ -123,8 +125,8 @@ def load(ctx: EngineContext, session: Session, row: ProcessInstance, read_only: 
     return workflow, cached
 
 
-def create_instance(ctx: EngineContext, session: Session, definition: ProcessDefinition,
-                    actor: str | None, business_key: str | None = None) -> ProcessInstance:
+def create_instance(ctx: EngineContext, definition: ProcessDefinition, actor: str | None,
+                    business_key: str | None = None) -> ProcessInstance:
     now = ctx.clock.now()
     row = ProcessInstance(
         definition_id=definition.id, process_id=definition.process_id,
@@ -132,8 +134,7 @@ def create_instance(ctx: EngineContext, session: Session, definition: ProcessDef
         library_version=LIBRARY_VERSION, waiting_messages=[], open_task_ids=[],
         correlations={}, current_elements=[], started_by=actor, created_at=now,
         updated_at=now)
-    session.add(row)  # inserted by the step's save, with everything else
-    return row
+    return row  # not in the session yet: the step's save inserts it (``write_versioned``)
 
 
 # --- the step --------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ def _deliver_kept_messages(ctx: EngineContext, session: Session, row: ProcessIns
             return
         kept.status = "delivered"
         kept.delivered_at = ctx.clock.now()
-        kept.instance_id = row.id
+        log.kept_delivered.append(kept)  # its instance id is set once the row is written
         log.add(kept.delivered_at, "message_delivered", None, None, message=kept.name,
                 message_id=kept.id, kept=True)
         _run(ctx, workflow, log)
@@ -384,7 +385,6 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
          cached: CachedSpec, log: StepLog, now: datetime,
          error: tuple[str | None, str, int | None] | None) -> None:
     """Write state, projections and events; raise ``Conflict`` if another writer won."""
-    previous_state = row.state
     ready = [] if error else workflow.get_tasks(state=TaskState.READY, manual=True)
     completed = error is None and workflow.is_completed()
     row.updated_at = now
@@ -423,6 +423,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     new_tasks, gone = _human_task_changes(row, workflow, cached, ready, log, now,
                                           keep=error is not None)
     write_versioned(session, row)  # raises Conflict if another writer won
+    for kept in log.kept_delivered:
+        kept.instance_id = row.id
     # The projections go straight to the tables: plain rows, no unit of work needed.
     connection = session.connection()
     if correlation_rows is not None:
@@ -445,7 +447,7 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
                            [{**e, "instance_id": row.id} for e in log.events])
         log.events.clear()
     for hook in ctx.step_hooks:
-        hook(ctx, session, row, workflow, ready, previous_state)
+        hook(ctx, session, row, workflow, ready)
     if row.state is not None and error is None:
         ctx.workflows.put(row.id, row.state, workflow)
 

@@ -18,8 +18,6 @@ from engine.forms import validate
 from engine.models import HumanTask, ProcessInstance
 from engine.views import CompletionResult, TaskDetail, TaskView
 
-MAX_PAGE = 200
-
 
 def task_view(task: Any) -> TaskView:
     """The view of a HumanTask, or of a row of its columns (lists read columns only)."""
@@ -45,7 +43,11 @@ def _task(role: str) -> Select[tuple[HumanTask]]:
                                    bound_task_scope(role))
 
 
-def _scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+def scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    """The task, if the actor may see it.
+
+    :raise NotFound: no such task in the actor's scope.
+    """
     task = session.scalars(_task(actor.role),
                            {"task_id": task_id, **scope_parameters(actor)}).first()
     if task is None:
@@ -53,37 +55,38 @@ def _scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
     return task
 
 
-def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str) -> TaskDetail:
-    """The task with its form schema and the data to prefill it with."""
-    task = _scoped_task(session, actor, task_id)
+def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
+             prefill: bool = True) -> TaskDetail:
+    """The task with its form schema and, with ``prefill``, the data to prefill it with (that
+    restores the workflow: a caller that only needs the schema passes ``prefill=False``)."""
+    found = session.execute(_task_with_instance(actor.role),
+                            {"task_id": task_id, **scope_parameters(actor)}).first()
+    if found is None:
+        raise NotFound("task not found")
+    task, instance = found[0], found[1]
     schema: dict[str, Any] | None = None
     data: dict[str, Any] = {}
-    instance = session.get(ProcessInstance, task.instance_id)
-    if instance is not None and task.form_file:
+    if task.form_file:
         cached = ctx.specs.get(session, instance.definition_id)
         schema, _validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
-        if task.state in runtime.OPEN_STATES and instance.state is not None:
+        if prefill and task.state in runtime.OPEN_STATES and instance.state is not None:
             workflow, _ = runtime.load(ctx, session, instance, read_only=True)
-            live = workflow.get_task_from_id(_uuid(task.id))
+            live = workflow.get_task_from_id(UUID(task.id))
             if live is not None:
                 fields = (schema.get("properties") or {}).keys()
                 data = runtime.json_safe({k: live.data[k] for k in fields if k in live.data})
     return TaskDetail(task_view(task), schema, data, task.instructions)
 
 
-def _uuid(task_id: str) -> UUID:
-    return UUID(task_id)
-
-
 def claim_task(session: Session, actor: Actor, task_id: str) -> TaskView:
-    task = _scoped_task(session, actor, task_id)
+    task = scoped_task(session, actor, task_id)
     lifecycle.claim(task, actor)
     write_versioned(session, task)
     return task_view(task)
 
 
 def release_task(session: Session, actor: Actor, task_id: str) -> TaskView:
-    task = _scoped_task(session, actor, task_id)
+    task = scoped_task(session, actor, task_id)
     lifecycle.release(task, actor)
     write_versioned(session, task)
     return task_view(task)

@@ -56,7 +56,7 @@ def show(task_id: str) -> Any:
 @login_required
 def submit(task_id: str) -> Any:
     ctx, session, who = engine_context(), get_session(), actor()
-    detail = tasks.get_task(ctx, session, who, task_id)
+    detail = tasks.get_task(ctx, session, who, task_id, prefill=False)
     data = forms.parse(detail.form_schema, request.form)
     try:
         result = tasks.complete_task(ctx, session, who, task_id, data)
