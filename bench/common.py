@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,28 @@ def check_end_data(data: dict[str, Any] | None, where: str) -> None:
     for key, value in EXPECTED.items():
         if data.get(key) != value:
             raise AssertionError(f"{where}: {key} == {data.get(key)!r}, expected {value!r}")
+
+
+@dataclass
+class Lifecycles:
+    """Timings (ms) of the workload's steps: (a) start, (b) each completion, (c) the whole."""
+
+    start: list[float] = field(default_factory=list)
+    assess: list[float] = field(default_factory=list)
+    advise: list[float] = field(default_factory=list)
+    lifecycle: list[float] = field(default_factory=list)
+
+    def add(self, start: float, assess: float, advise: float, lifecycle: float) -> None:
+        """One lifecycle's times in seconds."""
+        self.start.append(ms(start))
+        self.assess.append(ms(assess))
+        self.advise.append(ms(advise))
+        self.lifecycle.append(ms(lifecycle))
+
+    def extend(self, other: Lifecycles) -> None:
+        for name in ("start", "assess", "advise", "lifecycle"):
+            getattr(self, name).extend(getattr(other, name))
+
+    def summary(self) -> dict[str, float]:
+        return {"a": median(self.start), "b_assess": median(self.assess),
+                "b_advise": median(self.advise), "c": median(self.lifecycle)}

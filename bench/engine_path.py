@@ -21,9 +21,9 @@ from bench.common import (
     ASSESS_DATA,
     PROCESS_ID,
     START_DATA,
+    Lifecycles,
     check_end_data,
     gc_collected,
-    median,
     ms,
     now,
 )
@@ -33,8 +33,6 @@ from engine.access import Actor
 from engine.context import EngineContext, build_context
 from engine.models import ProcessInstance
 from engine.settings import EngineSettings
-
-STEPS = ("start", "find", "assess", "find_next", "advise")
 
 
 class Counter:
@@ -69,24 +67,21 @@ class Counter:
 
 
 @dataclass
-class EngineResult:
-    start: list[float] = field(default_factory=list)
-    assess: list[float] = field(default_factory=list)
-    advise: list[float] = field(default_factory=list)
-    lifecycle: list[float] = field(default_factory=list)
+class EngineResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     statements: list[int] = field(default_factory=list)
     commits: list[int] = field(default_factory=list)
     driver: list[float] = field(default_factory=list)  # ms in cursor.execute per lifecycle
     step_statements: dict[str, int] = field(default_factory=dict)
-    statement_log: list[str] = field(default_factory=list)
     api_statements: int = 0
     api_commits: int = 0
-    api_statement_log: list[str] = field(default_factory=list)
 
-    def summary(self) -> dict[str, float]:
-        return {"a": median(self.start), "b_assess": median(self.assess),
-                "b_advise": median(self.advise), "c": median(self.lifecycle)}
+    def extend(self, other: Lifecycles) -> None:
+        super().extend(other)
+        assert isinstance(other, EngineResult)
+        for name in ("claim", "statements", "commits", "driver"):
+            getattr(self, name).extend(getattr(other, name))
+        self.step_statements = other.step_statements or self.step_statements
 
 
 class EnginePath:
@@ -185,17 +180,10 @@ class EnginePath:
                 result.statements.append(self.counter.statements - s0)
                 result.commits.append(self.counter.commits - k0)
                 result.driver.append(ms(self.counter.driver_seconds - d0))
-                result.start.append(ms(times["start"]))
-                result.assess.append(ms(times["assess"]))
-                result.advise.append(ms(times["advise"]))
-                result.lifecycle.append(ms(sum(times.values())))
+                result.add(times["start"], times["assess"], times["advise"],
+                           sum(times.values()))
                 result.step_statements = counts
         self.check(instance_id)
-        self.counter.keep, self.counter.log = True, []
-        self.lifecycle()
-        self.counter.keep = False
-        result.statement_log = self.counter.log
-        self._api_statements(result)
         result.claim = self.measure_claim(n, warmup)
         return result
 
@@ -220,7 +208,7 @@ class EnginePath:
         self.check(instance_id)
         return times
 
-    def _api_statements(self, result: EngineResult) -> None:
+    def count_api_statements(self, result: EngineResult) -> None:
         """Statements of one lifecycle through the Flask app in this process (auth included)."""
         from bench.http_path import api_lifecycle
         from webui import create_app
@@ -236,12 +224,9 @@ class EnginePath:
 
         api_lifecycle(call, self.people.team_token, self.people.owner_token)
         s0, k0 = self.counter.statements, self.counter.commits
-        self.counter.keep, self.counter.log = True, []
         api_lifecycle(call, self.people.team_token, self.people.owner_token)
-        self.counter.keep = False
         result.api_statements = self.counter.statements - s0
         result.api_commits = self.counter.commits - k0
-        result.api_statement_log = self.counter.log
 
     # --- filling for the list measures --------------------------------------------------
 
@@ -266,6 +251,3 @@ class EnginePath:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         return have
 
-
-def open_engine(url: str) -> EnginePath:
-    return EnginePath(url)

@@ -41,6 +41,7 @@ from bench.common import (
     ROOT,
     START_DATA,
     TEAM_USER,
+    Lifecycles,
     check_end_data,
     gc_collected,
     median,
@@ -362,14 +363,9 @@ class ListResult:
 
 
 @dataclass
-class HttpResult:
-    start: list[float] = field(default_factory=list)
-    assess: list[float] = field(default_factory=list)
-    advise: list[float] = field(default_factory=list)
-    lifecycle: list[float] = field(default_factory=list)
+class HttpResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     cpu_ms_per_lifecycle: float = 0.0
-    requests_per_lifecycle: float = 0.0
     connects: int = 0
     requests: int = 0
     worker_rss_mb: list[float] = field(default_factory=list)
@@ -377,9 +373,9 @@ class HttpResult:
     sandbox_rss_mb: list[float] = field(default_factory=list)
     lists: list[ListResult] = field(default_factory=list)
 
-    def summary(self) -> dict[str, float]:
-        return {"a": median(self.start), "b_assess": median(self.assess),
-                "b_advise": median(self.advise), "c": median(self.lifecycle)}
+    @property
+    def requests_per_lifecycle(self) -> float:
+        return self.requests / len(self.lifecycle) if self.lifecycle else 0.0
 
 
 def check_instance(client: Client, admin_token: str, instance_id: int) -> None:
@@ -400,15 +396,11 @@ def measure_lifecycles(server: Server, client: Client, team_token: str, owner_to
         cpu0 = server.cpu_seconds()
         for _ in range(n):
             times, instance_id = api_lifecycle(client.call, team_token, owner_token)
-            result.start.append(ms(times["start"]))
-            result.assess.append(ms(times["assess"]))
-            result.advise.append(ms(times["advise"]))
-            result.lifecycle.append(ms(sum(times.values())))
+            result.add(times["start"], times["assess"], times["advise"], sum(times.values()))
         cpu1 = server.cpu_seconds()
     result.cpu_ms_per_lifecycle = ms(cpu1 - cpu0) / n
     result.requests = client.requests - requests0
     result.connects = client.connects - connects0
-    result.requests_per_lifecycle = result.requests / n
     check_instance(client, admin_token, instance_id)
     result.claim = measure_claim(client, team_token, owner_token, admin_token, n, warmup)
     record_memory(server, result)

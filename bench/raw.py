@@ -13,7 +13,7 @@ The default ``PythonScriptEngine`` is used (no sandbox): that is the limit we co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -28,27 +28,16 @@ from bench.common import (
     BPMN_FILE,
     PROCESS_ID,
     START_DATA,
+    Lifecycles,
     check_end_data,
     gc_collected,
-    median,
-    ms,
     now,
 )
 
 
 @dataclass
-class RawResult:
-    mode: str
-    n: int
-    start: list[float] = field(default_factory=list)      # (a) ms
-    assess: list[float] = field(default_factory=list)     # (b) ms
-    advise: list[float] = field(default_factory=list)     # (b) ms
-    lifecycle: list[float] = field(default_factory=list)  # (c) ms
-    blob_bytes: int = 0
-
-    def summary(self) -> dict[str, float]:
-        return {"a": median(self.start), "b_assess": median(self.assess),
-                "b_advise": median(self.advise), "c": median(self.lifecycle)}
+class RawResult(Lifecycles):
+    mode: str = ""
 
 
 def parse() -> tuple[Any, dict[str, Any]]:
@@ -107,21 +96,14 @@ def one_lifecycle(spec: Any, subprocess_specs: dict[str, Any],
 def measure(n: int = 1000, warmup: int = 100, save_load: bool = False) -> RawResult:
     spec, subprocess_specs = parse()
     ser = serializer() if save_load else None
-    result = RawResult("save+load" if save_load else "in memory", n)
+    result = RawResult(mode="save+load" if save_load else "in memory")
     for _ in range(warmup):
         one_lifecycle(spec, subprocess_specs, ser)
     with gc_collected():
         for _ in range(n):
             a, b1, b2, workflow = one_lifecycle(spec, subprocess_specs, ser)
-            result.start.append(ms(a))
-            result.assess.append(ms(b1))
-            result.advise.append(ms(b2))
-            result.lifecycle.append(ms(a + b1 + b2))
+            result.add(a, b1, b2, a + b1 + b2)
     if not workflow.is_completed():
         raise AssertionError("raw: the instance did not complete")
     check_end_data(_end_data(workflow), f"raw {result.mode}")
-    if ser is not None:
-        probe = BpmnWorkflow(spec, subprocess_specs)
-        probe.do_engine_steps()
-        result.blob_bytes = len(ser.serialize_json(probe))
     return result

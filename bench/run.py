@@ -49,20 +49,6 @@ def log(message: str) -> None:
 ROUNDS = 5
 
 
-def _add_raw(total: raw.RawResult, part: raw.RawResult) -> None:
-    total.n += part.n
-    for name in ("start", "assess", "advise", "lifecycle"):
-        getattr(total, name).extend(getattr(part, name))
-    total.blob_bytes = part.blob_bytes or total.blob_bytes
-
-
-def _add_engine(total: EngineResult, part: EngineResult) -> EngineResult:
-    for name in ("start", "assess", "advise", "lifecycle", "claim", "statements", "commits",
-                 "driver"):
-        getattr(total, name).extend(getattr(part, name))
-    return total
-
-
 @dataclass
 class Site:
     """One HTTP-path database with its server, grown to ``size`` instances for the lists."""
@@ -132,22 +118,20 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
         # compares samples taken under the same conditions.
         log(f"{target.label}: raw SpiffWorkflow ({args.raw} instances per variant) and the "
             f"engine path ({args.lifecycles} lifecycles), in {ROUNDS} alternating rounds")
-        raw_memory = raw.RawResult("in memory", 0)
-        raw_save_load = raw.RawResult("save+load", 0)
+        raw_memory = raw.RawResult(mode="in memory")
+        raw_save_load = raw.RawResult(mode="save+load")
         engine = EnginePath(databases.fresh_url(target, "engine", work))
-        engine_result: EngineResult | None = None
+        engine_result = EngineResult()
         try:
             engine.prepare()
             for _round in range(ROUNDS):
-                _add_raw(raw_memory, raw.measure(args.raw // ROUNDS, 20, save_load=False))
-                _add_raw(raw_save_load, raw.measure(args.raw // ROUNDS, 20, save_load=True))
-                part = engine.measure(max(1, args.lifecycles // ROUNDS),
-                                      max(1, args.warmup // ROUNDS))
-                engine_result = part if engine_result is None else _add_engine(engine_result,
-                                                                               part)
+                raw_memory.extend(raw.measure(args.raw // ROUNDS, 20, save_load=False))
+                raw_save_load.extend(raw.measure(args.raw // ROUNDS, 20, save_load=True))
+                engine_result.extend(engine.measure(max(1, args.lifecycles // ROUNDS),
+                                                    max(1, args.warmup // ROUNDS)))
+            engine.count_api_statements(engine_result)
         finally:
             engine.close()
-        assert engine_result is not None
 
         log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers), one "
             f"database and server per list size")
@@ -162,7 +146,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
                                people.owner_token, people.admin_token, args.lifecycles,
                                args.warmup, http_result)
             # Raw samples next to the HTTP ones too, for the API ratio.
-            _add_raw(raw_memory, raw.measure(args.raw // ROUNDS, 20, save_load=False))
+            raw_memory.extend(raw.measure(args.raw // ROUNDS, 20, save_load=False))
             for site in sites:
                 log(f"{target.label}: filling to {site.size:,} instances")
                 t = time.perf_counter()

@@ -23,11 +23,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.access import QUEUE_LANES
 from engine.errors import BundleInvalid, BundleProblem
 from engine.scripting import check_source
 
-CASEWORKER_ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
-                    "budget_advice", "care_referral")
+#: The roles whose members work tasks: a user task's lane must name one of them.
+CASEWORKER_ROLES = tuple(QUEUE_LANES)
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueAtVariable"
 
@@ -82,9 +83,9 @@ def parse_xml(name: str, content: bytes, max_bytes: int) -> etree._ElementTree:
 
     :raise BundleInvalid: oversized, malformed, or carrying a DOCTYPE/DTD (entities).
     """
-    if len(content) > max_bytes:
-        raise BundleInvalid([BundleProblem(name, f"file is {len(content)} bytes; the limit is "
-                                                 f"{max_bytes}")])
+    too_big = _size_problem(name, content, max_bytes)
+    if too_big is not None:
+        raise BundleInvalid([too_big])
     parser = etree.XMLParser(**_SAFE_PARSER_OPTIONS)
     try:
         root = etree.fromstring(content, parser=parser)
@@ -105,7 +106,6 @@ def validate_bundle(files: list[BundleFile], max_bytes: int) -> ValidatedBundle:
     """
     problems: list[BundleProblem] = []
     trees: dict[str, etree._ElementTree] = {}
-    forms: dict[str, Any] = {}
     names = {f.name for f in files}
     if not any(n.endswith(".bpmn") for n in names):
         problems.append(BundleProblem("(bundle)", "no .bpmn file in the bundle"))
@@ -119,7 +119,7 @@ def validate_bundle(files: list[BundleFile], max_bytes: int) -> ValidatedBundle:
             except BundleInvalid as error:
                 problems.extend(error.problems)
         elif f.name.endswith(".json"):
-            problems.extend(_check_form(f, max_bytes, forms))
+            problems.extend(_check_form(f, max_bytes))
     if problems:
         raise BundleInvalid(problems)
 
@@ -172,10 +172,16 @@ def _has_none_start(proc: etree._Element) -> bool:
     return False
 
 
-def _check_form(f: BundleFile, max_bytes: int, forms: dict[str, Any]) -> list[BundleProblem]:
-    if len(f.content) > max_bytes:
-        return [BundleProblem(f.name, f"file is {len(f.content)} bytes; the limit is "
-                                      f"{max_bytes}")]
+def _size_problem(name: str, content: bytes, max_bytes: int) -> BundleProblem | None:
+    if len(content) > max_bytes:
+        return BundleProblem(name, f"file is {len(content)} bytes; the limit is {max_bytes}")
+    return None
+
+
+def _check_form(f: BundleFile, max_bytes: int) -> list[BundleProblem]:
+    too_big = _size_problem(f.name, f.content, max_bytes)
+    if too_big is not None:
+        return [too_big]
     try:
         schema = json.loads(f.content)
     except ValueError as error:
@@ -187,7 +193,6 @@ def _check_form(f: BundleFile, max_bytes: int, forms: dict[str, Any]) -> list[Bu
     except SchemaError as error:
         path = "/".join(str(p) for p in error.path) or "(root)"
         return [BundleProblem(f.name, f"not a valid JSON Schema at {path}: {error.message}")]
-    forms[f.name] = schema
     return []
 
 

@@ -23,13 +23,11 @@ Deterministic for a given seed and period (``random.Random(seed)``).
 from __future__ import annotations
 
 import heapq
-import importlib
 import itertools
-import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,13 +39,11 @@ from engine import cases, intake, tasks, users
 from engine.access import Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.errors import InvalidInput
+from engine.demo import seed_users
 from engine.models import Case, Event, HumanTask, ProcessInstance, User
 from engine.workdays import is_working_day
 from engine.worker import fire_due_timers
 from engine.workflow_cache import WorkflowCache
-
-log = logging.getLogger("ketenflow.demo")
 
 # --- configuration ---------------------------------------------------------------------------
 
@@ -239,7 +235,6 @@ class Seeder:
         self.order = itertools.count()
         self.session: Session | None = None
         self.actors: dict[tuple[str, str], Actor] = {}
-        self.households: list[Household] = []
         self.open_addresses: list[tuple[str, str, str]] = []  # (case, postcode, number)
         # Evictions are few and the §7.5 range narrow: they are handed out at an even pace
         # over the signals that can get that far (see ``draw_fate``), not by chance.
@@ -691,7 +686,6 @@ class Seeder:
     def advance(self, h: Household, life: Life) -> None:
         if h.fate == "pending":
             h = self.make_household(h.number)
-            self.households.append(h)
             life = self.life(h)
         moment = self.step(life)
         if moment is Diverted:
@@ -715,33 +709,7 @@ class Seeder:
 
 def _ensure_actors(ctx: EngineContext, session: Session) -> dict[tuple[str, str], Actor]:
     """The demo users (``engine.demo.seed_users``) as actors, one per role and organisation."""
-    try:
-        demo = importlib.import_module("engine.demo")
-    except ImportError:  # pragma: no cover - the demo users module ships with the engine
-        demo = None
-    seed_users: Callable[[EngineContext, Session], Any] | None = getattr(demo, "seed_users",
-                                                                          None)
-    seeded = False
-    if seed_users is not None:
-        try:
-            with session.begin_nested():
-                seed_users(ctx, session)
-            seeded = True
-        except InvalidInput as error:  # a demo account the user rules refuse
-            log.warning("demo users not seeded (%s); adding minimal seeding users", error)
-    if not seeded:  # minimal: one user per role and organisation
-        users.ensure_organisations(session)
-        for slug in ("dordrecht", "zwijndrecht", "papendrecht", "hendrik-ido-ambacht",
-                     "sliedrecht", "alblasserdam"):
-            for role in ("social_team", "social_team_lead"):
-                users.add_user(ctx, session, f"{role}-{slug}", role, slug, f"demo-{role}")
-        for slug in ("woonbron", "trivire", "woonkracht10", "tablis", "rhiant"):
-            for role in ("corporation", "corporation_lead"):
-                users.add_user(ctx, session, f"{role}-{slug}", role, slug, f"demo-{role}")
-        users.add_user(ctx, session, "budget_advice-sdd", "budget_advice", "sdd",
-                       "demo-budget_advice")
-        users.add_user(ctx, session, "care_referral-veilig-thuis", "care_referral",
-                       "veilig-thuis", "demo-care_referral")
+    seed_users(ctx, session)
     actors: dict[tuple[str, str], Actor] = {}
     for user in session.scalars(select(User).order_by(User.id)):
         actor = users.actor_for(user)

@@ -12,7 +12,7 @@ import builtins
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from types import CodeType
@@ -155,6 +155,3 @@ def data_keys_only(context: dict[str, Any], globals_: dict[str, Any]) -> dict[st
     return {k: v for k, v in context.items()
             if k not in globals_ and k != "__builtins__" and not callable(v)}
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
