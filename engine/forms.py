@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from engine.errors import InvalidInput
+
+_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def iso_date(text: str) -> str:
+    """A Dutch ``dd-mm-jjjj`` date (also with / or .) as ISO; anything else unchanged, for
+    the schema to judge."""
+    match = _DUTCH_DATE.match(text)
+    if match:
+        try:
+            return date(int(match.group(3)), int(match.group(2)),
+                        int(match.group(1))).isoformat()
+        except ValueError:
+            return text
+    return text
 
 
 def validate(validator: Draft202012Validator, data: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from engine import messages
 from engine.access import Actor, may_report_signals
 from engine.context import EngineContext
 from engine.errors import EngineError, InvalidInput, NotAllowed
-from engine.forms import validate
+from engine.forms import iso_date, validate
 from engine.models import Case
 from engine.municipalities import BY_SLUG, municipality_for, normalise_postcode
 
@@ -308,6 +308,12 @@ def report_batch(ctx: EngineContext, session: Session, actor: Actor, signals: li
     return results
 
 
+def batch_counts(results: list[RowResult]) -> dict[str, int]:
+    """How many rows of a batch were created, already known, and invalid."""
+    return {status: sum(1 for r in results if r.status == status)
+            for status in ("created", "existing", "invalid")}
+
+
 def parse_csv(text: str) -> list[dict[str, Any]]:
     """CSV rows (header row with the ``CSV_COLUMNS`` names) as signal objects.
 
@@ -356,18 +362,9 @@ def _csv_value(column: str, value: str) -> Any:
     if column == "arrears_months":
         return int(value) if value.isdigit() else value
     if column in ("date_of_birth", "arrears_since"):
-        return _csv_date(value)
+        return iso_date(value)  # ISO passes, Dutch dd-mm-jjjj is converted
     return value
 
 
-def _csv_date(value: str) -> str:
-    """ISO dates pass; Dutch ``dd-mm-jjjj`` is converted."""
-    match = re.match(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", value)
-    if match:
-        try:
-            return date(int(match.group(3)), int(match.group(2)),
-                        int(match.group(1))).isoformat()
-        except ValueError:
-            return value
     return value
 

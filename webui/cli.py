@@ -5,8 +5,10 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -16,6 +18,7 @@ from engine.context import EngineContext, build_context
 from engine.errors import BundleInvalid, EngineError
 from engine.schema import upgrade
 from engine.settings import EngineSettings
+from engine.views import DeploymentView
 
 
 def _context() -> EngineContext:
@@ -27,7 +30,30 @@ def _context() -> EngineContext:
     return build_context(settings)
 
 
-def _fail(error: EngineError) -> None:
+@contextmanager
+def _engine() -> Iterator[EngineContext]:
+    """The engine context of one command; an engine error ends the command with exit 1."""
+    ctx = _context()
+    try:
+        yield ctx
+    except EngineError as error:
+        _fail(error)
+    finally:
+        ctx.close()
+
+
+def _prepare(ctx: EngineContext, deploy: bool = True) -> tuple[int, DeploymentView | None]:
+    """Database up to date, organisations loaded and, with ``deploy``, processes/ deployed;
+    returns the organisations added and the deployment."""
+    upgrade(ctx.db)
+    with ctx.sessionmaker.begin() as session:
+        added = users.ensure_organisations(session)
+        view = (deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
+                if deploy else None)
+    return added, view
+
+
+def _fail(error: EngineError) -> NoReturn:
     if isinstance(error, BundleInvalid):
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -45,38 +71,24 @@ def main() -> None:
 @click.option("--no-deploy", is_flag=True, help="Only create or upgrade the database.")
 def init(no_deploy: bool) -> None:
     """Create or upgrade the database, load the organisations, deploy processes/."""
-    ctx = _context()
-    try:
-        upgrade(ctx.db)
-        with ctx.sessionmaker.begin() as session:
-            added = users.ensure_organisations(session)
-            click.echo(f"database ready ({added} organisations added)")
-            if not no_deploy:
-                view = deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
-                state = "deployed as" if view.new else "unchanged, still"
-                click.echo(f"{ctx.settings.processes_dir}: {state} version {view.version} "
-                           f"({len(view.processes)} processes, {len(view.files)} files)")
-    except EngineError as error:
-        _fail(error)
-    finally:
-        ctx.close()
+    with _engine() as ctx:
+        added, view = _prepare(ctx, deploy=not no_deploy)
+        click.echo(f"database ready ({added} organisations added)")
+        if view is not None:
+            state = "deployed as" if view.new else "unchanged, still"
+            click.echo(f"{ctx.settings.processes_dir}: {state} version {view.version} "
+                       f"({len(view.processes)} processes, {len(view.files)} files)")
 
 
 @main.command()
 @click.argument("path")
 def deploy(path: str) -> None:
     """Validate and deploy a bundle (a folder or a file)."""
-    ctx = _context()
-    try:
-        with ctx.sessionmaker.begin() as session:
-            view = deployments.deploy_path(ctx, session, SYSTEM, path)
-        state = "deployed as" if view.new else "unchanged, still"
-        click.echo(f"{path}: {state} version {view.version}: "
-                   + ", ".join(p.process_id for p in view.processes))
-    except EngineError as error:
-        _fail(error)
-    finally:
-        ctx.close()
+    with _engine() as ctx, ctx.sessionmaker.begin() as session:
+        view = deployments.deploy_path(ctx, session, SYSTEM, path)
+    state = "deployed as" if view.new else "unchanged, still"
+    click.echo(f"{path}: {state} version {view.version}: "
+               + ", ".join(p.process_id for p in view.processes))
 
 
 @main.command()
@@ -97,7 +109,6 @@ def worker() -> None:
     """Run the timer loop as its own process (production)."""
     from engine.worker import run_forever
 
-    ctx = _context()
     stop = threading.Event()
 
     def on_signal(*_args: Any) -> None:
@@ -105,9 +116,9 @@ def worker() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    click.echo(f"timer loop running every {ctx.settings.worker_interval_seconds:g} s")
-    run_forever(ctx, stop)
-    ctx.close()
+    with _engine() as ctx:
+        click.echo(f"timer loop running every {ctx.settings.worker_interval_seconds:g} s")
+        run_forever(ctx, stop)
 
 
 @main.group()
@@ -127,15 +138,9 @@ def user_add(username: str, role: str, org_slug: str, password_stdin: bool,
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    ctx = _context()
-    try:
-        with ctx.sessionmaker.begin() as session:
-            users.add_user(ctx, session, username, role, org_slug, password, display_name)
-        click.echo(f"user {username} ({role}, {org_slug}) saved")
-    except EngineError as error:
-        _fail(error)
-    finally:
-        ctx.close()
+    with _engine() as ctx, ctx.sessionmaker.begin() as session:
+        users.add_user(ctx, session, username, role, org_slug, password, display_name)
+    click.echo(f"user {username} ({role}, {org_slug}) saved")
 
 
 @main.group()
@@ -149,16 +154,10 @@ def token() -> None:
 @click.option("--label", default="")
 def token_create(org_slug: str | None, username: str | None, label: str) -> None:
     """Create a token; it is printed once and only its hash is stored."""
-    ctx = _context()
-    try:
-        with ctx.sessionmaker.begin() as session:
-            created = users.create_token(ctx, session, org_slug=org_slug, username=username,
-                                         label=label)
-        click.echo(created.token)
-    except EngineError as error:
-        _fail(error)
-    finally:
-        ctx.close()
+    with _engine() as ctx, ctx.sessionmaker.begin() as session:
+        created = users.create_token(ctx, session, org_slug=org_slug, username=username,
+                                     label=label)
+    click.echo(created.token)
 
 
 @main.command("seed-demo")
@@ -177,12 +176,9 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
     from engine.demo_cases import seed_year
     from engine.models import Case
 
-    ctx = _context()
-    try:
-        upgrade(ctx.db)
-        with ctx.sessionmaker.begin() as session:
-            users.ensure_organisations(session)
-            deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
+    with _engine() as ctx:
+        _prepare(ctx)
+        with ctx.sessionmaker() as session:
             seeded = session.scalar(select(Case.id).where(Case.synthetic.is_(True)).limit(1))
         if seeded is not None:
             click.echo("demo cases already present; nothing seeded")
@@ -191,10 +187,6 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
                            until=until.date() if until else None)
         for line in result.lines():
             click.echo(line)
-    except EngineError as error:
-        _fail(error)
-    finally:
-        ctx.close()
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+from engine.forms import iso_date
 from webui.i18n import pick
 
 RADIO_MAX = 3
@@ -96,7 +96,6 @@ def fields(schema: dict[str, Any] | None, values: dict[str, Any] | None = None,
     return result
 
 
-_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _TRUE = ("true", "ja", "on", "1")
 _FALSE = ("false", "nee", "0")
 
@@ -142,11 +141,5 @@ def _convert(spec: dict[str, Any], kind: Any, text: str) -> Any:
             return text
         return int(number) if number.is_integer() and "." not in candidate else number
     if spec.get("format") == "date":
-        match = _DUTCH_DATE.match(text)
-        if match:
-            try:
-                return date(int(match.group(3)), int(match.group(2)),
-                            int(match.group(1))).isoformat()
-            except ValueError:
-                return text
+        return iso_date(text)
     return text

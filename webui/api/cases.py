@@ -10,8 +10,7 @@ from typing import Any
 from flask import request
 
 from engine import cases
-from engine.errors import InvalidInput
-from webui.api.routing import current_actor, route
+from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
 
@@ -32,10 +31,7 @@ def case_json(view: cases.CaseView) -> dict[str, Any]:
 @route("/cases", "GET", "Cases in the caller's scope, newest first", query=[
     {"name": n, "schema": {"type": "string"}} for n in ("q", "milestone", "cursor", "limit")])
 def index() -> dict[str, Any]:
-    try:
-        limit = int(request.args.get("limit", 50))
-    except ValueError:
-        raise InvalidInput({"limit": "must be a number"}) from None
+    limit = limit_arg()
     page = cases.list_cases(engine_context(), get_session(), current_actor(),
                             search=request.args.get("q"),
                             milestone=request.args.get("milestone"),

@@ -9,7 +9,7 @@ from flask import g, request
 from engine import instances
 from engine.errors import InvalidInput
 from engine.views import as_dict
-from webui.api.routing import current_actor, route
+from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
 START = {
@@ -41,7 +41,7 @@ def list_instances() -> dict[str, Any]:
     page = instances.list_instances(
         get_session(), current_actor(), process_id=args.get("process_id"),
         status=args.get("status"), business_key=args.get("business_key"),
-        cursor=args.get("cursor"), limit=_limit(args.get("limit")))
+        cursor=args.get("cursor"), limit=limit_arg())
     return as_dict(page)  # type: ignore[no-any-return]
 
 
@@ -68,12 +68,3 @@ def _int(value: str) -> int:
         return int(value)
     except ValueError:
         raise InvalidInput({"instance_id": "must be a number"}) from None
-
-
-def _limit(value: str | None) -> int:
-    if value is None:
-        return 50
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput({"limit": "must be a number"}) from None

@@ -130,3 +130,14 @@ def route(path: str, method: str, summary: str, *, request_schema: dict[str, Any
         return wrapper
 
     return decorate
+
+
+def limit_arg(default: int = 50) -> int:
+    """The ``?limit=`` of a list request (the engine clamps it to its page bounds)."""
+    value = request.args.get("limit")
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput({"limit": "must be a number"}) from None

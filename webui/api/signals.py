@@ -60,6 +60,4 @@ def batch() -> dict[str, Any]:
               "case_number": r.case_number,
               "errors": [{"field": k, "message": v} for k, v in r.errors.items()]}
              for r in results]
-    counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("created", "existing", "invalid")}
-    return {"items": items, **counts}
+    return {"items": items, **intake.batch_counts(results)}

@@ -7,9 +7,8 @@ from typing import Any
 from flask import g, request
 
 from engine import inbox, tasks
-from engine.errors import InvalidInput
 from engine.views import as_dict
-from webui.api.routing import current_actor, route
+from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
 COMPLETE = {"type": "object", "required": ["data"],
@@ -22,10 +21,7 @@ COMPLETE = {"type": "object", "required": ["data"],
            for n in ("queue", "q", "sort", "cursor", "limit")])
 def list_tasks() -> dict[str, Any]:
     args = request.args
-    try:
-        limit = int(args.get("limit", 50))
-    except ValueError:
-        raise InvalidInput({"limit": "must be a number"}) from None
+    limit = limit_arg()
     page = inbox.inbox(engine_context(), get_session(), current_actor(),
                        queue=args.get("queue", "mine"), search=args.get("q"),
                        sort=args.get("sort", "due"), cursor=args.get("cursor"), limit=limit,

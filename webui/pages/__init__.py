@@ -49,6 +49,8 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
 
 
 def _globals() -> dict[str, Any]:
+    """Template globals, made once per app (a context processor would rebuild them for every
+    page and fragment)."""
     from engine.cases import CORPORATION_MESSAGES, MILESTONE_LABELS
     from engine.users import REFERENCE_ORGANISATIONS
     from webui.i18n import pick
@@ -70,4 +72,4 @@ def init_app(app: Flask) -> None:
 
     for module in (inbox, tasks, cases, portal):
         app.register_blueprint(module.bp)
-    app.context_processor(_globals)
+    app.jinja_env.globals.update(_globals())

@@ -116,8 +116,7 @@ def upload() -> Any:
                 error = "; ".join(f"{k}: {v}" for k, v in invalid.errors.items())
             else:
                 commit()
-    counts = {status: sum(1 for r in results or [] if r.status == status)
-              for status in ("created", "existing", "invalid")}
+    counts = intake.batch_counts(results or [])
     return render_template("portal/upload.html", results=results, error=error,
                            counts=counts, columns=list(intake.CSV_COLUMNS)), \
         422 if error else 200
