@@ -474,21 +474,35 @@ def _check_list(name: str, status: int, body: Any) -> None:
         raise AssertionError(f"HTTP {name}: page has {len(body['items'])} items, not 50")
 
 
+def _warm_list(name: str, get: Callable[[], tuple[int, Any]], warmup: int) -> None:
+    for _ in range(warmup):
+        _check_list(name, *get())
+
+
+def _time_list(result: ListResult, name: str, get: Callable[[], tuple[int, Any]],
+               n: int) -> None:
+    """``n`` timed requests of one list, each answer checked."""
+    for _ in range(n):
+        t = now()
+        status, body = get()
+        result.times.append(ms(now() - t))
+        _check_list(name, status, body)
+
+
 def measure_lists(server: Server, client: Client, tokens: dict[str, str], instances: int,
                   n: int, warmup: int) -> list[ListResult]:
     """Page 1 of every list, ``n`` sequential round trips each, with server CPU per request."""
     found = []
     for name, path, who, inbox in LISTS:
         result = ListResult(name, instances, inbox=inbox)
-        for _ in range(warmup):
-            _check_list(name, *_get_list(client, path, who, tokens))
+
+        def get(p: str = path, w: str = who) -> tuple[int, Any]:
+            return _get_list(client, p, w, tokens)
+
+        _warm_list(name, get, warmup)
         with gc_collected():
             cpu0 = server.cpu_seconds()
-            for _ in range(n):
-                t = now()
-                status, body = _get_list(client, path, who, tokens)
-                result.times.append(ms(now() - t))
-                _check_list(name, status, body)
+            _time_list(result, name, get, n)
             result.cpu_ms = ms(server.cpu_seconds() - cpu0) / n
         found.append(result)
     return found
@@ -524,13 +538,12 @@ class InProcessApp:
             if not inbox:
                 continue
             result = ListResult(name + IN_PROCESS, instances, http=False, inbox=True)
-            for _ in range(warmup):
-                _check_list(name, *self.get(path, who))
+
+            def get(p: str = path, w: str = who) -> tuple[int, Any]:
+                return self.get(p, w)
+
+            _warm_list(name, get, warmup)
             with gc_collected():
-                for _ in range(n):
-                    t = now()
-                    status, body = self.get(path, who)
-                    result.times.append(ms(now() - t))
-                    _check_list(name, status, body)
+                _time_list(result, name, get, n)
             found.append(result)
         return found

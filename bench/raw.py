@@ -62,6 +62,20 @@ def _end_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return {**workflow.data, **final}
 
 
+def _wait_point(workflow: BpmnWorkflow, ser: BpmnWorkflowSerializer | None) -> BpmnWorkflow:
+    """With ``ser``: save the workflow and load it back, as a waiting instance would be."""
+    return workflow if ser is None else ser.deserialize_json(ser.serialize_json(workflow))
+
+
+def _complete(workflow: BpmnWorkflow, bpmn_id: str, data: dict[str, Any],
+              ser: BpmnWorkflowSerializer | None) -> BpmnWorkflow:
+    task = _ready_user_task(workflow, bpmn_id)
+    task.set_data(**data)
+    task.run()
+    workflow.do_engine_steps()
+    return _wait_point(workflow, ser)
+
+
 def one_lifecycle(spec: Any, subprocess_specs: dict[str, Any],
                   ser: BpmnWorkflowSerializer | None) -> tuple[float, float, float, Any]:
     """One instance start to end; returns the seconds of the 3 steps and the last workflow.
@@ -73,22 +87,11 @@ def one_lifecycle(spec: Any, subprocess_specs: dict[str, Any],
     for task in workflow.get_tasks(state=TaskState.READY):
         task.set_data(**START_DATA)
     workflow.do_engine_steps()
-    if ser is not None:
-        workflow = ser.deserialize_json(ser.serialize_json(workflow))
+    workflow = _wait_point(workflow, ser)
     t1 = now()
-    task = _ready_user_task(workflow, "Task_Assess")
-    task.set_data(**ASSESS_DATA)
-    task.run()
-    workflow.do_engine_steps()
-    if ser is not None:
-        workflow = ser.deserialize_json(ser.serialize_json(workflow))
+    workflow = _complete(workflow, "Task_Assess", ASSESS_DATA, ser)
     t2 = now()
-    task = _ready_user_task(workflow, "Task_Advise")
-    task.set_data(**ADVISE_DATA)
-    task.run()
-    workflow.do_engine_steps()
-    if ser is not None:
-        workflow = ser.deserialize_json(ser.serialize_json(workflow))
+    workflow = _complete(workflow, "Task_Advise", ADVISE_DATA, ser)
     t3 = now()
     return t1 - t0, t2 - t1, t3 - t2, workflow
 

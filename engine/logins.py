@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import Actor
 from engine.context import EngineContext
 from engine.models import User
-from engine.users import actor_for, check_password, hash_password
+from engine.users import actor_for, check_password, hash_password, user_named
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 5
@@ -33,7 +32,7 @@ class SignIn:
 def sign_in(ctx: EngineContext, session: Session, username: str, password: str) -> SignIn:
     """The actor for a correct username and password, else why not (locked or wrong)."""
     now = ctx.clock.now()
-    user = session.scalars(select(User).where(User.username == username.strip())).first()
+    user = user_named(session, username.strip())
     if user is None or not user.is_active:
         check_password(_DUMMY_HASH, password)
         return SignIn(None)

@@ -67,6 +67,10 @@ def ensure_organisations(session: Session) -> int:
     return added
 
 
+def user_named(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
 def organisation(session: Session, slug: str) -> Organisation:
     found = session.scalars(select(Organisation).where(Organisation.slug == slug)).first()
     if found is None:
@@ -90,7 +94,7 @@ def add_user(ctx: EngineContext, session: Session, username: str, role: str, org
     if errors:
         raise InvalidInput(errors)
     org = organisation(session, org_slug)
-    user = session.scalars(select(User).where(User.username == username)).first()
+    user = user_named(session, username)
     if user is None:
         user = User(username=username, created_at=ctx.clock.now(), display_name=username)
         session.add(user)
@@ -110,7 +114,7 @@ def actor_for(user: User) -> Actor:
 
 
 def authenticate(session: Session, username: str, password: str) -> Actor | None:
-    user = session.scalars(select(User).where(User.username == username)).first()
+    user = user_named(session, username)
     if user is None or not user.is_active or not check_password(user.password_hash, password):
         return None
     return actor_for(user)
@@ -131,8 +135,8 @@ def create_token(ctx: EngineContext, session: Session, *, org_slug: str | None =
     row = ApiToken(token_hash=_token_hash(token), created_at=ctx.clock.now(), label=label)
     if org_slug is not None:
         row.organisation_id = organisation(session, org_slug).id
-    else:
-        user = session.scalars(select(User).where(User.username == username)).first()
+    elif username is not None:
+        user = user_named(session, username)
         if user is None:
             raise NotFound(f"no user '{username}'")
         row.user_id = user.id
