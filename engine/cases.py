@@ -293,29 +293,6 @@ def timeline(session: Session, actor: Actor, case: Case) -> list[TimelineEntry]:
     return entries
 
 
-def sync_case(ctx: EngineContext, session: Session, case: Case | str) -> Case | None:
-    """Re-derive milestone, closed and referral flags of a case from its stored process state.
-
-    Every engine step already does this through ``after_step``; this full re-derivation (it
-    loads the workflows) is for repairs and for data seeded outside the engine.
-    """
-    if isinstance(case, str):
-        found = session.scalars(select(Case).where(Case.case_number == case)).first()
-        if found is None:
-            return None
-        case = found
-    rows = session.scalars(select(ProcessInstance).where(
-        ProcessInstance.business_key == case.case_number).order_by(ProcessInstance.id)).all()
-    datas = [data for row in rows for data in _data_of(ctx, session, row)]
-    completed = bool(rows) and all(r.status in ("completed", "terminated") for r in rows)
-    lanes = set(session.scalars(select(HumanTask.role).where(
-        HumanTask.case_number == case.case_number,
-        HumanTask.role.in_(("budget_advice", "care_referral"))).distinct()).all())
-    _apply(ctx, session, case, rows[0].id if rows else None, _facts(datas), completed,
-           "budget_advice" in lanes, "care_referral" in lanes)
-    return case
-
-
 def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
                workflow: Any, ready: list[Any]) -> None:
     """Step hook: keep the case's milestone and referral flags in step with its instance,
@@ -390,38 +367,6 @@ def _facts(datas: list[dict[str, Any]]) -> dict[str, set[Any]]:
             if value is not None and isinstance(value, bool | str):
                 facts.setdefault(name, set()).add(value)
     return facts
-
-
-def _apply(ctx: EngineContext, session: Session, case: Case, instance_id: int | None,
-           facts: dict[str, set[Any]], completed: bool, referred_to_sdd: bool,
-           referred_to_care: bool) -> None:
-    closed = completed or True in facts.get("case_closed", set())
-    milestone = _forward(case.milestone, _milestone(facts, closed))
-    if (milestone, closed, referred_to_sdd, referred_to_care) == (
-            case.milestone, case.closed, case.referred_to_sdd, case.referred_to_care):
-        return
-    now = ctx.clock.now()
-    if milestone != case.milestone and instance_id is not None:
-        session.execute(insert(Event), [{"instance_id": instance_id, "at": now,
-                                         "kind": "milestone", "element_id": None,
-                                         "task_id": None, "actor": None,
-                                         "detail": {"milestone": milestone}}])
-    case.milestone = milestone
-    case.closed = closed
-    case.referred_to_sdd = referred_to_sdd
-    case.referred_to_care = referred_to_care
-    case.updated_at = now
-    session.flush()
-
-
-def _data_of(ctx: EngineContext, session: Session, row: ProcessInstance) -> list[dict[str, Any]]:
-    if row.state is None:
-        return [row.data or {}]
-    workflow, _cached = runtime.load(ctx, session, row, read_only=True)
-    found: list[dict[str, Any]] = [workflow.data]
-    for tree in (workflow, *workflow.subprocesses.values()):
-        found.extend(task.data for task in tree.tasks.values() if task.data)
-    return found
 
 
 #: How far along each milestone is; "not_picked_up" and "closed" are final.

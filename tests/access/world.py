@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from engine import cases, intake, tasks
+from engine import intake, tasks
 from engine.access import Actor
 from engine.context import EngineContext
 from engine.models import HumanTask
@@ -62,7 +62,6 @@ def _drive(ctx: EngineContext, actor: Actor, case_number: str, referral: str) ->
             task_id = session.scalars(select(HumanTask.id).where(
                 HumanTask.case_number == case_number, HumanTask.state == "open")).one()
             tasks.complete_task(ctx, session, actor, task_id, form)
-            cases.sync_case(ctx, session, case_number)
 
 
 def build(ctx: EngineContext) -> World:
