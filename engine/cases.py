@@ -12,6 +12,7 @@ after every step on a case's instance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -226,13 +227,16 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     case = _scoped(session, actor, case_number)
     record_access(session, actor, ctx.clock.now(), [case.case_number], what)
     view = case_view(case, actor)
-    tasks = session.scalars(select(HumanTask).where(
-        HumanTask.case_number == case.case_number,
-        HumanTask.state.in_(runtime.OPEN_STATES)).order_by(HumanTask.created_at)).all()
+    # Every task of the case, once: the open ones are listed, all of them name timeline rows.
+    tasks = session.execute(
+        select(HumanTask.id, HumanTask.name, HumanTask.role, HumanTask.state,
+               HumanTask.due_at)
+        .where(HumanTask.case_number == case.case_number)
+        .order_by(HumanTask.created_at)).all()
     lanes = _timeline_lanes(actor)
     open_tasks = [OpenTask(t.id, t.name, t.role, t.state, t.due_at) for t in tasks
-                  if lanes is None or t.role in lanes]
-    return CaseDetail(view, timeline(session, actor, case), open_tasks)
+                  if t.state in runtime.OPEN_STATES and (lanes is None or t.role in lanes)]
+    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks)
 
 
 def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:
@@ -253,17 +257,14 @@ _EVENT_LABELS = {
 }
 
 
-def timeline(session: Session, actor: Actor, case: Case) -> list[TimelineEntry]:
-    """The case's history from its events, filtered to what the role may know."""
+def timeline(session: Session, actor: Actor, case: Case,
+             tasks: Sequence[Any]) -> list[TimelineEntry]:
+    """The case's history from its events, filtered to what the role may know; ``tasks`` are
+    the case's human tasks (rows with id, name and role) that name the task events."""
     kind = case_view_kind(actor)
     lanes = _timeline_lanes(actor)
-    names: dict[str, str] = {}
-    roles: dict[str, str | None] = {}
-    for task_id, task_name, task_role in session.execute(
-            select(HumanTask.id, HumanTask.name, HumanTask.role).where(
-                HumanTask.case_number == case.case_number)).all():
-        names[task_id] = task_name
-        roles[task_id] = task_role
+    names: dict[str, str] = {t.id: t.name for t in tasks}
+    roles: dict[str, str | None] = {t.id: t.role for t in tasks}
     rows = session.scalars(
         select(Event).join(ProcessInstance, ProcessInstance.id == Event.instance_id)
         .where(ProcessInstance.business_key == case.case_number,
