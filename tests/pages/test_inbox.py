@@ -119,3 +119,17 @@ def test_empty_team_queue_says_so(ctx, app):
     make_user(ctx, "anna")
     html = login(app, "anna").get("/inbox?queue=team").get_data(as_text=True)
     assert "De teamwachtrij is leeg." in html
+
+
+def test_the_way_back_after_a_claim_stays_on_this_site(ctx, app):
+    deploy_chain(ctx)
+    report(ctx, corporation(ctx))
+    make_user(ctx, "anna")
+    anna = login(app, "anna")
+    task_id = _task_ids(anna.get("/inbox?queue=team").get_data(as_text=True))[0]
+    response = anna.post(f"/tasks/{task_id}/claim",
+                         data={"queue": "team", "back": "https://elders.example/inbox"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    back = anna.post(f"/tasks/{task_id}/release", data={"back": "/inbox?queue=mine"})
+    assert back.headers["Location"] == "/inbox?queue=mine"

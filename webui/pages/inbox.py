@@ -14,7 +14,7 @@ from engine import tasks
 from engine.access import may_assign
 from engine.errors import InvalidInput
 from webui import htmx
-from webui.auth import login_required
+from webui.auth import login_required, safe_next
 from webui.db import commit, engine_context, get_session
 from webui.pages import actor, home_for
 
@@ -79,7 +79,8 @@ def _after_change(message: str) -> Any:
     if htmx.is_fragment_request() and htmx.target() == "inbox-list":
         return render_template("inbox/_list.html", fragment=True,
                                **_list_context(_params(request.form), None))
-    return htmx.redirect_to(request.form.get("back") or _back())
+    back = request.form.get("back")
+    return htmx.redirect_to(safe_next(back) if back else _back())
 
 
 @bp.post("/tasks/<task_id>/claim")
