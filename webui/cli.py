@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -94,14 +95,16 @@ def deploy(path: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=None, type=int, help="gunicorn workers (default 2)")
+@click.option("--workers", default=None, type=int,
+              help="gunicorn workers (default: KETENFLOW_WEB_WORKERS, else 2)")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the web app and API (gunicorn); runs the timer loop in-process by default."""
     from webui.config import DEFAULTS
     from webui.server import serve as run
 
     settings = EngineSettings.from_env()
-    run(host, port, workers or int(DEFAULTS["WEB_WORKERS"]), settings)
+    configured = os.environ.get("KETENFLOW_WEB_WORKERS") or DEFAULTS["WEB_WORKERS"]
+    run(host, port, workers or int(configured), settings)
 
 
 @main.command()
