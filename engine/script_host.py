@@ -48,7 +48,8 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     try:
         if request["op"] == "eval":
             code = compile_source(source, "eval")
-            value = eval(code, {**globals_, **context})  # noqa: S307 - restricted code
+            # As everywhere: the helpers and guards win over task data of the same name.
+            value = eval(code, {**context, **globals_})  # noqa: S307 - restricted code
             return {"ok": True, "value": value}
         code = compile_source(source, "exec")
         namespace = {**context, **globals_}

@@ -78,3 +78,18 @@ def test_only_named_variables_cross_to_the_sandbox_and_back(script_host: object)
     assert data == {"keep": 1, "other": {"nested": [1, 2]}, "due": "2026-04-23",
                     "result": 2, "next_due": "2026-04-29"}
     assert env.evaluate("len(other['nested']) + keep", data) == 3
+
+
+def test_task_data_never_shadows_a_helper_in_either_evaluator(script_host: object) -> None:
+    from datetime import UTC, datetime
+
+    from engine.scripting import SandboxEnvironment, ScriptHost, is_bounded_expression
+
+    assert isinstance(script_host, ScriptHost)
+    moment = datetime(2026, 4, 23, 9, tzinfo=UTC)
+    env = SandboxEnvironment(script_host, now=lambda: moment)
+    data = {"today": "not a function", "n": 2}
+    in_process, sandboxed = "today", "today().isoformat()"
+    assert is_bounded_expression(in_process) and not is_bounded_expression(sandboxed)
+    assert callable(env.evaluate(in_process, data))
+    assert env.evaluate(sandboxed, data) == "2026-04-23"
