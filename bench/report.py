@@ -10,6 +10,7 @@ from typing import Any
 from bench.common import median, p95
 from bench.engine_path import EngineResult
 from bench.http_path import HttpResult, ListResult
+from bench.intake_path import IntakeResult
 from bench.raw import RawResult
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -34,6 +35,7 @@ ENGINE_OVER_SAVE_LOAD = 3.0   # engine path lifecycle ÷ raw with save+load
 LIST_GROWTH = 1.5             # largest vs smallest list size (10k vs 1k), median and p95
 LIST_P95_MS = 50.0            # design: inbox and case list p95 under 50 ms
 RSS_MB = 100.0                # design: under 100 MB per web worker
+SINGLE_WAIT_MS = 1000.0       # a single signal while a 10,000-row batch runs: under a second
 
 
 @dataclass
@@ -64,6 +66,8 @@ class Report:
     header: list[str]
     runs: list[DatabaseRun] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    #: database label -> single signals timed while a large batch ran
+    intake: dict[str, IntakeResult] = field(default_factory=dict)
 
 
 def _f(value: float, digits: int = 2) -> str:
@@ -217,10 +221,33 @@ def checks_for(run: DatabaseRun) -> list[Check]:
     return found
 
 
+def intake_line(label: str, result: IntakeResult) -> str:
+    refused = f", {len(result.single_failed)} NOT answered 201" if result.single_failed else ""
+    return (f"{label}: single signal while a {result.rows:,}-row batch runs: median "
+            f"{result.single_median:.0f} ms, max {result.single_max:.0f} ms "
+            f"({len(result.single)} signals{refused}); batch accepted (202) in "
+            f"{result.accept_ms:.0f} ms, done in {result.batch_seconds:.0f} s "
+            f"({result.created:,} cases)")
+
+
+def intake_check(label: str, result: IntakeResult) -> Check:
+    ok = not result.single_failed and bool(result.single) \
+        and result.single_max < SINGLE_WAIT_MS
+    return Check(f"{label}: a single signal waits < {SINGLE_WAIT_MS:g} ms while a "
+                 f"{result.rows:,}-row batch runs", ok,
+                 f"median {result.single_median:.0f} ms, max {result.single_max:.0f} ms, "
+                 f"{len(result.single_failed)} not answered")
+
+
 def render(report: Report) -> str:
     lines = list(report.header) + [""]
     for run in report.runs:
         lines += database_section(run)
+    if report.intake:
+        lines.append("Intake under load (ketenflow serve, 2 workers; one new signal every "
+                     "0.25 s while the batch job runs):")
+        lines += [f"  {intake_line(label, r)}" for label, r in report.intake.items()]
+        lines.append("")
     lines.append("Budgets of the issue:")
     for check in report.checks:
         if check.primary:
@@ -252,6 +279,12 @@ def as_json(report: Report) -> dict[str, Any]:
                       for x in run.http.lists],
         }
     return {"header": report.header, "runs": {r.kind: summary(r) for r in report.runs},
+            "intake": {label: {"rows": r.rows, "single_median_ms": r.single_median,
+                               "single_max_ms": r.single_max, "singles": len(r.single),
+                               "singles_not_answered": r.single_failed,
+                               "batch_accept_ms": r.accept_ms,
+                               "batch_seconds": r.batch_seconds, "created": r.created}
+                       for label, r in report.intake.items()},
             "checks": [{"name": c.name, "ok": c.ok, "status": c.status, "detail": c.detail,
                         "primary": c.primary}
                        for c in report.checks]}

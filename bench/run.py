@@ -8,7 +8,8 @@ and server per size, measured in alternating rounds.
 PostgreSQL runs when ``KETENFLOW_BENCH_PG_URL`` (or ``KETENFLOW_TEST_DATABASE_URL``) is set;
 the bench creates its own databases next to it (``<name>_engine`` and ``<name>_http0``,
 ``_http1``, ..., dropped and recreated on every run). The table goes to stdout and to
-``bench/results/latest.txt``.
+``bench/results/latest.txt``. Last, per database, single signals are timed while a 10,000-row
+batch runs (``bench.intake_path``; ``--intake-only`` runs just that part).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bench.http_path import (
     measure_lists,
     record_memory,
 )
+from bench.intake_path import BATCH_ROWS, IntakeResult, measure_intake
 from bench.people import People, prepare
 
 
@@ -173,6 +175,19 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_intake(target: databases.Target, rows: int) -> IntakeResult:
+    work = databases.workdir()
+    try:
+        log(f"{target.label}: single signals while a {rows:,}-row batch runs (ketenflow "
+            "serve, 2 workers)")
+        result = measure_intake(databases.fresh_url(target, "intake", work), work, rows)
+        log(f"{target.label}: batch done in {result.batch_seconds:.0f} s; single signal "
+            f"median {result.single_median:.0f} ms, max {result.single_max:.0f} ms")
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def revision() -> str:
     git = shutil.which("git")
     if git is None:
@@ -202,6 +217,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--list-requests", type=int, default=100,
                         help="timed requests per list and size (default 100)")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--intake-only", action="store_true",
+                        help="only time single signals while a large batch runs")
+    parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS,
+                        help=f"rows of that batch (default {BATCH_ROWS:,})")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: few lifecycles, lists at 200 and 400")
     args = parser.parse_args(argv)
@@ -237,13 +256,20 @@ def main(argv: list[str] | None = None) -> int:
         "access log has no %(D)s); srv CPU = server CPU per request; in-process = the app "
         "alone (Flask test client, same database).",
     ]
+    if args.intake_only:
+        header[2:] = [f"intake only: single signals timed while a {args.batch_rows:,}-row "
+                      "batch runs as a job; round trips on loopback."]
     result = report.Report(header)
     if not any(t.kind == "postgresql" for t in targets):
         header.append("PostgreSQL skipped: set KETENFLOW_BENCH_PG_URL to include it.")
     for target in targets:
-        run = run_database(target, args)
-        result.runs.append(run)
-        result.checks += report.checks_for(run)
+        if not args.intake_only:
+            run = run_database(target, args)
+            result.runs.append(run)
+            result.checks += report.checks_for(run)
+        intake = run_intake(target, args.batch_rows)
+        result.intake[target.label] = intake
+        result.checks.append(report.intake_check(target.label, intake))
     header.append(f"total bench time {time.perf_counter() - started:.0f} s")
     path = report.write(result)
     print(report.render(result), end="")

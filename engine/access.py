@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, false, insert, select, true
 from sqlalchemy.orm import Session
 
 from engine.models import AccessLog, Case, HumanTask, ProcessInstance
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
 
 ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
          "budget_advice", "care_referral", "process_owner", "manager", "privacy_officer",
@@ -99,13 +102,19 @@ def task_visible(actor: Actor, role: str | None, municipality: str | None,
 
 
 def instance_scope(actor: Actor) -> ColumnElement[bool]:
-    """Process instances the actor may list through the generic instance API."""
+    """Process instances the actor may list through the generic instance API.
+
+    That API is the process's own view: which process runs, at which step, with which error.
+    Only those who may see a case's steps get it: administrators, process owners (progress
+    without data) and the social team of the case's municipality. A corporation sees a case as
+    milestones only (domain.md §6), through the case API: a step name (``sdd_intake``) or a
+    referral process's id would tell it of a referral, so it sees no instances here, like the
+    referral desks, managers and machine tokens.
+    """
     if actor.role in ("admin", "process_owner"):
         return true()
-    if actor.role.startswith("social_team"):
+    if actor.role in ("social_team", "social_team_lead"):
         return ProcessInstance.municipality == actor.organisation
-    if actor.role.startswith("corporation"):
-        return ProcessInstance.corporation == actor.organisation
     return false()
 
 
@@ -123,7 +132,25 @@ def may_start_instances(actor: Actor) -> bool:
 
 
 def may_send_messages(actor: Actor) -> bool:
-    return actor.role in ("corporation", "corporation_lead", "admin") or actor.is_machine
+    """Corporation staff, admins, and the machine tokens of corporations and municipalities
+    send external messages; every other role (and any other organisation's token) may not."""
+    if actor.role == "admin":
+        return True
+    if actor.organisation_kind == "corporation":
+        return actor.role in ("corporation", "corporation_lead")
+    return actor.organisation_kind == "municipality" and actor.is_machine
+
+
+def message_case_scope(actor: Actor) -> ColumnElement[bool]:
+    """Cases an actor may send a message about: a corporation's own, a municipality's own,
+    all for an admin, none for anyone else (``may_send_messages`` refuses them first)."""
+    if not may_send_messages(actor):
+        return false()
+    if actor.role == "admin":
+        return true()
+    if actor.organisation_kind == "corporation":
+        return Case.corporation == actor.organisation
+    return Case.municipality == actor.organisation
 
 
 def claimable(actor: Actor, task: HumanTask) -> bool:
@@ -188,5 +215,28 @@ def record_access(session: Session, actor: Actor, at: datetime, case_numbers: li
         return
     rows = [{"at": at, "user_id": actor.user_id, "username": actor.username[:100],
              "role": actor.role[:32], "organisation": actor.organisation[:64],
-             "case_number": number, "what": what[:200]} for number in case_numbers]
+             "case_number": number[:100], "what": what[:200]} for number in case_numbers]
     session.execute(insert(AccessLog), rows)
+
+
+#: How a refused attempt starts its ``what`` in the access log.
+REFUSED = "refused: "
+#: The case number of a refused attempt on an object that does not exist or has no case.
+NO_CASE = "-"
+
+
+def record_refusal(ctx: EngineContext, actor: Actor, what: str, reference: str,
+                   case_number: str | None) -> None:
+    """Log an attempt on an object outside the actor's scope, for the privacy officer.
+
+    Called wherever a scoped lookup answers "not found", before raising ``NotFound``. The row
+    is written in a transaction of its own: the refused request rolls back with its 404, the
+    row must stay. It is written for a missing object too (``case_number`` None: the reference
+    asked for is kept in ``what``), so the refusal costs the same work whether or not the
+    object exists and neither the answer nor its timing tells them apart.
+    """
+    # The reference is whatever was asked for: keep only what every database can store.
+    shown = "".join(c for c in reference[:100] if c.isprintable())
+    with ctx.sessionmaker.begin() as own:
+        record_access(own, actor, ctx.clock.now(), [case_number or NO_CASE],
+                      f"{REFUSED}{what} {shown}")

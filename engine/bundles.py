@@ -2,10 +2,11 @@
 
 Order of checks: size limit, our hardened XML parse (no DOCTYPE, no entities, no network),
 SpiffWorkflow's parser with its XSD validator, then our own rules — user tasks in a lane that
-names a role with a form file that exists and is a valid JSON Schema, every script, condition,
-timer expression and DMN cell compiles in the restricted environment, messages and
-correlation keys are consistent. Every problem names the file, the element id and its line;
-all problems are collected, none stops the others from being reported.
+names a role with a form file that exists and is a valid JSON Schema, every script, condition
+(sequence flow, loop, conditional event), timer, correlation expression and DMN cell compiles
+in the restricted environment, messages and correlation keys are consistent. Every problem
+names the file, the element id and its line; all problems are collected, none stops the
+others from being reported.
 """
 
 from __future__ import annotations
@@ -222,25 +223,37 @@ def _from_validation(error: ValidationException, default_file: str,
 
 
 def _owner_id(element: etree._Element) -> str | None:
+    """The id of the flow element an expression belongs to: an event definition's or loop
+    characteristics' own id (modellers give them one) means nothing to the process owner."""
     node: etree._Element | None = element
+    fallback: str | None = None
     while node is not None:
         found: str | None = node.get("id")
         if found:
-            return found
+            if not _local(node.tag).endswith(("EventDefinition", "LoopCharacteristics")):
+                return found
+            fallback = fallback or found
         node = node.getparent()
-    return None
+    return fallback
 
 
 def _local(tag: Any) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
+#: Every element whose text the engine evaluates, by local name (any namespace): sequence
+#: flow and conditional event conditions, timers, scripts, message payloads, correlation
+#: expressions, standard loop and multi-instance conditions.
 _EXPRESSION_TAGS = {
     "conditionExpression": "eval", "timeDate": "eval", "timeDuration": "eval",
     "timeCycle": "eval", "script": "exec", "preScript": "exec", "postScript": "exec",
     "formalExpression": "eval", "messagePayload": "eval", "loopCardinality": "eval",
-    "completionCondition": "eval",
+    "completionCondition": "eval", "loopCondition": "eval", "condition": "eval",
+    "activationCondition": "eval",
 }
+#: Expressions named by a generic local name, checked only in the namespace that evaluates
+#: them (Spiff's process-variable correlation).
+_QUALIFIED_EXPRESSION_TAGS = {f"{{{SPIFF_NS}}}expression": "eval"}
 
 
 def _check_expressions(name: str, tree: etree._ElementTree) -> list[BundleProblem]:
@@ -250,7 +263,7 @@ def _check_expressions(name: str, tree: etree._ElementTree) -> list[BundleProble
         if not isinstance(element.tag, str):
             continue
         tag = _local(element.tag)
-        mode = _EXPRESSION_TAGS.get(tag)
+        mode = _EXPRESSION_TAGS.get(tag) or _QUALIFIED_EXPRESSION_TAGS.get(element.tag)
         text = (element.text or "").strip()
         if mode and text:
             problems.extend(_source_problems(name, element, text, mode))

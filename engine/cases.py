@@ -12,6 +12,7 @@ after every step on a case's instance.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,8 +25,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import messages, runtime
-from engine.access import Actor, case_scope, case_view_kind, record_access
+from engine import cursors, messages, runtime
+from engine.access import Actor, case_scope, case_view_kind, record_access, record_refusal
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
@@ -159,12 +160,18 @@ def case_view(case: Case, actor: Actor) -> CaseView:
                     synthetic=case.synthetic, **shown)
 
 
-def _scoped(session: Session, actor: Actor, case_number: str) -> Case:
-    if case_view_kind(actor) is None:
-        raise NotFound("case not found")
-    case = session.scalars(select(Case).where(Case.case_number == case_number,
-                                              case_scope(actor))).first()
+def _scoped(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
+            what: str) -> Case:
+    """The case, if the actor may see it; else the attempt is logged (see ``record_refusal``)
+    and the answer is the same ``NotFound`` as for a missing case."""
+    case = None
+    if case_view_kind(actor) is not None:
+        case = session.scalars(select(Case).where(Case.case_number == case_number,
+                                                  case_scope(actor))).first()
     if case is None:
+        existing = session.scalar(select(Case.case_number).where(
+            Case.case_number == case_number))
+        record_refusal(ctx, actor, what, case_number, existing)
         raise NotFound("case not found")
     return case
 
@@ -178,10 +185,11 @@ def search_filter(query: str, case_number: Any = Case.case_number) -> Any:
     postcode = normalise_postcode(text)
     if postcode is not None:
         return Case.postcode == postcode
-    if len(text) == 4 and text.isdigit():
-        return Case.postcode.startswith(text + " ")
-    if any(c.isdigit() for c in text) and "-" in text:
-        return case_number.startswith(text.upper())
+    # ASCII digits only ("²".isdigit() is true); % and _ are matched as themselves.
+    if re.fullmatch("[0-9]{4}", text):
+        return Case.postcode.startswith(text + " ", autoescape=True)
+    if re.search("[0-9]", text) and "-" in text:
+        return case_number.startswith(text.upper(), autoescape=True)
     return func.lower(Case.tenant_name).contains(text.lower(), autoescape=True)
 
 
@@ -201,11 +209,7 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, search: str |
     if open_only:
         query = query.where(Case.closed.is_(False))
     if cursor:
-        created, _, last_id = cursor.partition("|")
-        try:
-            after, after_id = datetime.fromisoformat(created), int(last_id)
-        except ValueError:
-            raise InvalidInput({"cursor": "is geen geldige cursor"}) from None
+        after, after_id = cursors.moment_and_id(cursor)
         query = query.where(or_(Case.created_at < after,
                                 and_(Case.created_at == after, Case.id < after_id)))
     rows = session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
@@ -224,7 +228,7 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
 
     :raise NotFound: no such case in the actor's scope (also for roles that see no households).
     """
-    case = _scoped(session, actor, case_number)
+    case = _scoped(ctx, session, actor, case_number, what)
     record_access(session, actor, ctx.clock.now(), [case.case_number], what)
     view = case_view(case, actor)
     # Every task of the case, once: the open ones are listed, all of them name timeline rows.
@@ -405,7 +409,7 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
     """
     if not actor.role.startswith("corporation") and actor.role != "admin":
         raise NotAllowed("alleen de woningcorporatie meldt gebeurtenissen op een casus")
-    case = _scoped(session, actor, case_number)
+    case = _scoped(ctx, session, actor, case_number, "case event")
     if name not in CORPORATION_MESSAGES:
         raise InvalidInput({"name": "is geen bekende gebeurtenis"})
     data = {k: v for k, v in (payload or {}).items() if v not in (None, "")}

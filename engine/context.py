@@ -43,7 +43,8 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
                   db: Engine | None = None, scripts: ScriptHost | None = None) -> EngineContext:
     """Assemble the engine; pass ``db`` or ``scripts`` to share them (tests, benchmark)."""
     engine = db or make_engine(settings.database_url)
-    host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb)
+    host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb,
+                                 settings.max_task_data_bytes)
     from engine import cases  # the case read model follows every step
 
     return EngineContext(

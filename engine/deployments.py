@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.access import Actor, may_deploy
@@ -107,15 +108,31 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
     return definition
 
 
-#: The definitions of the newest deployment (the same "newest" as ``_LATEST_DEFINITION``).
-_NEWEST_DEFINITIONS = (select(ProcessDefinition).join(Deployment)
-                       .where(Deployment.version == select(func.max(Deployment.version))
-                              .scalar_subquery()))
+def _live(*columns: Any) -> Select[Any]:
+    """``columns`` of the newest definition of every deployed process: each process id in
+    the newest deployment that contains it, most recently deployed first."""
+    newest = (select(ProcessDefinition.process_id,
+                     func.max(Deployment.version).label("version"))
+              .join(Deployment).group_by(ProcessDefinition.process_id).subquery())
+    return (select(*columns).select_from(ProcessDefinition).join(Deployment)
+            .join(newest, and_(newest.c.process_id == ProcessDefinition.process_id,
+                               newest.c.version == Deployment.version))
+            .order_by(Deployment.version.desc(), ProcessDefinition.process_id))
+
+
+def live_definitions(session: Session) -> list[ProcessDefinition]:
+    """The definition in service of every deployed process (see ``_live``).
+
+    A bundle with one process replaces that process only; the others stay in service.
+    """
+    return list(session.scalars(_live(ProcessDefinition)))
 
 
 def definition_for_start_message(session: Session, name: str) -> ProcessDefinition | None:
-    """The newest definition that a message called ``name`` starts, if any."""
-    for definition in session.scalars(_NEWEST_DEFINITIONS):
-        if name in definition.start_messages:
-            return definition
+    """The live definition that a message called ``name`` starts, if any (when several do,
+    the most recently deployed). Reads only the start-message lists, then the one found."""
+    for definition_id, start_messages in session.execute(
+            _live(ProcessDefinition.id, ProcessDefinition.start_messages)):
+        if name in start_messages:
+            return session.get(ProcessDefinition, definition_id)
     return None

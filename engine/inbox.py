@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from engine import lifecycle
+from engine import cursors, lifecycle
 from engine.access import (
     QUEUE_LANES,
     Actor,
@@ -192,14 +192,11 @@ def _parse_cursor(cursor: str | None, sort: str) -> tuple[str, datetime | None, 
         return ("d" if sort == "due" else "c"), None, "", False
     phase, _, rest = cursor.partition("|")
     key, _, last_id = rest.partition("|")
-    try:
-        if phase in ("d", "c"):
-            return phase, datetime.fromisoformat(key), last_id, True
-        if phase == "n":
-            return phase, None, last_id, True
-        raise ValueError(phase)
-    except ValueError:
-        raise InvalidInput({"cursor": "is geen geldige cursor"}) from None
+    if phase in ("d", "c"):
+        return phase, cursors.cursor_moment(key), cursors.cursor_key(last_id), True
+    if phase == "n":
+        return phase, None, cursors.cursor_key(last_id), True
+    raise cursors.invalid_cursor()
 
 
 def _cursor(sort: str, task: Any) -> str:
@@ -238,7 +235,7 @@ def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str
     """
     if not may_assign(actor):
         raise NotAllowed("alleen een teamleider wijst taken toe")
-    task = scoped_task(session, actor, task_id)
+    task = scoped_task(ctx, session, actor, task_id, "task assign")
     colleague = next((c for c in team_members(session, actor) if c.id == assignee_id), None)
     if colleague is None or task.role not in QUEUE_LANES.get(colleague.role, ()):
         raise InvalidInput({"assignee": "deze collega kan deze taak niet oppakken"})

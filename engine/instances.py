@@ -9,11 +9,19 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from engine import runtime
-from engine.access import Actor, instance_scope, may_see_instance_data, may_start_instances
+from engine import cursors, runtime
+from engine.access import (
+    Actor,
+    instance_scope,
+    may_see_instance_data,
+    may_start_instances,
+    record_access,
+    record_refusal,
+)
 from engine.context import EngineContext
 from engine.deployments import latest_definition
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.forms import validate
 from engine.models import Deployment, ProcessDefinition, ProcessInstance
 from engine.specs import CachedSpec
 from engine.views import InstanceError, InstanceView, Page
@@ -64,20 +72,41 @@ def start_definition(ctx: EngineContext, session: Session, definition: ProcessDe
     return row, cached
 
 
-def get_instance(session: Session, actor: Actor, instance_id: int) -> InstanceView:
-    row = _scoped(session, actor, instance_id)
-    return instance_view(session, row, actor)
+def get_instance(ctx: EngineContext, session: Session, actor: Actor,
+                 instance_id: int) -> InstanceView:
+    """One instance; showing its data (a case's household data) is logged."""
+    row = _scoped(ctx, session, actor, instance_id, "instance read")
+    view = instance_view(session, row, actor)
+    _record_data_shown(ctx, session, actor, [row], "instance read")
+    return view
 
 
-def _scoped(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+def _scoped(ctx: EngineContext, session: Session, actor: Actor, instance_id: int,
+            what: str) -> ProcessInstance:
+    """The instance, if the actor may see it; else the attempt is logged (with the instance's
+    case, when there is one) and the answer is the same ``NotFound`` as for a missing one."""
+    if not 0 < instance_id <= cursors.MAX_ID:  # no such row can exist (nor be queried)
+        raise NotFound(f"instance {instance_id} not found")
     row = session.scalars(select(ProcessInstance).where(
         ProcessInstance.id == instance_id, instance_scope(actor))).first()
     if row is None:
+        case_number = session.scalar(select(ProcessInstance.business_key).where(
+            ProcessInstance.id == instance_id))
+        record_refusal(ctx, actor, what, str(instance_id), case_number)
         raise NotFound(f"instance {instance_id} not found")
     return row
 
 
-def list_instances(session: Session, actor: Actor, process_id: str | None = None,
+def _record_data_shown(ctx: EngineContext, session: Session, actor: Actor,
+                       rows: list[ProcessInstance], what: str) -> None:
+    """Log the cases whose instance data the actor was shown (only those who see data)."""
+    if may_see_instance_data(actor):
+        numbers = sorted({r.business_key for r in rows if r.business_key})
+        record_access(session, actor, ctx.clock.now(), numbers, what)
+
+
+def list_instances(ctx: EngineContext, session: Session, actor: Actor,
+                   process_id: str | None = None,
                    status: str | None = None, business_key: str | None = None,
                    cursor: str | None = None, limit: int = 50) -> Page[InstanceView]:
     """Newest first, keyset-paged on the id so page cost does not grow with the table."""
@@ -94,15 +123,13 @@ def list_instances(session: Session, actor: Actor, process_id: str | None = None
     if business_key:
         query = query.where(ProcessInstance.business_key == business_key)
     if cursor:
-        try:
-            query = query.where(ProcessInstance.id < int(cursor))
-        except ValueError:
-            raise InvalidInput({"cursor": "not a valid cursor"}) from None
+        query = query.where(ProcessInstance.id < cursors.cursor_id(cursor))
     rows = session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     versions = _deployment_versions(session, {r.definition_id for r in rows})
     items = [instance_view(session, r, actor, versions) for r in rows]
+    _record_data_shown(ctx, session, actor, list(rows), "instance list")
     return Page(items, str(rows[-1].id) if more and rows else None)
 
 
@@ -138,9 +165,10 @@ def retry_instance(ctx: EngineContext, session: Session, actor: Actor, instance_
     """
     if actor.role != "admin":
         raise NotAllowed("only administrators retry failed instances")
-    row = _scoped(session, actor, instance_id)
+    row = _scoped(ctx, session, actor, instance_id, "instance retry")
     if row.status != "error":
         raise Conflict(f"instance {instance_id} is {row.status}, not in error")
+    validate(None, data or {}, protected=runtime.SCOPE_VARIABLES)  # never who sees the case
     workflow, cached = runtime.load(ctx, session, row)
     log = runtime.StepLog(actor.username)
     log.add(ctx.clock.now(), "instance_retried", row.error_element, None,

@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 
 from engine import messages
 from engine.access import Actor, may_report_signals
+from engine.case_numbers import next_case_number
 from engine.context import EngineContext
 from engine.errors import EngineError, InvalidInput, NotAllowed
 from engine.forms import iso_date, validate
 from engine.models import Case
-from engine.municipalities import BY_SLUG, municipality_for, normalise_postcode
+from engine.municipalities import municipality_for, normalise_postcode
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 START_MESSAGE = "arrears_signal"
@@ -234,24 +235,17 @@ def _existing(session: Session, corporation: str, external_id: str) -> Case | No
                                               Case.external_id == external_id)).first()
 
 
-def next_case_number(session: Session, municipality: str, year: int) -> str:
-    """``DR-2026-000123``: municipality prefix, year, and the next number of that year."""
-    prefix = f"{BY_SLUG[municipality].prefix}-{year}-"
-    last = session.scalar(select(Case.case_number).where(Case.case_number.startswith(prefix))
-                          .order_by(Case.case_number.desc()).limit(1))
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:06d}"
-
-
 def _create(ctx: EngineContext, session: Session, actor: Actor, clean: _Clean,
             synthetic: bool) -> Case:
     now = ctx.clock.now()
+    # The number first: on SQLite its counter update takes the write lock before any read
+    # of this transaction, so a signal sent during a batch waits its turn instead of failing.
+    case_number = next_case_number(session, clean.municipality, now.astimezone(LOCAL_TZ).year)
     duplicate = session.scalar(select(Case.id).where(
         Case.postcode == clean.postcode, Case.house_number == clean.house_number,
         Case.closed.is_(False)).limit(1)) is not None
     case = Case(
-        case_number=next_case_number(session, clean.municipality,
-                                     now.astimezone(LOCAL_TZ).year),
+        case_number=case_number,
         corporation=actor.organisation, municipality=clean.municipality,
         external_id=clean.external_id, tenant_name=clean.name, street=clean.street,
         house_number=clean.house_number, postcode=clean.postcode, city=clean.city,
@@ -275,37 +269,8 @@ def _start_chain(ctx: EngineContext, session: Session, actor: Actor, case: Case)
         "duplicate": case.duplicate,
         "received_on": ctx.clock.now().astimezone(LOCAL_TZ).date().isoformat(),
     }
-    messages.send_message(ctx, session, actor, START_MESSAGE, payload, "case_number",
-                          case.case_number,
-                          idempotency_key=f"signal:{case.corporation}:{case.external_id}")
-
-
-def report_batch(ctx: EngineContext, session: Session, actor: Actor, signals: list[Any],
-                 synthetic: bool = False) -> list[RowResult]:
-    """Report many signals; each row succeeds or fails on its own (never half a row).
-
-    :raise NotAllowed: the actor is not a housing corporation.
-    :raise InvalidInput: the batch is empty or larger than ``MAX_BATCH``.
-    """
-    if not may_report_signals(actor):
-        raise NotAllowed("alleen woningcorporaties melden huurders aan")
-    if not signals:
-        raise InvalidInput({"body": "bevat geen meldingen"})
-    if len(signals) > MAX_BATCH:
-        raise InvalidInput({"body": f"bevat meer dan {MAX_BATCH} meldingen"})
-    results = []
-    for number, signal in enumerate(signals, start=1):
-        external_id = signal.get("external_id") if isinstance(signal, dict) else None
-        external = str(external_id) if external_id is not None else None
-        try:
-            with session.begin_nested():
-                result = report_signal(ctx, session, actor, signal, synthetic)
-        except InvalidInput as invalid:
-            results.append(RowResult(number, "invalid", external, None, invalid.errors))
-            continue
-        results.append(RowResult(number, "created" if result.created else "existing",
-                                 external, result.case_number, {}))
-    return results
+    messages.start_case_process(ctx, session, actor, START_MESSAGE, payload, case.case_number,
+                               idempotency_key=f"signal:{case.corporation}:{case.external_id}")
 
 
 def batch_counts(results: list[RowResult]) -> dict[str, int]:
@@ -326,6 +291,21 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _csv_rows(reader)
+    except csv.Error as error:  # e.g. a field over csv.field_size_limit() (128 KiB)
+        # The inner reader's count: DictReader's own is only updated after a good row.
+        line = reader.reader.line_num
+        raise InvalidInput({"csv": f"regel {line}: {_csv_problem(error)}"}) from None
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"een veld is groter dan {csv.field_size_limit() // 1024} KiB"
+    return f"geen geldige CSV ({error})"
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     if not reader.fieldnames:
         raise InvalidInput({"csv": "het bestand heeft geen kopregel"})
     names = [(n or "").strip().lower() for n in reader.fieldnames]
@@ -360,7 +340,8 @@ def _csv_value(column: str, value: str) -> Any:
             return False
         return value
     if column == "arrears_months":
-        return int(value) if value.isdigit() else value
+        # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+        return int(value) if value.isascii() and value.isdecimal() else value
     if column in ("date_of_birth", "arrears_since"):
         return iso_date(value)  # ISO passes, Dutch dd-mm-jjjj is converted
     return value

@@ -1,66 +1,172 @@
-"""Messages from outside (and thrown between processes): routed, kept, idempotent.
+"""Messages from outside (and thrown between processes): scoped, routed, kept, idempotent.
 
 SpiffWorkflow neither buffers nor routes messages, so this module does: a message that starts
-a process starts its newest version; any other message goes to the instances whose indexed
+a process starts its live version; any other message goes to the instances whose indexed
 correlation values match and that wait for it. One that arrives early is kept and delivered
 when the instance gets to its catch event (see ``runtime``). An idempotency key makes
 re-delivery harmless, and an instance without correlation values never receives anything.
+
+Two doors, so need-to-know holds for every sender (people and machine tokens alike):
+``send_message`` takes a fact about an existing case in the sender's scope, only under a name
+the processes catch, with the idempotency key namespaced by the sender's organisation; and
+``start_case_process``, which only intake calls, is the one way a case's process starts.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import runtime
-from engine.access import Actor, may_send_messages
+from engine.access import Actor, may_send_messages, message_case_scope, record_refusal
 from engine.context import EngineContext
 from engine.deployments import definition_for_start_message
-from engine.errors import InvalidInput, NotAllowed
+from engine.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.instances import start_definition
-from engine.models import InstanceCorrelation, Message, ProcessInstance
+from engine.models import Case, InstanceCorrelation, Message, ProcessDefinition, ProcessInstance
 from engine.views import MessageResult
 
 LIVE_STATUSES = ("running", "waiting", "suspended")
 MAX_THROW_DEPTH = 5
+#: The facts from outside that the live processes catch (design.md, processes/README.md).
+EXTERNAL_MESSAGES = ("arrears_resolved", "arrangement_broken", "court_summons", "judgment",
+                     "eviction_date_set", "eviction_executed", "tenant_moved")
+#: The correlation property every case process indexes.
+CASE_CORRELATION = "case_number"
+#: Key namespaces: an outside sender's keys all begin with ``from:<organisation>:``, so none
+#: can produce (or see, or block) intake's own keys or another organisation's.
+_OUTSIDE = "from"
+_INTAKE = "intake"
+_KEY_LENGTH = 200  # Message.idempotency_key
 
 
 def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
                  payload: dict[str, Any], correlation_name: str | None = None,
                  correlation_value: str | None = None,
                  idempotency_key: str | None = None) -> MessageResult:
-    """Deliver, keep or start; a repeated idempotency key returns the first result.
+    """A fact about an existing case from outside: delivered, or kept until the case waits
+    for it; a repeated idempotency key (from the same organisation) returns the first result.
 
-    :raise InvalidInput: a message that starts nothing and has no correlation value.
+    ``correlation_name`` is ``case_number``, or ``external_id`` (the sender's own corporation's
+    reference for the case).
+
+    :raise NotAllowed: the actor's role sends no messages.
+    :raise InvalidInput: a name the processes do not catch, one that starts a process (cases
+        start only through intake), or no case named.
+    :raise NotFound: no such case, or one outside the actor's scope (the same answer).
     """
     if not may_send_messages(actor):
-        raise NotAllowed("your role may not send messages")
-    return _route(ctx, session, actor, name, payload, correlation_name, correlation_value,
-                  idempotency_key, depth=0)
+        raise NotAllowed("uw rol mag geen berichten sturen")
+    if definition_for_start_message(session, name) is not None:
+        raise InvalidInput({"name": "start een proces; een casus begint alleen met een melding "
+                                    "(POST /api/v1/signals)"})
+    if name not in EXTERNAL_MESSAGES:
+        raise InvalidInput({"name": "is geen bekend bericht; kies uit "
+                                    + ", ".join(EXTERNAL_MESSAGES)})
+    case_number = _case_in_scope(ctx, session, actor, name, correlation_name,
+                                 correlation_value)
+    return _deliver(ctx, session, actor, name, {**payload, CASE_CORRELATION: case_number},
+                    CASE_CORRELATION, case_number,
+                    _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key), depth=0)
+
+
+def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name: str,
+                       payload: dict[str, Any], case_number: str,
+                       idempotency_key: str) -> MessageResult:
+    """Intake only: start the live process that ``name`` starts, for a case just created.
+
+    Fails rather than leave the case without a process instance, so no signal is ever
+    answered with a case that nobody works on.
+
+    :raise EngineError: no live process starts with ``name``, or this start key was used
+        before.
+    """
+    definition = definition_for_start_message(session, name)
+    if definition is None:
+        raise EngineError(f"er is geen proces in gebruik dat start met '{name}'; de melding is "
+                          "niet opgeslagen (de proceseigenaar moet de keten deployen)")
+    result = _start(ctx, session, actor, definition, name, payload, CASE_CORRELATION,
+                    case_number, _namespaced(_INTAKE, idempotency_key), depth=0)
+    if result.status != "started":
+        raise EngineError(f"het proces van casus {case_number} is al eerder gestart; de "
+                          "melding is niet opgeslagen")
+    return result
+
+
+def _case_in_scope(ctx: EngineContext, session: Session, actor: Actor, name: str,
+                   correlation_name: str | None, correlation_value: str | None) -> str:
+    """The case number a message names, if the case exists and the actor may send about it;
+    else the attempt is logged (see ``record_refusal``) and the answer is ``NotFound``."""
+    if not correlation_name or not correlation_value:
+        raise InvalidInput({"case_number": "is verplicht: een bericht gaat over een bestaande "
+                                           "casus (case_number of external_id)"})
+    where: ColumnElement[bool]
+    if correlation_name == "case_number":
+        where = Case.case_number == correlation_value
+    elif correlation_name == "external_id":
+        if actor.organisation_kind != "corporation":
+            raise InvalidInput({"external_id": "alleen een woningcorporatie wijst een casus aan "
+                                               "met haar eigen kenmerk; gebruik case_number"})
+        where = and_(Case.corporation == actor.organisation,
+                     Case.external_id == correlation_value)
+    else:
+        raise InvalidInput({"correlation": "gebruik case_number of external_id"})
+    found = session.scalar(select(Case.case_number).where(where, message_case_scope(actor))
+                           .limit(1))
+    if found is None:  # missing and out of scope answer the same
+        existing = session.scalar(select(Case.case_number).where(where).limit(1))
+        record_refusal(ctx, actor, f"message {name}", correlation_value, existing)
+        raise NotFound("case not found")
+    return found
+
+
+def _namespaced(namespace: str, key: str | None) -> str | None:
+    """``namespace:key``; a key too long for the column is replaced by its hash."""
+    if not key:
+        return None
+    full = f"{namespace}:{key}"
+    if len(full) > _KEY_LENGTH:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        full = f"{namespace}:#{digest}"
+    return full
 
 
 def _route(ctx: EngineContext, session: Session, actor: Actor, name: str,
            payload: dict[str, Any], correlation_name: str | None,
            correlation_value: str | None, idempotency_key: str | None,
            depth: int) -> MessageResult:
+    """A message thrown by a process: it starts a live process, or goes to waiting ones."""
+    definition = definition_for_start_message(session, name)
+    if definition is not None:
+        return _start(ctx, session, actor, definition, name, payload, correlation_name,
+                      correlation_value, idempotency_key, depth)
+    return _deliver(ctx, session, actor, name, payload, correlation_name, correlation_value,
+                    idempotency_key, depth)
+
+
+def _take_in(ctx: EngineContext, session: Session, actor: Actor, name: str,
+             payload: dict[str, Any], correlation_name: str | None,
+             correlation_value: str | None,
+             idempotency_key: str | None) -> Message | MessageResult:
+    """The new pending message, or the result of the first one with the same key."""
     if idempotency_key:
         earlier = session.scalars(select(Message).where(
             Message.idempotency_key == idempotency_key)).first()
         if earlier is not None:
             return MessageResult(earlier.id, "duplicate", earlier.instance_id,
                                  _case_number(session, earlier.instance_id))
-    now = ctx.clock.now()
     message = Message(name=name, correlation_name=correlation_name,
                       correlation_value=correlation_value, payload=payload,
                       idempotency_key=idempotency_key, status="pending", sender=actor.username,
-                      received_at=now)
+                      received_at=ctx.clock.now())
     try:
         with session.begin_nested():
             session.add(message)
@@ -69,18 +175,36 @@ def _route(ctx: EngineContext, session: Session, actor: Actor, name: str,
             Message.idempotency_key == idempotency_key)).one()
         return MessageResult(earlier.id, "duplicate", earlier.instance_id,
                              _case_number(session, earlier.instance_id))
+    return message
 
-    definition = definition_for_start_message(session, name)
-    if definition is not None:
-        row = _start_by_message(ctx, session, actor, definition, message, depth)
-        message.status = "started"
-        message.instance_id = row.id
-        message.delivered_at = now
-        return MessageResult(message.id, "started", row.id, row.business_key)
 
+def _start(ctx: EngineContext, session: Session, actor: Actor, definition: ProcessDefinition,
+           name: str, payload: dict[str, Any], correlation_name: str | None,
+           correlation_value: str | None, idempotency_key: str | None,
+           depth: int) -> MessageResult:
+    message = _take_in(ctx, session, actor, name, payload, correlation_name,
+                       correlation_value, idempotency_key)
+    if isinstance(message, MessageResult):
+        return message
+    row = _start_by_message(ctx, session, actor, definition, message, depth)
+    message.status = "started"
+    message.instance_id = row.id
+    message.delivered_at = ctx.clock.now()
+    return MessageResult(message.id, "started", row.id, row.business_key)
+
+
+def _deliver(ctx: EngineContext, session: Session, actor: Actor, name: str,
+             payload: dict[str, Any], correlation_name: str | None,
+             correlation_value: str | None, idempotency_key: str | None,
+             depth: int) -> MessageResult:
+    message = _take_in(ctx, session, actor, name, payload, correlation_name,
+                       correlation_value, idempotency_key)
+    if isinstance(message, MessageResult):
+        return message
     if not correlation_name or correlation_value is None:
         raise InvalidInput({"correlation": f"message '{name}' starts no process, so it needs a "
                                            "correlation value (case_number)"})
+    now = ctx.clock.now()
     candidates = session.scalars(
         select(ProcessInstance).join(InstanceCorrelation,
                                      InstanceCorrelation.instance_id == ProcessInstance.id)

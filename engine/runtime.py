@@ -53,6 +53,9 @@ from engine.specs import CachedSpec
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 OPEN_STATES = ("open", "claimed")
+#: The variables that decide who may see an instance, its tasks and its case (its queue, and
+#: the correlation that routes a case's messages): the process sets them, never form data.
+SCOPE_VARIABLES = frozenset({"municipality", "corporation", "case_number"})
 Change = Callable[[BpmnWorkflow], None]
 
 
@@ -158,7 +161,7 @@ def step(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         except (EngineError, SQLAlchemyError):
             raise
         except Exception as failure:  # anything the diagram's own code raised
-            error = _describe(failure)
+            error = describe_failure(failure)
     save(ctx, session, row, workflow, cached, log, now, error)
 
 
@@ -211,7 +214,8 @@ def _guard_depth(ctx: EngineContext, workflow: BpmnWorkflow) -> None:
                 raise LoopLimitExceeded(depth[task_id], task.task_spec.bpmn_id)
 
 
-def _describe(failure: Exception) -> tuple[str | None, str, int | None]:
+def describe_failure(failure: Exception) -> tuple[str | None, str, int | None]:
+    """The element, first line of the message and script line of a failure."""
     task = getattr(failure, "task", None)
     task_spec = getattr(failure, "task_spec", None) or (task.task_spec if task else None)
     element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", None)
@@ -357,13 +361,22 @@ def _due_at(task: Task) -> datetime | None:
     return datetime.combine(day, time(23, 59), tzinfo=LOCAL_TZ)
 
 
-def _scope(workflow: BpmnWorkflow, task: Task | None = None) -> tuple[str | None, str | None]:
+def _scope(row: ProcessInstance, workflow: BpmnWorkflow,
+           task: Task | None = None) -> tuple[str | None, str | None]:
+    """The instance's municipality and corporation: the row's, once it has them.
+
+    Only an instance without them yet (its first step, where the intake's start message sets
+    them) takes them from the workflow data; later data, from a form or anywhere else, can
+    never move a case or its new tasks to another queue.
+    """
+    if row.municipality and row.corporation:
+        return row.municipality, row.corporation
     data = task.data if task is not None else workflow.data
     top = workflow.task_tree.data if workflow.task_tree is not None else {}
-    municipality = data.get("municipality") or workflow.data.get("municipality") or \
-        top.get("municipality")
-    corporation = data.get("corporation") or workflow.data.get("corporation") or \
-        top.get("corporation")
+    municipality = row.municipality or data.get("municipality") or \
+        workflow.data.get("municipality") or top.get("municipality")
+    corporation = row.corporation or data.get("corporation") or \
+        workflow.data.get("corporation") or top.get("corporation")
     return (str(municipality) if municipality else None,
             str(corporation) if corporation else None)
 
@@ -394,6 +407,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         log.add(now, "error", error[0], None, message=error[1], line=error[2])
     else:
         row.error_element = row.error_message = row.error_line = None
+        if row.timer_failures or row.timer_retry_at is not None:
+            row.timer_failures, row.timer_retry_at = 0, None  # the case moves again
     if completed:
         final = workflow.last_task.data if workflow.last_task is not None else workflow.data
         row.data = json_safe({**workflow.data, **final})
@@ -416,9 +431,8 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
                                        if t.task_spec.bpmn_id})
         if error is None:
             row.status = "running" if ready else "waiting"
-    municipality, corporation = _scope(workflow, ready[0] if ready else workflow.last_task)
-    row.municipality = municipality or row.municipality
-    row.corporation = corporation or row.corporation
+    row.municipality, row.corporation = _scope(row, workflow,
+                                               ready[0] if ready else workflow.last_task)
     correlation_rows = _correlation_changes(row, workflow)
     new_tasks, gone = _human_task_changes(row, workflow, cached, ready, log, now,
                                           keep=error is not None)
@@ -480,7 +494,7 @@ def _human_task_changes(row: ProcessInstance, workflow: BpmnWorkflow, cached: Ca
         if task_id in previous:
             continue
         spec = task.task_spec
-        municipality, corporation = _scope(workflow, task)
+        municipality, corporation = _scope(row, workflow, task)
         process_id = task.workflow.spec.name
         new_rows.append({
             "id": task_id, "process_id": process_id,

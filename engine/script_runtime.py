@@ -150,6 +150,58 @@ def loads(raw: bytes) -> Any:
     return json.loads(raw, object_hook=_decode_object)
 
 
+#: Default of ``EngineSettings.max_task_data_bytes``; the sandbox falls back on it too.
+DEFAULT_MAX_DATA_BYTES = 1_000_000
+
+
+class DataTooLarge(ValueError):
+    """What a script or expression would leave in task data is larger than the cap."""
+
+
+def _lower_bound(value: Any) -> int:
+    """A cheap lower bound of ``value``'s JSON size, so a giant value is refused before it
+    is encoded (encoding it would cost the same memory once more)."""
+    if isinstance(value, str):
+        return len(value) + 2
+    if isinstance(value, list | tuple):
+        return 2 * len(value) + 1
+    if isinstance(value, dict):
+        return 5 * len(value) + 1
+    return 1
+
+
+def dumps_data(data: dict[str, Any], limit: int) -> bytes:
+    """Task data as tagged JSON, refused with ``DataTooLarge`` once it passes ``limit`` bytes
+    (encoded one variable at a time; the first one over the limit is named)."""
+    parts: list[bytes] = []
+    size = 2
+    for key, value in data.items():
+        if size + _lower_bound(value) > limit:
+            raise DataTooLarge(_too_much(f"variable '{key}' takes the task data to",
+                                         size + _lower_bound(value), limit))
+        part = dumps(key) + b":" + dumps(value)
+        size += len(part) + (1 if parts else 0)
+        if size > limit:
+            raise DataTooLarge(_too_much(f"variable '{key}' takes the task data to", size, limit))
+        parts.append(part)
+    return b"{" + b",".join(parts) + b"}"
+
+
+def dumps_value(value: Any, limit: int) -> bytes:
+    """One expression result as tagged JSON, refused with ``DataTooLarge`` past ``limit``."""
+    if _lower_bound(value) > limit:
+        raise DataTooLarge(_too_much("the expression's result is", _lower_bound(value), limit))
+    encoded = dumps(value)
+    if len(encoded) > limit:
+        raise DataTooLarge(_too_much("the expression's result is", len(encoded), limit))
+    return encoded
+
+
+def _too_much(what: str, size: int, limit: int) -> str:
+    return (f"{what} at least {size} bytes; at most {limit} bytes may be left in task data "
+            "(KETENFLOW_MAX_TASK_DATA_BYTES)")
+
+
 def data_keys_only(context: dict[str, Any], globals_: dict[str, Any]) -> dict[str, Any]:
     """Task data after a script: without helpers, builtins and anything callable."""
     return {k: v for k, v in context.items()

@@ -10,8 +10,12 @@ Diagram code is untrusted: a process owner uploads it through the browser. Three
 3. Scripts, and expressions that are not trivially bounded, run in a separate sandbox process
    (``script_host``) with a memory cap and a wall-clock limit: an endless loop or a huge
    allocation kills that process and puts the instance in ``error``; the server keeps serving.
-   Plain comparisons and names (gateway conditions, timer values, DMN cells) are evaluated in
-   process, because they cannot loop or allocate without bound.
+   What a script or expression leaves in task data is capped (``max_task_data_bytes``): the
+   sandbox measures it before sending it back and answers an error instead, and the engine
+   refuses to read a longer answer, so a giant value never reaches the server's memory.
+   Short plain comparisons and names (gateway conditions, timer values, DMN cells) are
+   evaluated in process, because they cannot loop or allocate without bound; their result is
+   held to the same cap.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine import clock as clock_module
-from engine.script_host import read_frame, write_frame
+from engine.script_host import MAX_MESSAGE_CHARS, FrameTooLarge, read_frame, write_frame
 from engine.script_runtime import (
+    DEFAULT_MAX_DATA_BYTES,
     HELPER_NAMES,
+    DataTooLarge,
     ScriptRejected,
     compile_source,
     dumps,
+    dumps_value,
     loads,
     make_globals,
 )
@@ -49,6 +56,11 @@ FORBIDDEN_NAMES = frozenset({
     "super", "classmethod", "staticmethod", "property", "exit", "quit", "print", "id", "hash",
 })
 STARTUP_SECONDS = 15.0
+#: Room for the reply's envelope and an error message on top of the task-data cap.
+REPLY_OVERHEAD_BYTES = 4 * MAX_MESSAGE_CHARS + 1024
+#: Larger expressions go to the sandbox: in process, a few dozen nodes can at most repeat
+#: their inputs a few dozen times (``s + s + s …`` over thousands of terms could not).
+MAX_BOUNDED_NODES = 40
 FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro", "gi_frame", "f_globals"})
 
 
@@ -122,13 +134,17 @@ _BOUNDED_NODES = (
 
 @lru_cache(maxsize=4096)
 def is_bounded_expression(expression: str) -> bool:
-    """True for expressions made only of names, constants, comparisons and +/-: they cannot
-    loop, call anything or allocate more than their inputs, so they skip the sandbox hop."""
+    """True for short expressions made only of names, constants, comparisons and +/-: they
+    cannot loop, call anything or allocate much more than their inputs, so they skip the
+    sandbox hop."""
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError:
         return False
-    for node in ast.walk(tree):
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_BOUNDED_NODES:
+        return False
+    for node in nodes:
         if not isinstance(node, _BOUNDED_NODES):
             return False
         if isinstance(node, ast.Name) and node.id.startswith("_"):
@@ -151,9 +167,11 @@ def names_in(source: str, mode: str) -> frozenset[str]:
 class ScriptHost:
     """One sandbox process per engine process, restarted after a timeout or a crash."""
 
-    def __init__(self, timeout_seconds: float, memory_mb: int) -> None:
+    def __init__(self, timeout_seconds: float, memory_mb: int,
+                 max_data_bytes: int = DEFAULT_MAX_DATA_BYTES) -> None:
         self.timeout_seconds = timeout_seconds
         self.memory_mb = memory_mb
+        self.max_data_bytes = max_data_bytes
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
@@ -166,7 +184,8 @@ class ScriptHost:
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": package_root,
                "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [sys.executable, "-m", "engine.script_host", str(self.memory_mb)],
+            [sys.executable, "-m", "engine.script_host", str(self.memory_mb),
+             str(self.max_data_bytes)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=package_root)
         self._process = process
@@ -213,7 +232,17 @@ class ScriptHost:
                 raise ScriptTimeout(
                     f"script ran longer than {self.timeout_seconds:g} s and was stopped",
                     kind="Timeout")
-            frame = read_frame(process.stdout)
+            try:
+                frame = read_frame(process.stdout,
+                                   self.max_data_bytes + REPLY_OVERHEAD_BYTES)
+            except FrameTooLarge as error:
+                # The sandbox measures results itself; this is the second lock. The unread
+                # answer makes the pipe unusable, so that sandbox goes.
+                self._kill()
+                raise ScriptError(
+                    f"the script's result is {error.length} bytes; at most "
+                    f"{self.max_data_bytes} bytes may be left in task data "
+                    "(KETENFLOW_MAX_TASK_DATA_BYTES)", kind="DataTooLarge") from None
             if frame is None:
                 self._kill()
                 raise ScriptError("the script sandbox stopped (memory limit reached?)",
@@ -242,9 +271,22 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         moment = self._now()
         if is_bounded_expression(expression):
             code = compile_source(expression.strip(), "eval")
-            return eval(code, {**merged, **make_globals(moment)})  # noqa: S307 - restricted
+            value = eval(code, {**merged, **make_globals(moment)})  # noqa: S307 - restricted
+            self._check_size(value)
+            return value
         sent = {k: merged[k] for k in names_in(expression.strip(), "eval") if k in merged}
         return self.host.run("eval", expression.strip(), sent, moment)["value"]
+
+    def _check_size(self, value: Any) -> None:
+        """Hold an in-process result to the task-data cap (scalars are always small)."""
+        if value is None or isinstance(value, bool | int | float):
+            return
+        try:
+            dumps_value(value, self.host.max_data_bytes)
+        except DataTooLarge as error:
+            raise ScriptError(str(error), kind="DataTooLarge") from None
+        except TypeError:
+            return  # not task data (a set in ``x in {…}``); storing it would fail anyway
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:

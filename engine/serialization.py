@@ -4,6 +4,13 @@ Instances are stored without their spec (the spec is stored once per process def
 cached), which makes a blob about three times smaller and loading several times faster. Task
 data may hold JSON values plus ``date``, ``datetime`` and ``Decimal``; the serializer version of
 every blob is checked against an allow-list before anything is restored.
+
+The allow-list holds only versions proven by frozen stored states
+(``tests/engine/fixtures/stored_states``): real blobs of the chain, written by this code and
+loaded and run on by a test with every change. SpiffWorkflow's migrations of older versions
+expect the spec inside the blob, which ours never carry, so an unproven version is refused
+rather than tried. A blob that does not fit its label (missing or mistyped keys) is refused the
+same way: ``InstanceStateInvalid``, never a ``KeyError``.
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.errors import InstanceStateInvalid
 
-#: Versions whose blobs we load; SpiffWorkflow migrates the older ones on load.
-ALLOWED_VERSIONS = frozenset({"1.0", "1.1", "1.2", "1.3", "1.4", "1.5"})
+#: Versions whose blobs we load: each one is proven by a frozen stored state (see above).
+ALLOWED_VERSIONS = frozenset({"1.5"})
 LIBRARY_VERSION = package_version("SpiffWorkflow")
 
 
@@ -72,21 +80,36 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
 def load_workflow(blob: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     """Restore a workflow onto its cached spec.
 
-    :raise InstanceStateInvalid: unknown or missing serializer version, or corrupt JSON.
+    :raise InstanceStateInvalid: unknown or missing serializer version, corrupt JSON, or
+        content that does not fit its version.
     """
     try:
         dct = json.loads(blob)
     except ValueError as error:
         raise InstanceStateInvalid(f"stored workflow state is not JSON: {error}") from None
+    if not isinstance(dct, dict):
+        raise InstanceStateInvalid("stored workflow state is not a JSON object")
     found = dct.get(BpmnWorkflowSerializer.VERSION_KEY)
-    if found not in ALLOWED_VERSIONS:
+    if not isinstance(found, str) or found not in ALLOWED_VERSIONS:
         raise InstanceStateInvalid(
             f"serializer version {found!r} is not allowed (allowed: "
             f"{', '.join(sorted(ALLOWED_VERSIONS))})")
-    _SERIALIZER.migrate(dct)
-    workflow: BpmnWorkflow = _SERIALIZER.registry.restore(dct, spec=spec,
-                                                          subprocess_specs=subprocess_specs)
+    try:
+        _SERIALIZER.migrate(dct)
+        workflow: BpmnWorkflow = _SERIALIZER.registry.restore(dct, spec=spec,
+                                                              subprocess_specs=subprocess_specs)
+    except InstanceStateInvalid:
+        raise
+    except Exception as error:  # whatever the blob lacks or mistypes, it is not a state
+        raise InstanceStateInvalid(_misfit("workflow state", found, error)) from None
     return workflow
+
+
+def _misfit(what: str, version: str | None, error: Exception) -> str:
+    label = f"serializer version {version}" if version else "its format"
+    detail = f"missing key {error}" if isinstance(error, KeyError) else \
+        f"{type(error).__name__}: {str(error)[:200]}"
+    return f"stored {what} does not fit {label} ({detail})"
 
 
 def dump_spec(spec: Any, subprocess_specs: dict[str, Any]) -> str:
@@ -97,7 +120,18 @@ def dump_spec(spec: Any, subprocess_specs: dict[str, Any]) -> str:
 
 
 def load_spec(blob: str) -> tuple[Any, dict[str, Any]]:
+    """Restore a process definition's spec and the specs it calls.
+
+    :raise InstanceStateInvalid: the blob is not a spec written by ``dump_spec``.
+    """
     registry = _SERIALIZER.registry
-    dct = json.loads(blob)
-    return (registry.restore(dct["spec"]),
-            {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()})
+    try:
+        dct = json.loads(blob)
+        spec = registry.restore(dct["spec"])
+        subprocess_specs = {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+        for restored in (spec, *subprocess_specs.values()):
+            if not isinstance(restored, BpmnProcessSpec):
+                raise TypeError(f"{type(restored).__name__} is not a process spec")
+    except Exception as error:  # a spec that does not restore is refused, never a 500
+        raise InstanceStateInvalid(_misfit("process spec", None, error)) from None
+    return spec, subprocess_specs

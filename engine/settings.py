@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.script_runtime import DEFAULT_MAX_DATA_BYTES
 
 PREFIX = "KETENFLOW_"
 
@@ -42,6 +43,12 @@ class EngineSettings:
     script_memory_mb: int = field(
         default=512,
         metadata={"help": "Address-space limit of the script sandbox process, in MiB."},
+    )
+    max_task_data_bytes: int = field(
+        default=DEFAULT_MAX_DATA_BYTES,
+        metadata={"help": "Largest task data, in bytes of JSON, that one script or expression "
+                  "may leave behind (the variables it names or sets); past it the instance goes "
+                  "to `error`, naming the element and the size."},
     )
     max_task_depth: int = field(
         default=800,

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import lifecycle, runtime
-from engine.access import Actor, bound_task_scope, scope_parameters, task_visible
+from engine.access import (
+    Actor,
+    bound_task_scope,
+    record_access,
+    record_refusal,
+    scope_parameters,
+    task_visible,
+)
 from engine.context import EngineContext
 from engine.db import write_versioned
-from engine.errors import InvalidInput, NotFound
-from engine.forms import validate
+from engine.errors import NotFound
+from engine.forms import form_fields, validate
 from engine.models import HumanTask, ProcessInstance
 from engine.views import CompletionResult, TaskDetail, TaskView
 
@@ -43,27 +50,48 @@ def _task(role: str) -> Select[tuple[HumanTask]]:
                                    bound_task_scope(role))
 
 
-def scoped_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+def scoped_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
+                what: str) -> HumanTask:
     """The task, if the actor may see it.
 
-    :raise NotFound: no such task in the actor's scope.
+    :raise NotFound: no such task in the actor's scope (the attempt is logged as ``what``).
     """
     task = session.scalars(_task(actor.role),
                            {"task_id": task_id, **scope_parameters(actor)}).first()
     if task is None:
-        raise NotFound("task not found")
+        _refuse(ctx, session, actor, task_id, what)
     return task
+
+
+def scoped_task_with_instance(ctx: EngineContext, session: Session, actor: Actor,
+                              task_id: str, what: str) -> tuple[HumanTask, ProcessInstance]:
+    """The task and its instance, if the actor may see the task.
+
+    :raise NotFound: no such task in the actor's scope (the attempt is logged as ``what``).
+    """
+    found = session.execute(_task_with_instance(actor.role),
+                            {"task_id": task_id, **scope_parameters(actor)}).first()
+    if found is None:
+        _refuse(ctx, session, actor, task_id, what)
+    return found[0], found[1]
+
+
+def _refuse(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
+            what: str) -> NoReturn:
+    """Log the refused attempt (with the task's case, when there is such a task) and raise."""
+    case_number = session.scalar(select(HumanTask.case_number).where(HumanTask.id == task_id))
+    record_refusal(ctx, actor, what, task_id, case_number)
+    raise NotFound("task not found")
 
 
 def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
              prefill: bool = True) -> TaskDetail:
     """The task with its form schema and, with ``prefill``, the data to prefill it with (that
-    restores the workflow: a caller that only needs the schema passes ``prefill=False``)."""
-    found = session.execute(_task_with_instance(actor.role),
-                            {"task_id": task_id, **scope_parameters(actor)}).first()
-    if found is None:
-        raise NotFound("task not found")
-    task, instance = found[0], found[1]
+    restores the workflow: a caller that only needs the schema passes ``prefill=False``).
+
+    A case's task with its prefill is the household's data: reading it is logged.
+    """
+    task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task read")
     schema: dict[str, Any] | None = None
     data: dict[str, Any] = {}
     if task.form_file:
@@ -75,18 +103,21 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
             if live is not None:
                 fields = (schema.get("properties") or {}).keys()
                 data = runtime.json_safe({k: live.data[k] for k in fields if k in live.data})
+    if prefill and task.case_number:
+        record_access(session, actor, ctx.clock.now(), [task.case_number], "task read")
     return TaskDetail(task_view(task), schema, data, task.instructions)
 
 
-def claim_task(session: Session, actor: Actor, task_id: str) -> TaskView:
-    task = scoped_task(session, actor, task_id)
+def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str) -> TaskView:
+    task = scoped_task(ctx, session, actor, task_id, "task claim")
     lifecycle.claim(task, actor)
     write_versioned(session, task)
     return task_view(task)
 
 
-def release_task(session: Session, actor: Actor, task_id: str) -> TaskView:
-    task = scoped_task(session, actor, task_id)
+def release_task(ctx: EngineContext, session: Session, actor: Actor,
+                 task_id: str) -> TaskView:
+    task = scoped_task(ctx, session, actor, task_id, "task release")
     lifecycle.release(task, actor)
     write_versioned(session, task)
     return task_view(task)
@@ -98,21 +129,22 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
                   data: Any) -> CompletionResult:
     """Validate the form, complete the task and run the case on, in one step.
 
+    The data may hold only the fields the task's form lists (none without a form), whatever
+    the form file allows, and never a variable that decides the case's scope.
+
     :raise NotFound: not a task this actor may see.
-    :raise InvalidInput: the form data is invalid (every field named).
+    :raise InvalidInput: the form data is invalid, or holds a field the form does not list
+        (every field named).
     :raise Conflict: already completed, claimed by someone else, or a concurrent change.
     """
-    found = session.execute(_task_with_instance(actor.role),
-                            {"task_id": task_id, **scope_parameters(actor)}).first()
-    if found is None:
-        raise NotFound("task not found")
-    task, instance = found[0], found[1]
+    task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task complete")
     cached = ctx.specs.get(session, instance.definition_id)
+    schema: dict[str, Any] | None = None
+    validator = None
     if task.form_file:
-        _schema, validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
-        validate(validator, data)
-    elif not isinstance(data, dict):
-        raise InvalidInput({"data": "moet een object zijn"})
+        schema, validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
+    # Only the form's own fields, never the variables that decide who sees the case.
+    validate(validator, data, fields=form_fields(schema), protected=runtime.SCOPE_VARIABLES)
     now = ctx.clock.now()
     lifecycle.complete(task, actor)
     task.completed_at = now

@@ -3,20 +3,31 @@
 The claim is one function chosen by dialect: PostgreSQL locks the row with
 ``FOR UPDATE SKIP LOCKED`` so racing workers never fire the same timer; SQLite has one writer
 at a time, and the instance's version column turns a lost race into a ``Conflict``.
+
+A timer step that fails (a stored state that cannot be restored, data the database refuses to
+store) must not hold up the other due timers: ``record_failure`` notes it on that instance
+alone, and the claim passes the instance over until its back-off has passed. After
+``MAX_FAILURES`` failures in a row the instance goes to ``error``, for an operator to see.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine import runtime
 from engine.context import EngineContext
-from engine.models import ProcessInstance
+from engine.db import write_versioned
+from engine.models import Event, ProcessInstance
 
 LIVE_STATUSES = ("running", "waiting")
+#: Failed timer steps in a row before the instance goes to ``error``.
+MAX_FAILURES = 5
+#: The wait after the first failure; it doubles with every further one (1, 2, 4, 8 minutes).
+FIRST_BACKOFF = timedelta(minutes=1)
 
 
 def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
@@ -24,10 +35,13 @@ def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
 
     Strictly after the due moment, as SpiffWorkflow fires a timer only once the clock has
     passed it; ``<=`` would claim (and step) the same instance again and again at that instant.
+    An instance whose timer step failed waits until its ``timer_retry_at``.
     """
     query = (select(ProcessInstance)
              .where(ProcessInstance.status.in_(LIVE_STATUSES),
-                    ProcessInstance.next_timer_due < now)
+                    ProcessInstance.next_timer_due < now,
+                    or_(ProcessInstance.timer_retry_at.is_(None),
+                        ProcessInstance.timer_retry_at <= now))
              .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
              .limit(1))
     if session.get_bind().dialect.name == "postgresql":
@@ -40,3 +54,57 @@ def fire(ctx: EngineContext, session: Session, row: ProcessInstance) -> None:
     workflow, cached = runtime.load(ctx, session, row)
     log = runtime.StepLog("timer")
     runtime.step(ctx, session, row, workflow, cached, lambda wf: wf.refresh_timers(), log)
+
+
+def backoff(failures: int) -> timedelta:
+    """How long the worker leaves an instance alone after its ``failures``-th failure."""
+    doublings: int = 2 ** max(failures - 1, 0)
+    return FIRST_BACKOFF * doublings
+
+
+def record_failure(ctx: EngineContext, session: Session, instance_id: int,
+                   failure: Exception) -> ProcessInstance | None:
+    """Note a failed timer step on its instance, in a fresh transaction (the failed step's
+    own was rolled back): an event, the count, and the next attempt pushed back; at
+    ``MAX_FAILURES`` the instance goes to ``error`` with element and message.
+
+    Returns the instance, or None when it is gone or no longer live (nothing to record).
+
+    :raise Conflict: the instance changed meanwhile (another worker or a person moved it on).
+    """
+    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.scalars(query).first()
+    if row is None or row.status not in LIVE_STATUSES:
+        return None
+    now = ctx.clock.now()
+    element, message, line = runtime.describe_failure(failure)
+    element = (element or ", ".join(row.current_elements or []) or None)
+    element = _storable(element)[:200] if element else None
+    message = _storable(f"{type(failure).__name__}: {message}")[:500]
+    failures = row.timer_failures + 1
+    row.timer_failures = failures
+    row.updated_at = now
+    detail: dict[str, Any] = {"attempt": failures, "message": message}
+    events: list[dict[str, Any]] = [{"kind": "timer_failed", "detail": detail}]
+    if failures >= MAX_FAILURES:
+        row.status = "error"
+        row.timer_retry_at = None
+        row.error_element, row.error_line = element, line
+        row.error_message = f"timer failed {failures} times in a row; last: {message}"
+        events.append({"kind": "error", "detail": {"message": row.error_message,
+                                                   "line": line}})
+    else:
+        row.timer_retry_at = now + backoff(failures)
+        detail["retry_at"] = row.timer_retry_at.isoformat()
+    write_versioned(session, row)  # raises Conflict if someone moved the instance meanwhile
+    session.connection().execute(insert(cast(Table, Event.__table__)), [
+        {"instance_id": row.id, "at": now, "element_id": element, "task_id": None,
+         "actor": "timer", **event} for event in events])
+    return row
+
+
+def _storable(text: str) -> str:
+    """``text`` without what a database cannot store (a failure may quote the bad data)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

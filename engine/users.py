@@ -1,7 +1,8 @@
 """Organisations, users, passwords and API tokens.
 
 Passwords are hashed with scrypt (standard library), tokens are random and stored as SHA-256
-only; the plain token is shown once when created.
+only; the plain token is shown once when created. A new password or a deactivation ends every
+signed-in session of the user (``engine.logins`` opens and checks them).
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.access import ROLES, Actor
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotFound
 from engine.models import ApiToken, Organisation, User
+from engine.models.party import LoginSession
 
 #: The reference organisations of the Drechtsteden chain (slug, name, kind).
 REFERENCE_ORGANISATIONS = (
@@ -103,8 +106,31 @@ def add_user(ctx: EngineContext, session: Session, username: str, role: str, org
     user.display_name = display_name or user.display_name or username
     if password is not None:
         user.password_hash = hash_password(password)
+        if user.id is not None:
+            end_sessions(ctx, session, user.id)
     session.flush()
     return user
+
+
+def deactivate_user(ctx: EngineContext, session: Session, username: str) -> User:
+    """Take a user out: no sign-in, no session, no personal token works any more.
+
+    :raise NotFound: no such user.
+    """
+    user = user_named(session, username)
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    user.is_active = False
+    session.flush()
+    end_sessions(ctx, session, user.id)
+    return user
+
+
+def end_sessions(ctx: EngineContext, session: Session, user_id: int) -> None:
+    """End every signed-in session of the user: each cookie issued so far stops working."""
+    session.execute(update(LoginSession)
+                    .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+                    .values(ended_at=ctx.clock.now()))
 
 
 def actor_for(user: User) -> Actor:
@@ -143,6 +169,52 @@ def create_token(ctx: EngineContext, session: Session, *, org_slug: str | None =
     session.add(row)
     session.flush()
     return CreatedToken(token, label)
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """What an operator may know of a token: never the token itself."""
+
+    id: int
+    kind: str  # "org" (a machine token) or "user" (a personal token)
+    whom: str  # organisation slug or username
+    label: str
+    created_at: datetime
+    revoked: bool
+
+
+def list_tokens(session: Session) -> list[TokenView]:
+    """Every token, oldest first, revoked ones included."""
+    return _token_views(session)
+
+
+def revoke_token(session: Session, token_id: int) -> TokenView:
+    """Revoke a token by id; it stops working at the next request (revoking twice is fine).
+
+    :raise NotFound: no token with that id.
+    """
+    token = session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is None:
+        raise NotFound(f"no token {token_id}")
+    token.revoked = True
+    session.flush()
+    return _token_views(session, token_id)[0]
+
+
+def _token_views(session: Session, token_id: int | None = None) -> list[TokenView]:
+    query = (select(ApiToken.id, ApiToken.user_id, User.username, Organisation.slug,
+                    ApiToken.label, ApiToken.created_at, ApiToken.revoked)
+             .select_from(ApiToken)
+             .outerjoin(User, User.id == ApiToken.user_id)
+             .outerjoin(Organisation, Organisation.id == ApiToken.organisation_id)
+             .order_by(ApiToken.id))
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    return [TokenView(id=row_id, kind="org" if user_id is None else "user",
+                      whom=(slug if user_id is None else username) or "", label=label,
+                      created_at=created_at, revoked=revoked)
+            for row_id, user_id, username, slug, label, created_at, revoked
+            in session.execute(query).all()]
 
 
 def _token_hash(token: str) -> str:

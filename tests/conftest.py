@@ -78,6 +78,25 @@ def ctx(db_engine: Engine, script_host: ScriptHost, clock: ManualClock,
             conn.execute(table.delete())
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI sets KETENFLOW_REQUIRE_POSTGRES=1: there a missing or unreachable PostgreSQL stops the
+    run with an error instead of quietly testing SQLite only."""
+    if os.environ.get("KETENFLOW_REQUIRE_POSTGRES") != "1":
+        return
+    if not PG_URL:
+        pytest.exit("KETENFLOW_REQUIRE_POSTGRES=1 but KETENFLOW_TEST_DATABASE_URL is not set",
+                    returncode=1)
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure to connect ends the run
+        pytest.exit(f"KETENFLOW_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}",
+                    returncode=1)
+    finally:
+        engine.dispose()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):

@@ -43,3 +43,36 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert token.returncode == 0 and token.stdout.startswith("kf_")
     unknown = _run(tmp_path, "token", "create", "--org", "nowhere")
     assert unknown.returncode == 1 and "nowhere" in unknown.stderr
+
+
+def test_token_list_and_revoke(tmp_path: Path) -> None:
+    assert _run(tmp_path, "init", "--no-deploy").returncode == 0
+    assert _run(tmp_path, "user", "add", "anna", "--role", "social_team", "--org", "dordrecht",
+                "--password-stdin", stdin="een-lang-wachtwoord\n").returncode == 0
+    machine = _run(tmp_path, "token", "create", "--org", "woonbron", "--label", "koppeling")
+    personal = _run(tmp_path, "token", "create", "--user", "anna")
+    secrets = [machine.stdout.strip(), personal.stdout.strip()]
+
+    listed = _run(tmp_path, "token", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert not any(secret in listed.stdout for secret in secrets)
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert rows[0][:5] == ["id", "kind", "whom", "created", "revoked"]
+    assert [(r[1], r[2], r[4], r[5]) for r in rows[1:]] == [
+        ("org", "woonbron", "no", "koppeling"), ("user", "anna", "no", "")]
+
+    revoked = _run(tmp_path, "token", "revoke", rows[1][0])
+    assert revoked.returncode == 0, revoked.stderr
+    assert "woonbron" in revoked.stdout
+    after = [line.split("\t") for line in _run(tmp_path, "token", "list").stdout.splitlines()]
+    assert [r[4] for r in after[1:]] == ["yes", "no"]
+
+    for missing in ("999", "99999999999999999999"):
+        unknown = _run(tmp_path, "token", "revoke", missing)
+        assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+        assert missing in unknown.stderr
+
+    deactivated = _run(tmp_path, "user", "deactivate", "anna")
+    assert deactivated.returncode == 0 and "anna" in deactivated.stdout
+    nobody = _run(tmp_path, "user", "deactivate", "niemand")
+    assert nobody.returncode == 1 and "niemand" in nobody.stderr

@@ -12,7 +12,7 @@ from flask import Flask
 from engine.clock import Clock
 from engine.context import EngineContext, build_context
 from engine.settings import EngineSettings
-from webui import auth, csrf, db, errors, i18n, pages
+from webui import auth, csrf, db, errors, i18n, input_guard, pages, security_headers
 from webui.config import DEFAULTS
 
 
@@ -50,9 +50,11 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
     app.extensions["ketenflow"] = ctx
     db.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
+    security_headers.init_app(app)
     pages.init_app(app)
 
     from webui.api import bp as api_bp

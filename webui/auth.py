@@ -1,8 +1,9 @@
 """Signing in and out of the pages: flask-login over the engine's actor, throttled logins.
 
-``LoginUser`` adapts the engine's ``Actor``; the session stores only the user id, and the
-user is loaded again on every request (a deactivated user is out at once). ``next`` must be
-a local path. The API accepts the same session cookie (``webui.api.routing``).
+``LoginUser`` adapts the engine's ``Actor``; the signed cookie holds only the random key of a
+server-side session (``engine.logins``), looked up again on every request: after a logout, a
+password change or a deactivation an old cookie opens nothing. ``next`` must be a local path.
+The API accepts the same session cookie (``webui.api.routing``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from werkzeug.wrappers import Response
 
 from engine.access import Actor
-from engine.logins import load_actor, sign_in
+from engine.logins import load_actor, sign_in, sign_out
 from webui import htmx
 from webui.db import commit, engine_context, get_session
 
@@ -27,20 +28,19 @@ manager = LoginManager()
 
 
 class LoginUser(UserMixin):  # type: ignore[misc]
-    def __init__(self, actor: Actor) -> None:
+    def __init__(self, actor: Actor, session_key: str) -> None:
         self.actor = actor
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return str(self.actor.user_id)
+        """What flask-login keeps in the cookie: the session's key, not the user id."""
+        return self.session_key
 
 
 @manager.user_loader  # type: ignore[untyped-decorator]
-def _load(user_id: str) -> LoginUser | None:
-    try:
-        actor = load_actor(get_session(), int(user_id))
-    except ValueError:
-        return None
-    return LoginUser(actor) if actor is not None else None
+def _load(session_key: str) -> LoginUser | None:
+    actor = load_actor(get_session(), session_key)
+    return LoginUser(actor, session_key) if actor is not None else None
 
 
 @manager.unauthorized_handler  # type: ignore[untyped-decorator]
@@ -58,8 +58,12 @@ def current_actor() -> Actor | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a local path (never another host, never ``//host``) is followed after login."""
-    if not target:
+    """Only a local path (never another host, never ``//host``) is followed after login.
+
+    Control characters are refused outright: CR/LF would split the ``Location`` header, and
+    browsers drop tabs and newlines, so ``/<TAB>/host`` would become ``//host``.
+    """
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
@@ -75,13 +79,13 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "")[:100]
         outcome = sign_in(engine_context(), get_session(), username,
-                          request.form.get("password", ""))
-        if outcome.actor is not None:
+                          request.form.get("password", ""), request.remote_addr)
+        if outcome.actor is not None and outcome.session_key is not None:
             lang = session.get("lang")
             session.clear()
             if lang:
                 session["lang"] = lang
-            login_user(LoginUser(outcome.actor))
+            login_user(LoginUser(outcome.actor, outcome.session_key))
             commit()
             return htmx.redirect_to(safe_next(request.form.get("next")))
         commit()
@@ -97,6 +101,9 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        sign_out(engine_context(), get_session(), current_user.session_key)
+        commit()
     logout_user()
     lang = session.get("lang")
     session.clear()

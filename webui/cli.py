@@ -1,4 +1,5 @@
-"""The ``ketenflow`` command: init, serve, worker, deploy, user add, token create, seed-demo."""
+"""The ``ketenflow`` command: init, serve, worker, deploy, user add/deactivate, token
+create/list/revoke, seed-demo."""
 
 from __future__ import annotations
 
@@ -146,6 +147,15 @@ def user_add(username: str, role: str, org_slug: str, password_stdin: bool,
     click.echo(f"user {username} ({role}, {org_slug}) saved")
 
 
+@user.command("deactivate")
+@click.argument("username")
+def user_deactivate(username: str) -> None:
+    """Deactivate a user: signed out everywhere, no sign-in and no personal token works."""
+    with _engine() as ctx, ctx.sessionmaker.begin() as session:
+        users.deactivate_user(ctx, session, username)
+    click.echo(f"user {username} deactivated")
+
+
 @main.group()
 def token() -> None:
     """Manage API tokens."""
@@ -161,6 +171,27 @@ def token_create(org_slug: str | None, username: str | None, label: str) -> None
         created = users.create_token(ctx, session, org_slug=org_slug, username=username,
                                      label=label)
     click.echo(created.token)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token: id, kind (org/user), whom, created, revoked; never the token itself."""
+    with _engine() as ctx, ctx.sessionmaker() as session:
+        views = users.list_tokens(session)
+    click.echo("id\tkind\twhom\tcreated\trevoked\tlabel")
+    for view in views:
+        click.echo(f"{view.id}\t{view.kind}\t{view.whom}\t"
+                   f"{view.created_at.isoformat(timespec='seconds')}\t"
+                   f"{'yes' if view.revoked else 'no'}\t{view.label}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (see ``token list``); it stops working at once."""
+    with _engine() as ctx, ctx.sessionmaker.begin() as session:
+        view = users.revoke_token(session, token_id)
+    click.echo(f"token {view.id} ({view.kind} {view.whom}) revoked")
 
 
 @main.command("seed-demo")

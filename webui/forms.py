@@ -129,16 +129,17 @@ def parse(schema: dict[str, Any] | None, form: Any) -> dict[str, Any]:
 
 
 def _convert(spec: dict[str, Any], kind: Any, text: str) -> Any:
+    # Plain ASCII digits of sane length only: no "nan", "inf", "1e400", "²" or 5,000 digits
+    # (none can be stored or compared); anything else stays text for the schema to name.
     if kind == "integer":
-        return int(text) if re.fullmatch(r"-?\d+", text) else text
+        return int(text) if re.fullmatch(r"-?[0-9]{1,18}", text) else text
     if kind == "number":
         candidate = text.replace(" ", "")
         if "," in candidate:
             candidate = candidate.replace(".", "").replace(",", ".")
-        try:
-            number = float(candidate)
-        except ValueError:
+        if not re.fullmatch(r"-?([0-9]{1,15}(\.[0-9]{0,15})?|\.[0-9]{1,15})", candidate):
             return text
+        number = float(candidate)
         return int(number) if number.is_integer() and "." not in candidate else number
     if spec.get("format") == "date":
         return iso_date(text)

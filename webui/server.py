@@ -2,6 +2,11 @@
 
 Running the timer loop in every worker is safe: claiming is ``SKIP LOCKED`` on PostgreSQL and
 version-checked on SQLite, so a timer fires once however many loops look for it.
+
+No request may take longer than the worker timeout (``TIMEOUT``): a large signal batch is
+accepted as a job and runs in a thread of the worker that accepted it
+(``engine.signal_batches``), committing chunk by chunk. A worker that shuts down lets that thread
+finish its chunk and marks the batch interrupted (``worker_exit``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from engine import signal_batches
 from engine.settings import EngineSettings
 from engine.worker import start_in_thread
 
@@ -27,6 +33,7 @@ class KetenflowServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
         self.cfg.set("post_worker_init",
                      _warm_up_and_run_timers if self.embedded_worker else _warm_up)
+        self.cfg.set("worker_exit", _stop_batches)
 
     def load(self) -> Any:
         from webui import create_app
@@ -67,7 +74,16 @@ def _warm_up_and_run_timers(worker: Any) -> None:
     start_in_thread(worker.wsgi.extensions["ketenflow"])
 
 
+def _stop_batches(_server: Any, _worker: Any) -> None:
+    signal_batches.stop_running(timeout=GRACEFUL_TIMEOUT - 1)
+
+
+#: Seconds a request may take before gunicorn kills its worker, and a shutdown may take.
+TIMEOUT = 60
+GRACEFUL_TIMEOUT = 5
+
+
 def serve(host: str, port: int, workers: int, settings: EngineSettings) -> None:
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
-               "accesslog": "-", "timeout": 60, "graceful_timeout": 5}
+               "accesslog": "-", "timeout": TIMEOUT, "graceful_timeout": GRACEFUL_TIMEOUT}
     KetenflowServer(options, settings.embedded_worker).run()

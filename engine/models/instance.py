@@ -42,6 +42,9 @@ class ProcessInstance(Base):
     error_element: Mapped[str | None] = mapped_column(String(200))
     error_message: Mapped[str | None] = mapped_column(Text)
     error_line: Mapped[int | None]
+    #: failed timer steps in a row, and when the worker may try again (``engine.timers``)
+    timer_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    timer_retry_at: Mapped[datetime | None]
     started_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

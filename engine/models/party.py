@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
@@ -29,8 +29,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -48,3 +46,38 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginSession(Base):
+    """One signed-in browser session, server side: the cookie carries only its random key.
+
+    Logging out ends the row, so a cookie copied before the logout opens nothing afterwards;
+    a password change or deactivation ends every session of the user. Only the key's SHA-256
+    is stored.
+    """
+
+    __tablename__ = "login_session"
+    __table_args__ = (Index("ix_login_session_user", "user_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One wrong password (or unknown username), kept only as long as throttling needs it.
+
+    Counted per address (many accounts guessed from one place) and per account *and*
+    address, so nobody can lock someone else out from elsewhere.
+    """
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_address", "address", "at"),
+                      Index("ix_login_failure_username", "username", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

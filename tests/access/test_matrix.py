@@ -99,7 +99,7 @@ def test_a_machine_token_sees_only_its_own_corporations_cases(ctx, app, world):
     assert other.status_code == 404
 
 
-def test_every_read_of_personal_data_is_logged_and_a_404_is_not(ctx, app, world):
+def test_every_read_of_personal_data_is_logged_and_a_refused_one_too(ctx, app, world):
     page = login(app, "st-dordrecht")
     number = world.cases["dordrecht_sdd"]
     assert page.get(f"/cases/{number}").status_code == 200
@@ -107,6 +107,8 @@ def test_every_read_of_personal_data_is_logged_and_a_404_is_not(ctx, app, world)
     with ctx.sessionmaker() as session:
         rows = session.scalars(select(AccessLog).where(
             AccessLog.username == "st-dordrecht")).all()
+    other = world.cases["sliedrecht_care"]
     assert [(r.case_number, r.what, r.role, r.organisation) for r in rows] == [
-        (number, "case detail", "social_team", "dordrecht")]
+        (number, "case detail", "social_team", "dordrecht"),
+        (other, f"refused: case detail {other}", "social_team", "dordrecht")]
     assert rows[0].user_id == world.actors["st-dordrecht"].user_id

@@ -1,7 +1,9 @@
 """Browser tests: Debian's Chromium driven by Playwright against a real server in a thread.
 
 Skipped, with the reason, when Chromium or Playwright is missing (these machines cannot
-download browsers; `.ci/run` installs Debian's `chromium`).
+download browsers; `.ci/run` installs Debian's `chromium`) — unless KETENFLOW_REQUIRE_BROWSER=1
+(set by `.ci/run`): then every browser test fails with that reason, so CI never passes without
+having driven a browser.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -29,20 +32,36 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-dev-shm-usage"]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    reason = None
+REQUIRED = os.environ.get("KETENFLOW_REQUIRE_BROWSER") == "1"
+
+
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
     if not Path(CHROMIUM).exists():
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the Python playwright package is not installed"
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python playwright package is not installed"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = missing()
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            if reason:
+            if reason and not REQUIRED:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def browser_required() -> None:
+    """Where a browser is required, its absence fails every browser test (set up before the
+    browser itself, so the failure names the reason)."""
+    reason = missing()
+    if reason and REQUIRED:
+        pytest.fail(f"KETENFLOW_REQUIRE_BROWSER=1: {reason}", pytrace=False)
 
 
 @pytest.fixture
@@ -82,8 +101,15 @@ def new_page(browser: Any) -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical axe-core violations on the current page."""
-    page.add_script_tag(path=str(AXE if AXE.exists() else AXE_FALLBACK))
+    """Serious and critical axe-core violations on the current page.
+
+    axe comes from the app's own /static when it is there: the Content-Security-Policy
+    refuses inline scripts, and a script tag with the file's text is one."""
+    if AXE.exists():
+        parts = urlsplit(page.url)
+        page.add_script_tag(url=f"{parts.scheme}://{parts.netloc}/static/vendor/{AXE.name}")
+    else:
+        page.add_script_tag(path=str(AXE_FALLBACK))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:3]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,13 +11,30 @@ from engine import instances, messages, tasks
 from engine.access import SYSTEM
 from engine.context import EngineContext
 from engine.errors import InvalidInput
-from engine.models import Event, HumanTask, Message
+from engine.models import Case, Event, HumanTask, Message
 from tests.factories import deploy, make_user
+
+
+def _case(ctx: EngineContext, number: str, municipality: str = "dordrecht",
+          corporation: str = "woonbron") -> None:
+    """A case row for ``number``: outside messages go only to cases that exist."""
+    now = ctx.clock.now()
+    with ctx.sessionmaker.begin() as session:
+        session.add(Case(case_number=number, corporation=corporation,
+                         municipality=municipality, external_id=f"ext-{number}",
+                         tenant_name="T. Est", street="Voorstraat", house_number="1",
+                         postcode="3311 AB", city="Dordrecht", arrears_amount=Decimal("100"),
+                         arrears_months=1, monthly_rent=Decimal("600"), created_at=now,
+                         updated_at=now))
 
 
 def _send(ctx: EngineContext, name: str, case: str, key: str | None,
           **payload: object) -> messages.MessageResult:
     with ctx.sessionmaker.begin() as session:
+        if name == "case_opened":  # the bundle's start message: the intake door
+            return messages.start_case_process(ctx, session, SYSTEM, name,
+                                               {"case_number": case, **payload}, case,
+                                               key or f"open:{case}")
         return messages.send_message(ctx, session, SYSTEM, name, {"case_number": case,
                                                                   **payload},
                                      "case_number", case, key)
@@ -25,6 +44,8 @@ def test_early_message_is_kept_and_delivered_when_the_case_gets_there(
         ctx: EngineContext) -> None:
     deploy(ctx, "messages")
     anna = make_user(ctx)
+    _case(ctx, "DR-1")
+    _case(ctx, "DR-2")
     started = _send(ctx, "case_opened", "DR-1", "open-1", municipality="dordrecht")
     assert started.status == "started"
     other = _send(ctx, "case_opened", "DR-2", "open-2", municipality="dordrecht")
@@ -43,11 +64,11 @@ def test_early_message_is_kept_and_delivered_when_the_case_gets_there(
     assert result.instance_status == "completed"
 
     with ctx.sessionmaker() as session:
-        view = instances.get_instance(session, SYSTEM, started.instance_id or 0)
+        view = instances.get_instance(ctx, session, SYSTEM, started.instance_id or 0)
         kept = session.get(Message, early.message_id)
         deliveries = session.scalar(select(func.count()).select_from(Event).where(
             Event.kind == "message_delivered", Event.instance_id == started.instance_id))
-        other_view = instances.get_instance(session, SYSTEM, other.instance_id or 0)
+        other_view = instances.get_instance(ctx, session, SYSTEM, other.instance_id or 0)
     assert view.data is not None and view.data["resolution"]["paid"] is True
     assert kept is not None and kept.status == "delivered"
     assert deliveries == 2  # the start message and the kept one, nothing twice
@@ -60,6 +81,7 @@ def test_early_message_is_kept_and_delivered_when_the_case_gets_there(
 def test_message_to_a_waiting_instance_is_delivered_at_once(ctx: EngineContext) -> None:
     deploy(ctx, "messages")
     anna = make_user(ctx)
+    _case(ctx, "DR-7")
     started = _send(ctx, "case_opened", "DR-7", None, municipality="dordrecht")
     with ctx.sessionmaker() as session:
         task_id = session.scalar(select(HumanTask.id).where(
@@ -69,7 +91,7 @@ def test_message_to_a_waiting_instance_is_delivered_at_once(ctx: EngineContext) 
     result = _send(ctx, "arrears_resolved", "DR-7", "k-7")
     assert result.status == "delivered" and result.instance_id == started.instance_id
     with ctx.sessionmaker() as session:
-        assert instances.get_instance(session, SYSTEM, started.instance_id or 0).status == \
+        assert instances.get_instance(ctx, session, SYSTEM, started.instance_id or 0).status == \
             "completed"
 
 
@@ -82,6 +104,7 @@ def test_message_without_correlation_is_refused(ctx: EngineContext) -> None:
 def test_a_rolled_back_transaction_keeps_no_message(ctx: EngineContext) -> None:
     """The idempotency insert runs in a savepoint; it must roll back with its transaction."""
     deploy(ctx, "messages")
+    _case(ctx, "DR-404")
     with pytest.raises(RuntimeError), ctx.sessionmaker.begin() as session:
         messages.send_message(ctx, session, SYSTEM, "arrears_resolved", {}, "case_number",
                               "DR-404", "rolled-back-key")

@@ -121,7 +121,7 @@ def test_gateway_without_matching_branch_goes_to_error_and_retry_completes(
     with ctx.sessionmaker.begin() as session:
         tasks.complete_task(ctx, session, anna, task_id, {"decision": "unsure", "amount": 5})
     with ctx.sessionmaker() as session:
-        view = instances.get_instance(session, SYSTEM, instance_id)
+        view = instances.get_instance(ctx, session, SYSTEM, instance_id)
     assert view.status == "error"
     assert view.error is not None and view.error.element == "route"
     assert "No conditions satisfied" in (view.error.message or "")

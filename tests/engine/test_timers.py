@@ -34,7 +34,7 @@ def test_p5d_timer_fires_once_when_the_clock_passes_it(ctx: EngineContext,
     deploy(ctx, "review")
     instance_id = _start(ctx)
     with ctx.sessionmaker() as session:
-        view = instances.get_instance(session, SYSTEM, instance_id)
+        view = instances.get_instance(ctx, session, SYSTEM, instance_id)
     assert view.next_timer_due == clock.now() + timedelta(days=5)
 
     clock.advance(timedelta(days=4, hours=23))
@@ -48,7 +48,7 @@ def test_p5d_timer_fires_once_when_the_clock_passes_it(ctx: EngineContext,
     assert fire_due_timers(ctx) == 0
     assert _escalations(ctx, instance_id) == 1
     with ctx.sessionmaker() as session:
-        view = instances.get_instance(session, SYSTEM, instance_id)
+        view = instances.get_instance(ctx, session, SYSTEM, instance_id)
         fired = session.scalar(select(func.count()).select_from(Event).where(
             Event.instance_id == instance_id, Event.kind == "timer_fired"))
     assert fired == 1

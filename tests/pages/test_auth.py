@@ -76,3 +76,64 @@ def test_pages_need_a_login_and_htmx_gets_a_full_redirect(client):
     response = client.get("/inbox", headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].startswith("/login")
+
+
+def _from(app, address):
+    """A client whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_stranger_guessing_cannot_lock_the_owner_out(ctx, clock, app):
+    make_user(ctx, "anna")
+    stranger = _from(app, "203.0.113.66")
+    for _ in range(5):
+        stranger.post("/login", data={"username": "anna", "password": "fout"})
+    refused = stranger.post("/login", data={"username": "anna", "password": PASSWORD})
+    assert refused.status_code == 401
+    assert "Te veel mislukte pogingen" in refused.get_data(as_text=True)
+    owner = _from(app, "198.51.100.7")
+    assert owner.post("/login", data={"username": "anna",
+                                      "password": PASSWORD}).status_code == 303
+
+
+def test_guesses_spread_over_accounts_from_one_address_are_slowed(ctx, clock, app):
+    from engine.logins import ADDRESS_FAILURES, ADDRESS_MINUTES
+
+    make_user(ctx, "anna")
+    guesser = _from(app, "203.0.113.66")
+    for number in range(ADDRESS_FAILURES):
+        answer = guesser.post("/login", data={"username": f"user{number}", "password": "fout"})
+        assert answer.status_code == 401
+    slowed = guesser.post("/login", data={"username": "anna", "password": PASSWORD})
+    assert slowed.status_code == 401
+    assert "Te veel mislukte pogingen" in slowed.get_data(as_text=True)
+    assert _from(app, "198.51.100.7").post(
+        "/login", data={"username": "anna", "password": PASSWORD}).status_code == 303
+    clock.advance(timedelta(minutes=ADDRESS_MINUTES, seconds=1))
+    assert guesser.post("/login", data={"username": "anna",
+                                        "password": PASSWORD}).status_code == 303
+
+
+def test_an_unknown_username_is_throttled_like_a_known_one(ctx, client):
+    for _ in range(5):
+        client.post("/login", data={"username": "niemand", "password": "fout"})
+    answer = client.post("/login", data={"username": "niemand", "password": "fout"})
+    assert "Te veel mislukte pogingen" in answer.get_data(as_text=True)
+
+
+def test_next_with_control_characters_is_not_followed(ctx, client):
+    make_user(ctx, "anna")
+    for target in ("/inbox\r\nSet-Cookie: evil=1", "/inbox\nX-Evil: 1", "/\t/evil.example",
+                   "/cases\x7f"):
+        response = client.post("/login", data={"username": "anna", "password": PASSWORD,
+                                               "next": target})
+        assert response.status_code == 303, target
+        assert response.headers["Location"] == "/"
+        assert "evil" not in response.headers.get("Set-Cookie", "")
+        htmx = client.post("/login", data={"username": "anna", "password": PASSWORD,
+                                           "next": target}, headers={"HX-Request": "true"})
+        assert htmx.status_code == 204 and htmx.headers["HX-Redirect"] == "/"
+    page = client.get("/login", query_string={"next": "/inbox\r\nX-Evil: 1"})
+    assert page.status_code in (200, 422) and "X-Evil" not in page.headers

@@ -9,16 +9,18 @@ too), and completed through ``tasks.complete_task`` (so the forms are validated)
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import deployments, inbox, instances, messages, tasks, users
 from engine.access import SYSTEM, Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.models import Event, HumanTask, ProcessInstance
+from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.views import InstanceView, MessageResult, TaskView
 from engine.worker import fire_due_timers
 
@@ -42,6 +44,22 @@ def utc(text: str) -> datetime:
 def deploy_chain(ctx: EngineContext) -> None:
     with ctx.sessionmaker.begin() as session:
         deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
+
+
+def _ensure_case(session: Session, case_number: str, signal: dict[str, Any],
+                 now: datetime) -> None:
+    """The case row intake would have written: messages from outside go only to cases."""
+    if session.scalar(select(Case.id).where(Case.case_number == case_number)) is not None:
+        return
+    session.add(Case(case_number=case_number, corporation=signal["corporation"],
+                     municipality=signal["municipality"], external_id=case_number,
+                     tenant_name="T. Est (synthetisch)", street="Voorstraat", house_number="1",
+                     postcode="3311 AB", city="Dordrecht",
+                     arrears_amount=Decimal(str(signal["arrears_amount"])),
+                     arrears_months=signal["arrears_months"],
+                     monthly_rent=Decimal(str(signal["monthly_rent"])), synthetic=True,
+                     created_at=now, updated_at=now))
+    session.flush()
 
 
 class Chain:
@@ -93,8 +111,12 @@ class Chain:
         payload = {"case_number": self.case_number, **SIGNAL_DEFAULTS, **changes}
         self.municipality = payload["municipality"]
         self.corporation = payload["corporation"]
-        result = self.send("arrears_signal", **{k: v for k, v in payload.items()
-                                                if k != "case_number"})
+        self._keys += 1
+        with self.ctx.sessionmaker.begin() as session:
+            _ensure_case(session, self.case_number, payload, self.clock.now())
+            result = messages.start_case_process(
+                self.ctx, session, SYSTEM, "arrears_signal", payload, self.case_number,
+                f"{self.case_number}:arrears_signal:{self._keys}")
         assert result.status == "started", result
         assert result.instance_id is not None
         self.instance_id = result.instance_id
@@ -193,7 +215,7 @@ class Chain:
     def instance(self) -> InstanceView:
         assert self.instance_id is not None
         with self.ctx.sessionmaker() as session:
-            return instances.get_instance(session, SYSTEM, self.instance_id)
+            return instances.get_instance(self.ctx, session, SYSTEM, self.instance_id)
 
     def waiting_messages(self) -> list[str]:
         with self.ctx.sessionmaker() as session:

@@ -15,6 +15,7 @@ from engine.errors import InvalidInput, NotAllowed
 from engine.views import as_dict
 from webui.api.routing import current_actor, route
 from webui.db import engine_context, get_session
+from webui.input_guard import json_body
 
 
 @route("/deployments", "GET", "Deployed versions, newest first")
@@ -36,7 +37,7 @@ def _files_from_request() -> list[BundleFile]:
     if request.files:
         return [BundleFile(f.filename or name, f.read())
                 for name, f in request.files.items(multi=True)]
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict) or not isinstance(body.get("files"), list):
         raise InvalidInput({"files": "upload files as multipart/form-data, or send JSON "
                                      "{\"files\": [{\"name\", \"content_base64\"}]}"})

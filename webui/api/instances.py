@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import g, request
 
-from engine import instances
+from engine import cursors, instances
 from engine.errors import InvalidInput
 from engine.views import as_dict
 from webui.api.routing import current_actor, limit_arg, route
@@ -39,7 +40,7 @@ def start_instance() -> tuple[dict[str, Any], int]:
 def list_instances() -> dict[str, Any]:
     args = request.args
     page = instances.list_instances(
-        get_session(), current_actor(), process_id=args.get("process_id"),
+        engine_context(), get_session(), current_actor(), process_id=args.get("process_id"),
         status=args.get("status"), business_key=args.get("business_key"),
         cursor=args.get("cursor"), limit=limit_arg())
     return as_dict(page)  # type: ignore[no-any-return]
@@ -47,7 +48,8 @@ def list_instances() -> dict[str, Any]:
 
 @route("/instances/{instance_id}", "GET", "One instance: status, current elements, error")
 def get_instance(instance_id: str) -> dict[str, Any]:
-    view = instances.get_instance(get_session(), current_actor(), _int(instance_id))
+    view = instances.get_instance(engine_context(), get_session(), current_actor(),
+                                  _int(instance_id))
     return as_dict(view)  # type: ignore[no-any-return]
 
 
@@ -64,7 +66,8 @@ def retry_instance(instance_id: str) -> dict[str, Any]:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput({"instance_id": "must be a number"}) from None
+    """The path's id: ASCII digits only (``int("²")`` fails); a number too large to be an id
+    is simply not found (the engine answers 404 for any id beyond 64 bits)."""
+    if not re.fullmatch(r"-?[0-9]+", value):
+        raise InvalidInput({"instance_id": "must be a number"})
+    return int(value) if len(value) <= 20 else cursors.MAX_ID + 1

@@ -42,12 +42,14 @@ def get_task(task_id: str) -> dict[str, Any]:
 
 @route("/tasks/{task_id}/claim", "POST", "Claim a task")
 def claim(task_id: str) -> dict[str, Any]:
-    return as_dict(tasks.claim_task(get_session(), current_actor(), task_id))  # type: ignore
+    view = tasks.claim_task(engine_context(), get_session(), current_actor(), task_id)
+    return as_dict(view)  # type: ignore[no-any-return]
 
 
 @route("/tasks/{task_id}/release", "POST", "Release a claimed task")
 def release(task_id: str) -> dict[str, Any]:
-    return as_dict(tasks.release_task(get_session(), current_actor(), task_id))  # type: ignore
+    view = tasks.release_task(engine_context(), get_session(), current_actor(), task_id)
+    return as_dict(view)  # type: ignore[no-any-return]
 
 
 @route("/tasks/{task_id}/complete", "POST", "Complete a task with its form data",

@@ -86,7 +86,7 @@ def _after_change(message: str) -> Any:
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str) -> Any:
-    view = tasks.claim_task(get_session(), actor(), task_id)
+    view = tasks.claim_task(engine_context(), get_session(), actor(), task_id)
     if request.form.get("open") == "1":
         commit()
         return htmx.redirect_to(f"/tasks/{view.id}")
@@ -96,7 +96,7 @@ def claim(task_id: str) -> Any:
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def release(task_id: str) -> Any:
-    view = tasks.release_task(get_session(), actor(), task_id)
+    view = tasks.release_task(engine_context(), get_session(), actor(), task_id)
     return _after_change(_("Taak teruggezet in de teamwachtrij: %(name)s", name=view.name))
 
 

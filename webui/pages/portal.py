@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
-from engine import cases, intake
+from engine import cases, intake, signal_batches
 from engine.access import may_report_signals
 from engine.errors import InvalidInput, NotFound
 from webui import htmx
@@ -48,7 +48,8 @@ def _signal_from_form(form: Any) -> dict[str, Any]:
             "date_of_birth": text("date_of_birth")}.items() if v is not None},
         "arrears": {k: v for k, v in {
             "amount": text("arrears_amount") or "",
-            "months": int(months) if months and months.isdigit() else (months or ""),
+            "months": int(months) if months and months.isascii() and months.isdecimal()
+            else (months or ""),
             "since": text("arrears_since")}.items() if v is not None},
         "monthly_rent": text("monthly_rent") or "",
         "warm_handover": form.get("warm_handover") == "on",
@@ -93,6 +94,8 @@ def report() -> Any:
 @bp.route("/portal/upload", methods=["GET", "POST"])
 @login_required
 def upload() -> Any:
+    """A small file is reported at once; a large one is processed as a job in the background
+    (``engine.signal_batches``) and its page (``upload_job``) shows progress, then results."""
     _require_corporation()
     results: list[intake.RowResult] | None = None
     error = None
@@ -110,13 +113,33 @@ def upload() -> Any:
                 text = raw.decode("cp1252", errors="replace")
             try:
                 rows = intake.parse_csv(text)
-                results = intake.report_batch(engine_context(), get_session(), actor(), rows)
+                if len(rows) <= signal_batches.SYNC_ROWS:
+                    results = signal_batches.report_batch(engine_context(), actor(), rows)
+                else:
+                    job_id = signal_batches.submit(engine_context(), actor(), rows)
+                    signal_batches.start(engine_context(), job_id)
+                    return htmx.redirect_to(f"/portal/upload/{job_id}")
             except InvalidInput as invalid:
-                get_session().rollback()
                 error = "; ".join(f"{k}: {v}" for k, v in invalid.errors.items())
-            else:
-                commit()
     counts = intake.batch_counts(results or [])
     return render_template("portal/upload.html", results=results, error=error,
                            counts=counts, columns=list(intake.CSV_COLUMNS)), \
         422 if error else 200
+
+
+@bp.get("/portal/upload/<job_id>")
+@login_required
+def upload_job(job_id: str) -> Any:
+    _require_corporation()
+    job = signal_batches.status(engine_context(), get_session(), actor(), job_id)
+    if job.items is None:
+        flash(_("Het bestand wordt verwerkt: %(processed)d van %(total)d regels klaar. "
+                "Vernieuw deze pagina om de voortgang te zien.",
+                processed=job.processed, total=job.total), "info")
+    elif job.status == "interrupted":
+        flash(_("De verwerking is afgebroken na %(processed)d van %(total)d regels. Upload "
+                "het bestand opnieuw: regels die al gemeld zijn, worden niet dubbel gemeld.",
+                processed=job.processed, total=job.total), "error")
+    return render_template("portal/upload.html", results=job.items, error=None,
+                           counts=intake.batch_counts(job.items or []),
+                           columns=list(intake.CSV_COLUMNS))

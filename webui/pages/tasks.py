@@ -65,7 +65,7 @@ def submit(task_id: str) -> Any:
         return _render(task_id, values=data, errors=invalid.errors,
                        status=status_of(invalid))
     if result.next_task_id:
-        tasks.claim_task(session, who, result.next_task_id)
+        tasks.claim_task(ctx, session, who, result.next_task_id)
     commit()
     flash(_("Taak afgerond: %(name)s", name=detail.task.name), "success")
     if result.next_task_id:
