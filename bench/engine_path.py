@@ -119,14 +119,15 @@ class EnginePath:
 
     def claim(self, team: Actor, task_id: str) -> None:
         with self.ctx.sessionmaker.begin() as s:
-            tasks.claim_task(s, team, task_id)
+            tasks.claim_task(self.ctx, s, team, task_id)
 
     def release(self, team: Actor, task_id: str) -> None:
         with self.ctx.sessionmaker.begin() as s:
-            tasks.release_task(s, team, task_id)
+            tasks.release_task(self.ctx, s, team, task_id)
 
     def complete(self, team: Actor, task_id: str, data: dict[str, Any]) -> Any:
         with self.ctx.sessionmaker.begin() as s:
+            tasks.claim_task(self.ctx, s, team, task_id)  # only the claim's holder completes
             return tasks.complete_task(self.ctx, s, team, task_id, dict(data))
 
     def lifecycle(self) -> tuple[dict[str, float], dict[str, int], int]:
@@ -162,7 +163,7 @@ class EnginePath:
     def check(self, instance_id: int) -> None:
         assert self.people is not None
         with self.ctx.sessionmaker.begin() as s:
-            view = instances.get_instance(s, self.people.admin, instance_id)
+            view = instances.get_instance(self.ctx, s, self.people.admin, instance_id)
         if view.status != "completed":
             raise AssertionError(f"engine: instance {instance_id} is {view.status}")
         check_end_data(view.data, "engine path")

@@ -329,6 +329,7 @@ def api_lifecycle(call: Call, team_token: str, owner_token: str) -> tuple[dict[s
     task_id = _find(call, team_token, instance_id, "Task_Assess")
     t2 = now()
     times["find"], t = t2 - t, t2
+    _expect(*call("POST", f"{API}/tasks/{task_id}/claim", team_token), 200, "claim")
     _expect(*call("POST", f"{API}/tasks/{task_id}/complete", team_token,
                   {"data": dict(ASSESS_DATA)}), 200, "complete Assess")
     t2 = now()
@@ -336,6 +337,7 @@ def api_lifecycle(call: Call, team_token: str, owner_token: str) -> tuple[dict[s
     next_id = _find(call, team_token, instance_id, "Task_Advise")
     t2 = now()
     times["find_next"], t = t2 - t, t2
+    _expect(*call("POST", f"{API}/tasks/{next_id}/claim", team_token), 200, "claim")
     done = _expect(*call("POST", f"{API}/tasks/{next_id}/complete", team_token,
                          {"data": dict(ADVISE_DATA)}), 200, "complete Advise")
     times["advise"] = now() - t
@@ -424,9 +426,11 @@ def measure_claim(client: Client, team_token: str, owner_token: str, admin_token
             _expect(status, body, 200, "claim")
             _expect(*client.call("POST", f"{API}/tasks/{task_id}/release", team_token), 200,
                     "release")
+    _expect(*client.call("POST", f"{API}/tasks/{task_id}/claim", team_token), 200, "claim")
     _expect(*client.call("POST", f"{API}/tasks/{task_id}/complete", team_token,
                          {"data": dict(ASSESS_DATA)}), 200, "complete Assess")
     next_id = _find(client.call, team_token, instance_id, "Task_Advise")
+    _expect(*client.call("POST", f"{API}/tasks/{next_id}/claim", team_token), 200, "claim")
     _expect(*client.call("POST", f"{API}/tasks/{next_id}/complete", team_token,
                          {"data": dict(ADVISE_DATA)}), 200, "complete Advise")
     check_instance(client, admin_token, instance_id)

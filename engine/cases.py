@@ -12,12 +12,14 @@ after every step on a case's instance.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
+from uuid import UUID
 
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
@@ -25,12 +27,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import cursors, messages, runtime
-from engine.access import Actor, case_scope, case_view_kind, record_access, record_refusal
+from engine import case_file, cursors, messages, runtime
+from engine.access import (
+    Actor,
+    case_scope,
+    case_view_kind,
+    record_access,
+    record_refusal,
+    task_scope,
+)
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
-from engine.models import Case, Event, HumanTask, ProcessInstance
+from engine.models import Case, Event, HumanTask, Organisation, ProcessInstance, User
 from engine.municipalities import normalise_postcode
 from engine.views import Page
 
@@ -46,6 +55,21 @@ MILESTONE_LABELS: dict[str, tuple[str, str]] = {
     "help_declined": ("Geen hulp gewenst", "Help declined"),
     "closed": ("Afgesloten", "Closed"),
     "not_picked_up": ("Niet opgepakt", "Not picked up"),
+}
+
+#: The generic outcomes of a closed case a corporation may learn (domain.md §1.4 and §6): the
+#: process's ``corporation_feedback`` is taken only when it is one of these, so a reason
+#: behind "not picked up" or anything of the assessment never reaches the corporation, even
+#: from a changed diagram. Dutch text as the process writes it -> English.
+OUTCOME_LABELS: dict[str, str] = {
+    "Afgesloten: achterstand ingelopen": "Closed: arrears paid",
+    "Afgesloten: hulp geaccepteerd": "Closed: help accepted",
+    "Afgesloten: geen hulp gewenst": "Closed: help declined",
+    "Afgesloten: geen contact": "Closed: no contact",
+    "Afgesloten: verhuisd": "Closed: moved",
+    "Afgesloten: ontruimd": "Closed: evicted",
+    "Niet opgepakt: herhaalde melding": "Not picked up: repeated signal",
+    "Niet opgepakt": "Not picked up",
 }
 
 #: What a corporation reports on its tenant's case: message name -> (NL, EN, payload schema).
@@ -103,6 +127,15 @@ class CaseView:
     eviction_date: date | None = None
     referred_to_sdd: bool | None = None
     referred_to_care: bool | None = None
+    #: the referral packages the reader may see, newest first (case detail only)
+    referrals: tuple[case_file.FileRecord, ...] = ()
+    #: the services asked of the SDD, (Dutch, English), oldest first (case detail only)
+    sdd_services: tuple[tuple[str, str], ...] = ()
+    #: the generic outcome of a closed case (``OUTCOME_LABELS``), for everyone who sees it
+    outcome: str | None = None
+    #: who holds the case (the social team only): None is the team queue
+    holder_id: int | None = None
+    holder_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +160,13 @@ class CaseDetail:
     case: CaseView
     timeline: list[TimelineEntry]
     open_tasks: list[OpenTask] = field(default_factory=list)
+    #: what every completed task recorded, as far as the reader may see (``engine.case_file``)
+    file: list[case_file.FileRecord] = field(default_factory=list)
+
+    @property
+    def file_sections(self) -> list[case_file.Section]:
+        """The file grouped for showing (a run of contact attempts is one list)."""
+        return case_file.sections(self.file)
 
 
 _IDENTITY = ("tenant_name", "street", "house_number", "postcode", "city", "phone", "email",
@@ -136,8 +176,10 @@ _LEGAL = ("hearing_date", "eviction_date")
 #: The fields each view shows (domain.md §6 data categories × roles).
 VISIBLE: dict[str, tuple[str, ...]] = {
     "full": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-             "duplicate", "referred_to_sdd", "referred_to_care"),
-    "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover"),
+             "duplicate", "referred_to_sdd", "referred_to_care", "outcome", "holder_id",
+             "holder_name"),
+    "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
+                   "outcome"),
     "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
     "referral_care_referral": (*_IDENTITY, *_LEGAL),
 }
@@ -230,7 +272,10 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     """
     case = _scoped(ctx, session, actor, case_number, what)
     record_access(session, actor, ctx.clock.now(), [case.case_number], what)
-    view = case_view(case, actor)
+    records = case_file.case_file(ctx, session, actor, case.case_number)
+    view = dataclasses.replace(case_view(case, actor),
+                               referrals=tuple(case_file.referral_packages(records)),
+                               sdd_services=tuple(case_file.sdd_services(records)))
     # Every task of the case, once: the open ones are listed, all of them name timeline rows.
     tasks = session.execute(
         select(HumanTask.id, HumanTask.name, HumanTask.role, HumanTask.state,
@@ -240,7 +285,7 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     lanes = _timeline_lanes(actor)
     open_tasks = [OpenTask(t.id, t.name, t.role, t.state, t.due_at) for t in tasks
                   if t.state in runtime.OPEN_STATES and (lanes is None or t.role in lanes)]
-    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks)
+    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records)
 
 
 def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:
@@ -314,33 +359,41 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     facts = _facts([workflow.data] + [task.data for task in frontier])
     lanes = {task.task_spec.lane for task in ready}
     closed = row.status in ("completed", "terminated") or True in facts.get("case_closed", set())
+    feedback = {str(f) for f in facts.get("corporation_feedback", set())}
+    outcome = next((f for f in sorted(feedback) if f in OUTCOME_LABELS), None) \
+        if closed else None
     derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
-               "care_referral" in lanes)
-    _sync_case_row(ctx, session, row, derived)
+               "care_referral" in lanes, outcome)
+    current = _sync_case_row(ctx, session, row, derived)
+    if current is not None and not closed:
+        _sync_holder(ctx, session, row, current.id, current.holder_id, ready)
 
 
 # Built once: these run after every step of every case.
 _CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
-                     Case.referred_to_care).where(Case.case_number == bindparam("case_number"))
+                     Case.referred_to_care, Case.outcome, Case.holder_id,
+                     ).where(Case.case_number == bindparam("case_number"))
 _CASE_UPDATE = (update(cast(Table, Case.__table__))
                 .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
                 .values({name: bindparam(name) for name in (
-                    "milestone", "closed", "referred_to_sdd", "referred_to_care",
+                    "milestone", "closed", "referred_to_sdd", "referred_to_care", "outcome",
                     "updated_at")}))
 
 
 def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
-                   derived: tuple[Any, ...]) -> None:
+                   derived: tuple[Any, ...]) -> Any:
+    """Write the derived state to the case row when it changed; the row as it was (None when
+    the instance has no case)."""
     current = session.execute(_CASE_STATE, {"case_number": row.business_key}).first()
     if current is None:
-        return
-    raw_milestone, closed, to_sdd, to_care = derived
+        return None
+    raw_milestone, closed, to_sdd, to_care, outcome = derived
     milestone = _forward(current.milestone, raw_milestone)
     wanted = (milestone, closed, current.referred_to_sdd or to_sdd,
-              current.referred_to_care or to_care)
+              current.referred_to_care or to_care, current.outcome or outcome)
     if wanted == (current.milestone, current.closed, current.referred_to_sdd,
-                  current.referred_to_care):
-        return
+                  current.referred_to_care, current.outcome):
+        return current
     now = ctx.clock.now()
     connection = session.connection()
     if milestone != current.milestone:
@@ -348,12 +401,13 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
             "instance_id": row.id, "at": now, "kind": "milestone", "element_id": None,
             "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
     values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
-              "referred_to_care": wanted[3], "updated_at": now}
+              "referred_to_care": wanted[3], "outcome": wanted[4], "updated_at": now}
     connection.execute(_CASE_UPDATE, {**values, "case_id": current.id})
     loaded = session.identity_map.get(identity_key(Case, current.id))
     if loaded is not None:  # a Case object this session holds shows the new values too
         for key, value in values.items():
             set_committed_value(loaded, key, value)
+    return current
 
 
 def _forward(old: str | None, new: str) -> str:
@@ -367,7 +421,7 @@ def _facts(datas: list[dict[str, Any]]) -> dict[str, set[Any]]:
     facts: dict[str, set[Any]] = {}
     for data in datas:
         for name in ("picked_up", "contact_made", "help_wanted", "case_closed",
-                     "closure_reason"):
+                     "closure_reason", "corporation_feedback"):
             value = data.get(name)
             if value is not None and isinstance(value, bool | str):
                 facts.setdefault(name, set()).add(value)
@@ -431,3 +485,227 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
                                          "task_id": None, "actor": actor.username,
                                          "detail": {"message": name}}])
     return case_view(case, actor)
+
+
+# --- who holds the case ----------------------------------------------------------------------
+
+#: The lane whose tasks go to the case's holder, and the roles that may hold a case.
+HOLDER_LANE = "social_team"
+HOLDER_ROLES = ("social_team", "social_team_lead")
+#: The process whose first completed task makes its worker the case's holder.
+TAKING_PROCESS = "outreach"
+
+_HUMAN_TASKS = cast(Table, HumanTask.__table__)
+_CASES = cast(Table, Case.__table__)
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """Someone a lead can hand a case to."""
+
+    id: int
+    display_name: str
+    role: str
+
+
+def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, case_id: int,
+                 holder_id: int | None, ready: list[Any]) -> None:
+    """Step hook part: the caseworker who completed the outreach becomes the case's holder,
+    and the social team's new tasks of the case go straight to the holder's "Mijn taken".
+
+    Only a task nobody touched yet is handed (a task the holder or lead put back stays in
+    the team queue); an inactive holder gets nothing, so the tasks stay in the team queue;
+    a case once released to the team is not taken again by the outreach's worker.
+    """
+    lane_tasks = [str(t.id) for t in ready if t.task_spec.lane == HOLDER_LANE]
+    if not lane_tasks:
+        return
+    now = ctx.clock.now()
+    connection = session.connection()
+    if holder_id is None:
+        taker = session.execute(
+            select(User.id, User.username).join(HumanTask, HumanTask.assignee_id == User.id)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(HumanTask.instance_id == row.id, HumanTask.process_id == TAKING_PROCESS,
+                   HumanTask.role == HOLDER_LANE, HumanTask.state == "completed",
+                   User.is_active.is_(True), User.role.in_(HOLDER_ROLES),
+                   Organisation.slug == row.municipality,
+                   # once held, released or handed over, the case is never taken again
+                   ~select(Event.id).where(Event.instance_id == row.id,
+                                           Event.kind == "holder_changed").exists())
+            .order_by(HumanTask.completed_at, HumanTask.id).limit(1)).first()
+        if taker is None:
+            return
+        holder_id = taker.id
+        connection.execute(update(_CASES).where(_CASES.c.id == case_id,
+                                                _CASES.c.holder_id.is_(None))
+                           .values(holder_id=holder_id))
+        connection.execute(insert(cast(Table, Event.__table__)), [{
+            "instance_id": row.id, "at": now, "kind": "holder_changed", "element_id": None,
+            "task_id": None, "actor": None, "detail": {"holder": taker.username}}])
+        loaded = session.identity_map.get(identity_key(Case, case_id))
+        if loaded is not None:
+            set_committed_value(loaded, "holder_id", holder_id)
+            session.expire(loaded, ["holder_name"])
+    active = select(User.id).where(User.id == holder_id, User.is_active.is_(True))
+    handed = connection.execute(
+        update(_HUMAN_TASKS)
+        .where(_HUMAN_TASKS.c.id.in_(lane_tasks), _HUMAN_TASKS.c.state == "open",
+               _HUMAN_TASKS.c.assignee_id.is_(None), _HUMAN_TASKS.c.version == 1,
+               active.exists())
+        .values(state="claimed", assignee_id=holder_id, version=_HUMAN_TASKS.c.version + 1)
+        .returning(_HUMAN_TASKS.c.id, _HUMAN_TASKS.c.bpmn_id)).all()
+    if handed:
+        connection.execute(insert(cast(Table, Event.__table__)), [{
+            "instance_id": row.id, "at": now, "kind": "task_assigned",
+            "element_id": bpmn_id, "task_id": task_id, "actor": None,
+            "detail": {"assignee_id": holder_id, "case_holder": True}}
+            for task_id, bpmn_id in handed])
+
+
+def holder_choices(session: Session, actor: Actor) -> list[Colleague]:
+    """The colleagues a social team lead can hand a case to (active, own team)."""
+    if actor.role != "social_team_lead":
+        return []
+    rows = session.execute(
+        select(User.id, User.display_name, User.role).join(Organisation)
+        .where(Organisation.slug == actor.organisation, User.role.in_(HOLDER_ROLES),
+               User.is_active.is_(True)).order_by(User.display_name, User.id)).all()
+    return [Colleague(r.id, r.display_name, r.role) for r in rows]
+
+
+def hand_case(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
+              holder_id: int) -> CaseView:
+    """The social team lead hands a case to a colleague of the same municipality's team: the
+    case's open social-team tasks that were in the queue or with the previous holder go along.
+
+    :raise NotAllowed: the actor is not a social team lead.
+    :raise NotFound: not a case of the lead's municipality.
+    :raise InvalidInput: no active colleague of that team, or the case is closed.
+    """
+    if actor.role != "social_team_lead":
+        raise NotAllowed("alleen de coördinator van het sociaal team draagt een casus over")
+    case = _scoped(ctx, session, actor, case_number, "case handover")
+    colleague = session.execute(
+        select(User.id, User.username).join(Organisation)
+        .where(User.id == holder_id, User.is_active.is_(True), User.role.in_(HOLDER_ROLES),
+               Organisation.slug == case.municipality)).first()
+    if colleague is None:
+        raise InvalidInput({"holder": "Kies een actieve collega van het sociaal team van "
+                                      "deze gemeente."})
+    if case.closed:
+        raise InvalidInput({"holder": "Deze casus is afgesloten."})
+    _change_holder(ctx, session, actor, case, colleague.id, colleague.username)
+    return case_view(case, actor)
+
+
+def release_case(ctx: EngineContext, session: Session, actor: Actor,
+                 case_number: str) -> CaseView:
+    """The holder (or the lead) gives the case back to the team: the holder's open tasks of
+    the case and its later ones go to the team queue.
+
+    :raise NotAllowed: not someone of the social team, or a member who does not hold it.
+    :raise NotFound: not a case of the actor's municipality.
+    :raise InvalidInput: nobody holds the case.
+    """
+    if actor.role not in HOLDER_ROLES:
+        raise NotAllowed("alleen het sociaal team geeft een casus terug")
+    case = _scoped(ctx, session, actor, case_number, "case release")
+    if case.holder_id is None:
+        raise InvalidInput({"holder": "Niemand heeft deze casus in behandeling."})
+    if case.holder_id != actor.user_id and actor.role != "social_team_lead":
+        raise NotAllowed("alleen wie de casus behandelt of de coördinator geeft hem terug")
+    _change_holder(ctx, session, actor, case, None, None)
+    return case_view(case, actor)
+
+
+def _change_holder(ctx: EngineContext, session: Session, actor: Actor, case: Case,
+                   holder_id: int | None, username: str | None) -> None:
+    previous = case.holder_id
+    held_before = (_HUMAN_TASKS.c.assignee_id == previous if previous is not None
+                   else _HUMAN_TASKS.c.assignee_id.is_(None))
+    tasks = [_HUMAN_TASKS.c.case_number == case.case_number,
+             _HUMAN_TASKS.c.role == HOLDER_LANE]
+    if holder_id is None:  # back to the team queue
+        change = (update(_HUMAN_TASKS)
+                  .where(*tasks, _HUMAN_TASKS.c.state == "claimed", held_before)
+                  .values(state="open", assignee_id=None))
+    else:  # the queue's and the previous holder's tasks go to the new holder
+        change = (update(_HUMAN_TASKS)
+                  .where(*tasks, or_(_HUMAN_TASKS.c.state == "open",
+                                     and_(_HUMAN_TASKS.c.state == "claimed", held_before)))
+                  .values(state="claimed", assignee_id=holder_id))
+    session.execute(change.values(version=_HUMAN_TASKS.c.version + 1))
+    case.holder_id = holder_id
+    case.updated_at = ctx.clock.now()
+    instance_id = session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.business_key == case.case_number).order_by(ProcessInstance.id)
+        .limit(1))
+    if instance_id is not None:
+        session.execute(insert(Event), [{"instance_id": instance_id, "at": ctx.clock.now(),
+                                         "kind": "holder_changed", "element_id": None,
+                                         "task_id": None, "actor": actor.username,
+                                         "detail": {"holder": username}}])
+    session.flush()
+    session.expire(case, ["holder_name"])
+
+
+# --- the corporation's own tasks -------------------------------------------------------------
+
+#: What the social team proposed that the corporation's task shows (task data -> shown as).
+PROPOSAL_FIELDS = ("proposed_instalment", "proposed_term_months", "request_note")
+#: The corporation's tasks that answer a proposal of the social team.
+PROPOSAL_TASKS = ("register_payment_arrangement",)
+
+
+@dataclass(frozen=True)
+class CorporationTask:
+    """An open task of the corporation's own lanes, with what it answers."""
+
+    id: str
+    name: str
+    case_number: str | None
+    external_id: str | None
+    tenant_name: str | None
+    due_at: datetime | None
+    overdue: bool
+    proposal: dict[str, Any] = field(default_factory=dict)
+
+
+def corporation_tasks(ctx: EngineContext, session: Session, actor: Actor,
+                      limit: int = 50) -> list[CorporationTask]:
+    """The open tasks of the actor's corporation (its lanes only), the most urgent first;
+    a payment arrangement to record shows the social team's proposal (amount, term, note)."""
+    if not actor.role.startswith("corporation"):
+        return []
+    rows = session.execute(
+        select(HumanTask.id, HumanTask.name, HumanTask.bpmn_id, HumanTask.case_number,
+               HumanTask.instance_id, HumanTask.due_at, Case.external_id, Case.tenant_name)
+        .outerjoin(Case, Case.case_number == HumanTask.case_number)
+        .where(task_scope(actor), HumanTask.state.in_(runtime.OPEN_STATES),
+               HumanTask.role.in_(("corporation", "corporation_lead")))
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
+                  HumanTask.id)
+        .limit(max(1, min(limit, MAX_PAGE)))).all()
+    now = ctx.clock.now()
+    record_access(session, actor, now, sorted({r.case_number for r in rows if r.case_number}),
+                  "portal open tasks")
+    return [CorporationTask(r.id, r.name, r.case_number, r.external_id, r.tenant_name,
+                            r.due_at, r.due_at is not None and r.due_at < now,
+                            _proposal(ctx, session, r.instance_id, r.id)
+                            if r.bpmn_id in PROPOSAL_TASKS else {})
+            for r in rows]
+
+
+def _proposal(ctx: EngineContext, session: Session, instance_id: int,
+              task_id: str) -> dict[str, Any]:
+    """The social team's proposal as the corporation's ready task holds it."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or instance.state is None:
+        return {}
+    workflow, _cached = runtime.load(ctx, session, instance, read_only=True)
+    live = workflow.get_task_from_id(UUID(task_id))
+    if live is None:
+        return {}
+    return {name: runtime.json_safe(live.data[name]) for name in PROPOSAL_FIELDS
+            if live.data.get(name) not in (None, "")}

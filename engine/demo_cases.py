@@ -298,7 +298,9 @@ class Seeder:
         org = {"social_team": h.municipality, "social_team_lead": h.municipality,
                "corporation": h.corporation, "corporation_lead": h.corporation,
                "budget_advice": "sdd", "care_referral": "veilig-thuis"}[task.role or ""]
-        tasks.complete_task(self.ctx, self.db, self.actor(task.role or "", org), task.id, data)
+        worker = self.actor(task.role or "", org)
+        tasks.claim_task(self.ctx, self.db, worker, task.id)
+        tasks.complete_task(self.ctx, self.db, worker, task.id, data)
 
     def report(self, h: Household, name: str, **payload: Any) -> None:
         cases.report_case_event(self.ctx, self.db, self.actor("corporation", h.corporation),
@@ -633,6 +635,7 @@ class Seeder:
             if self.rng.random() < 0.4:
                 continue
             lead = self.actor("social_team_lead", municipality or "dordrecht")
+            tasks.claim_task(self.ctx, self.db, lead, task_id)
             tasks.complete_task(self.ctx, self.db, lead, task_id, {
                 "escalation_action": self.rng.choice(("reassigned", "caseworker_contacted",
                                                       "delay_accepted"))})

@@ -1,8 +1,10 @@
 """The caseworker's inbox: tasks with their case summary, deadline state, search and paging.
 
 One indexed query per page: ``human_task`` keyset-paged on the chosen order, joined with the
-case row (unique index on the case number) and the assignee's name. The team-lead action
-"reassign" lives here too, beside the team list it needs.
+case row (unique index on the case number) and the assignee's name. The tab counts are one
+grouped count per tab on the same indexes (never a workflow loaded). Filters (task type,
+overdue, crisis, and municipality for the regional desks) narrow page and counts alike. The
+team-lead action "reassign" lives here too, beside the team list it needs.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Integer,
     Select,
     String,
     Table,
     and_,
     bindparam,
+    func,
     insert,
     or_,
     select,
@@ -52,6 +56,46 @@ MAX_PAGE = 200
 DUE_SOON_WORKING_DAYS = 2
 QUEUES = ("mine", "team", "assigned")
 SORTS = ("due", "created")
+#: Roles whose queue spans the whole region, so that they may narrow it to one municipality
+#: (the SDD's budget advisers and the Meldpunt; a social team sees one municipality anyway).
+MUNICIPALITY_FILTER_ROLES = ("budget_advice", "care_referral")
+MAX_TASK_TYPE = 200
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What narrows a queue: one task type (its BPMN id), overdue only, crisis cases only,
+    one municipality (for ``MUNICIPALITY_FILTER_ROLES``)."""
+
+    task_type: str | None = None
+    overdue: bool = False
+    crisis: bool = False
+    municipality: str | None = None
+
+    def shape(self) -> tuple[bool, bool, bool, bool]:
+        """Which filters are set: part of a cached statement's shape (values are bound)."""
+        return (bool(self.task_type), self.overdue, self.crisis, bool(self.municipality))
+
+
+NO_FILTERS = InboxFilters()
+
+
+@dataclass(frozen=True)
+class TaskType:
+    """One kind of task waiting in the actor's tabs, with how many of it."""
+
+    bpmn_id: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    """Tasks per tab under the current filters and search, and the task types the tabs hold
+    (counted under every filter but the type filter itself, so the choice list stays whole)."""
+
+    tabs: dict[str, int]
+    task_types: list[TaskType]
 
 
 @dataclass(frozen=True)
@@ -81,9 +125,96 @@ def deadline_state(due_at: datetime | None, now: datetime) -> tuple[str, int | N
     return "on_time", left
 
 
+def queues_for(actor: Actor) -> tuple[str, ...]:
+    """The tabs the actor has: everyone's claimed tasks only for a team lead."""
+    return QUEUES if may_assign(actor) else ("mine", "team")
+
+
+def check_filters(ctx: EngineContext, actor: Actor, filters: InboxFilters) -> None:
+    """Refuse a filter value the actor cannot use, naming the field."""
+    if filters.task_type is not None and (not filters.task_type
+                                          or len(filters.task_type) > MAX_TASK_TYPE):
+        raise InvalidInput({"type": "kies een taaksoort uit de lijst"})
+    if filters.municipality is not None:
+        if actor.role not in MUNICIPALITY_FILTER_ROLES:
+            raise InvalidInput({"municipality": "je werkbak is al tot je gemeente beperkt"})
+        if filters.municipality not in ctx.settings.municipality_slugs():
+            raise InvalidInput({"municipality": "kies een gemeente uit de lijst"})
+
+
+def _queue_condition(queue: str) -> ColumnElement[bool]:
+    if queue == "mine":
+        return and_(HumanTask.state == "claimed", HumanTask.assignee_id == bindparam("assignee"))
+    return HumanTask.state == ("open" if queue == "team" else "claimed")
+
+
+def _filter_conditions(shape: tuple[bool, bool, bool, bool],
+                       with_type: bool = True) -> list[ColumnElement[bool]]:
+    """The filters of ``InboxFilters.shape`` as conditions on bound parameters."""
+    has_type, overdue, crisis, municipality = shape
+    conditions: list[ColumnElement[bool]] = []
+    if has_type and with_type:
+        conditions.append(HumanTask.bpmn_id == bindparam("task_type", type_=String()))
+    if overdue:
+        conditions.append(HumanTask.due_at < bindparam("now", type_=UTCDateTime()))
+    if crisis:  # few cases are in crisis: look them up, then their tasks by case number
+        conditions.append(HumanTask.case_number.in_(
+            select(Case.case_number).where(Case.crisis.is_(True))))
+    if municipality:
+        conditions.append(HumanTask.municipality == bindparam("municipality", type_=String()))
+    return conditions
+
+
+def _filter_parameters(ctx: EngineContext, filters: InboxFilters) -> dict[str, Any]:
+    return {"task_type": filters.task_type, "now": ctx.clock.now(),
+            "municipality": filters.municipality}
+
+
+@lru_cache(maxsize=256)
+def _count_query(role: str, queue: str, searching: bool,
+                 shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    """Tasks of one tab per task type: an index range on (state, role, scope), no workflow."""
+    query = select(HumanTask.bpmn_id, HumanTask.name, func.count().label("n"))
+    if searching:
+        query = query.join(Case, Case.case_number == HumanTask.case_number)
+    return (query.where(bound_task_scope(role), _queue_condition(queue),
+                        *_filter_conditions(shape, with_type=False))
+            .group_by(HumanTask.bpmn_id, HumanTask.name))
+
+
+def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
+                 filters: InboxFilters = NO_FILTERS, search: str | None = None) -> InboxCounts:
+    """How many tasks each of the actor's tabs holds under ``filters`` and ``search``: one
+    grouped count per tab, so the tab of the list shown doubles as its total."""
+    check_filters(ctx, actor, filters)
+    searching = bool(search and search.strip())
+    params = {**scope_parameters(actor), "assignee": actor.user_id,
+              **_filter_parameters(ctx, filters)}
+    tabs: dict[str, int] = {}
+    types: dict[str, tuple[str, int]] = {}
+    for queue in queues_for(actor):
+        query = _count_query(actor.role, queue, searching, filters.shape())
+        if searching:
+            assert search is not None
+            query = query.where(search_filter(search, HumanTask.case_number))
+        total = 0
+        for bpmn_id, name, count in session.execute(query, params).all():
+            if not filters.task_type or bpmn_id == filters.task_type:
+                total += count
+            known_name, known = types.get(bpmn_id, (name, 0))
+            types[bpmn_id] = (known_name, known + count)
+        tabs[queue] = total
+    task_types = sorted((TaskType(bpmn_id, name, count)
+                         for bpmn_id, (name, count) in types.items()),
+                        key=lambda t: (t.name.lower(), t.bpmn_id))
+    return InboxCounts(tabs, task_types)
+
+
 @lru_cache(maxsize=512)
 def _page_query(role: str, queue: str, summary: bool, searching: bool, order: str,
-                after_cursor: bool) -> Select[Any]:
+                after_cursor: bool,
+                shape: tuple[bool, bool, bool, bool] = (False, False, False, False)
+                ) -> Select[Any]:
     """The query of one inbox page shape, built once: organisation, assignee, cursor and page
     size are bound parameters (building and hashing the statement cost more than running it).
 
@@ -102,12 +233,8 @@ def _page_query(role: str, queue: str, summary: bool, searching: bool, order: st
         query = select(*task_columns)
         if searching:
             query = query.outerjoin(Case, Case.case_number == HumanTask.case_number)
-    query = query.where(bound_task_scope(role))
-    if queue == "mine":
-        query = query.where(HumanTask.state == "claimed",
-                            HumanTask.assignee_id == bindparam("assignee"))
-    else:
-        query = query.where(HumanTask.state == ("open" if queue == "team" else "claimed"))
+    query = query.where(bound_task_scope(role), _queue_condition(queue),
+                        *_filter_conditions(shape))
     after: BindParameter[datetime] = bindparam("after", type_=UTCDateTime())
     last_id: BindParameter[str] = bindparam("last_id", type_=String())
     if order == "created":
@@ -131,7 +258,8 @@ def _page_query(role: str, queue: str, summary: bool, searching: bool, order: st
 
 def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine",
           search: str | None = None, sort: str = "due", cursor: str | None = None,
-          limit: int = 25, summary: bool = True) -> Page[InboxItem]:
+          limit: int = 25, summary: bool = True,
+          filters: InboxFilters = NO_FILTERS) -> Page[InboxItem]:
     """A page of the actor's tasks, with the case summary for display when ``summary``.
 
     ``sort="due"`` pages on (due_at, id) with undated tasks after the dated ones;
@@ -145,13 +273,16 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
         raise InvalidInput({"queue": "kies mine, team of assigned"})
     if queue == "assigned" and not may_assign(actor):
         raise NotAllowed("only team leads see everyone's claimed tasks")
+    check_filters(ctx, actor, filters)
     searching = bool(search and search.strip())
     phase, after, last_id, has_cursor = _parse_cursor(cursor, sort)
     params: dict[str, Any] = {**scope_parameters(actor), "assignee": actor.user_id,
-                              "after": after, "last_id": last_id}
+                              "after": after, "last_id": last_id,
+                              **_filter_parameters(ctx, filters)}
 
     def page(order: str, size: int, after_cursor: bool) -> list[Any]:
-        query = _page_query(actor.role, queue, summary, searching, order, after_cursor)
+        query = _page_query(actor.role, queue, summary, searching, order, after_cursor,
+                            filters.shape())
         if searching:
             assert search is not None
             query = query.where(search_filter(search, HumanTask.case_number))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date
 from functools import lru_cache
 from typing import Any, NoReturn
 from uuid import UUID
@@ -9,10 +10,11 @@ from uuid import UUID
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import lifecycle, runtime
+from engine import case_file, forms, lifecycle, runtime
 from engine.access import (
     Actor,
     bound_task_scope,
+    claimable,
     record_access,
     record_refusal,
     scope_parameters,
@@ -22,7 +24,7 @@ from engine.context import EngineContext
 from engine.db import write_versioned
 from engine.errors import NotFound
 from engine.forms import form_fields, validate
-from engine.models import HumanTask, ProcessInstance
+from engine.models import Case, HumanTask, ProcessInstance
 from engine.views import CompletionResult, TaskDetail, TaskView
 
 
@@ -86,14 +88,21 @@ def _refuse(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
 
 def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
              prefill: bool = True) -> TaskDetail:
-    """The task with its form schema and, with ``prefill``, the data to prefill it with (that
-    restores the workflow: a caller that only needs the schema passes ``prefill=False``).
+    """The task with its form schema and, with ``prefill``, what the form starts from and the
+    facts it shows (that restores the workflow: a caller that only needs the schema passes
+    ``prefill=False``).
+
+    A form starts only from what its fields name in ``x-prefill-from`` (an advised service, a
+    date the process computed), never from a value the task data happens to hold under the
+    field's name: that would be an earlier loop's answer (the previous contact attempt),
+    offered again to be recorded twice.
 
     A case's task with its prefill is the household's data: reading it is logged.
     """
     task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task read")
     schema: dict[str, Any] | None = None
     data: dict[str, Any] = {}
+    facts: list[dict[str, Any]] = []
     if task.form_file:
         cached = ctx.specs.get(session, instance.definition_id)
         schema, _validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
@@ -101,11 +110,25 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
             workflow, _ = runtime.load(ctx, session, instance, read_only=True)
             live = workflow.get_task_from_id(UUID(task.id))
             if live is not None:
-                fields = (schema.get("properties") or {}).keys()
-                data = runtime.json_safe({k: live.data[k] for k in fields if k in live.data})
+                data = runtime.json_safe(forms.prefill(schema, live.data))
+                facts = runtime.json_safe(forms.shown_facts(schema, live.data))
     if prefill and task.case_number:
         record_access(session, actor, ctx.clock.now(), [task.case_number], "task read")
-    return TaskDetail(task_view(task), schema, data, task.instructions)
+    return TaskDetail(task_view(task), schema, data, task.instructions, facts)
+
+
+def date_anchors(ctx: EngineContext, session: Session, case_number: str | None
+                 ) -> dict[str, date]:
+    """The dates a form's date bounds refer to: today (local) and the day the case's signal
+    came in."""
+    anchors = {"today": ctx.clock.now().astimezone(runtime.LOCAL_TZ).date()}
+    if case_number:
+        created = session.scalar(select(Case.created_at).where(
+            Case.case_number == case_number))
+        if created is not None:
+            aware = created if created.tzinfo else created.replace(tzinfo=UTC)
+            anchors["signal"] = aware.astimezone(runtime.LOCAL_TZ).date()
+    return anchors
 
 
 def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str) -> TaskView:
@@ -113,6 +136,21 @@ def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str)
     lifecycle.claim(task, actor)
     write_versioned(session, task)
     return task_view(task)
+
+
+def claim_on_opening(ctx: EngineContext, session: Session, actor: Actor,
+                     task_id: str) -> bool:
+    """Opening a task to work it claims it, when nobody holds it and the actor's role may
+    take it: the form one fills in is then the one only they can complete. True if claimed.
+
+    :raise NotFound: not a task this actor may see.
+    """
+    task = scoped_task(ctx, session, actor, task_id, "task read")
+    if task.state != "open" or actor.is_machine or not claimable(actor, task):
+        return False
+    lifecycle.claim(task, actor)
+    write_versioned(session, task)
+    return True
 
 
 def release_task(ctx: EngineContext, session: Session, actor: Actor,
@@ -135,7 +173,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     :raise NotFound: not a task this actor may see.
     :raise InvalidInput: the form data is invalid, or holds a field the form does not list
         (every field named).
-    :raise Conflict: already completed, claimed by someone else, or a concurrent change.
+    :raise Conflict: already completed, not claimed by this actor (open, put back, or
+        claimed by someone else), or a concurrent change.
     """
     task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task complete")
     cached = ctx.specs.get(session, instance.definition_id)
@@ -143,8 +182,11 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     validator = None
     if task.form_file:
         schema, validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
+    # The claim first: who does not hold it learns that, not what the form would have said.
+    lifecycle.check_complete(task, actor)
     # Only the form's own fields, never the variables that decide who sees the case.
-    validate(validator, data, fields=form_fields(schema), protected=runtime.SCOPE_VARIABLES)
+    validate(validator, data, fields=form_fields(schema), protected=runtime.SCOPE_VARIABLES,
+             anchors=date_anchors(ctx, session, task.case_number))
     now = ctx.clock.now()
     lifecycle.complete(task, actor)
     task.completed_at = now
@@ -153,6 +195,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     log = runtime.StepLog(actor.username)
     runtime.step(ctx, session, instance, workflow, cached,
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
+    case_file.record_completion(ctx, session, actor, task, instance, data, workflow)
     next_id = next((t["id"] for t in log.new_tasks
                      if task_visible(actor, t["role"], t["municipality"], t["corporation"])),
                     None)

@@ -6,7 +6,7 @@ Pages, the JSON API and the CLI receive these, never ORM rows or SpiffWorkflow o
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -87,6 +87,8 @@ class TaskDetail:
     form_schema: dict[str, Any] | None
     data: dict[str, Any]
     instructions: str | None
+    #: What the process computed and the form shows read-only (its ``x-show``).
+    facts: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

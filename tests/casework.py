@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from engine import intake, users
+from sqlalchemy.orm import Session
+
+from engine import intake, tasks, users
 from engine.access import Actor
 from engine.context import EngineContext
 from tests.factories import deploy, make_user
@@ -57,3 +59,10 @@ def deploy_chain(ctx: EngineContext) -> None:
 def report(ctx: EngineContext, actor: Actor, **kwargs: Any) -> intake.SignalResult:
     with ctx.sessionmaker.begin() as session:
         return intake.report_signal(ctx, session, actor, signal(**kwargs))
+
+
+def complete_claimed(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
+                     data: Any) -> Any:
+    """Claim the task, then complete it: only the holder of the claim may (issue 9)."""
+    tasks.claim_task(ctx, session, actor, task_id)
+    return tasks.complete_task(ctx, session, actor, task_id, data)

@@ -4,7 +4,8 @@ Supported (what ``processes/*/forms`` use): flat objects with ``string`` (``form
 ``x-widget: textarea``, ``enum`` with ``x-enum-titles``), ``integer`` and ``number`` (with or
 without ``enum``) and ``boolean``. A required yes/no question is a pair of radio buttons, so
 "not answered" is visible; an optional one is a checkbox. Titles and descriptions come in
-Dutch, or in English from ``x-title-en`` / ``x-description-en``. Parsing keeps what was typed:
+Dutch, or in English from ``x-title-en`` / ``x-description-en``. A text field carries its
+``maxLength`` (the engine refuses longer text with the limit named). Parsing keeps what was typed:
 a value that cannot be converted is passed on as text, so the engine's validation names it and
 the field shows it again.
 """
@@ -39,6 +40,7 @@ class Field:
     error: str | None = None
     min: Any = None
     max: Any = None
+    max_length: int | None = None
 
 
 def _widget(spec: dict[str, Any]) -> str:
@@ -92,7 +94,8 @@ def fields(schema: dict[str, Any] | None, values: dict[str, Any] | None = None,
             widget=widget, required=name in required,
             description=pick(spec.get("description"), spec.get("x-description-en")),
             options=options, value=_shown(values.get(name)), error=errors.get(name),
-            min=spec.get("minimum"), max=spec.get("maximum")))
+            min=spec.get("minimum"), max=spec.get("maximum"),
+            max_length=spec["maxLength"] if isinstance(spec.get("maxLength"), int) else None))
     return result
 
 

@@ -3,6 +3,7 @@
 from engine.models.access_log import AccessLog
 from engine.models.case import Case
 from engine.models.case_number import CaseNumberCounter
+from engine.models.case_record import CaseRecord
 from engine.models.deployment import Deployment, DeploymentFile, ProcessDefinition
 from engine.models.event import Event
 from engine.models.human_task import HumanTask
@@ -15,5 +16,5 @@ __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Event", "HumanTask",
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
-    "CaseNumberCounter", "SignalBatch", "SignalBatchRow",
+    "CaseNumberCounter", "CaseRecord", "SignalBatch", "SignalBatchRow",
 ]

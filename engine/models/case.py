@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from engine.db import Base
+from engine.models.party import User
 
 #: What the corporation may see of a case's progress (domain.md §6), in chain order.
 MILESTONES = ("received", "picked_up", "contact_made", "help_accepted", "help_declined",
@@ -56,9 +57,21 @@ class Case(Base):
     closed: Mapped[bool] = mapped_column(default=False)
     referred_to_sdd: Mapped[bool] = mapped_column(default=False)
     referred_to_care: Mapped[bool] = mapped_column(default=False)
+    #: the generic outcome the corporation may learn once the case is closed (domain.md §1.4:
+    #: never the reason behind "not picked up", nothing of the assessment)
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    # who holds the case: the caseworker who took the outreach, or whom the lead handed it to
+    holder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
+    #: the holder's name, read in the same query as the case; None when nobody holds it or
+    #: the holder is no longer active (its tasks then go to the team queue)
+    holder_name: Mapped[str | None] = column_property(
+        select(User.display_name).where(User.id == holder_id, User.is_active.is_(True))
+        .correlate_except(User).scalar_subquery())
     # legal track reported by the corporation
     hearing_date: Mapped[date | None]
     eviction_date: Mapped[date | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(100))
+

@@ -23,11 +23,18 @@ def world(ctx):
     return build(ctx)
 
 
+#: Who reads a case's assessment notes (domain.md §6: ST R/W, ST-C R; the administrator).
+ASSESSMENT_READERS = ("social_team", "social_team_lead", "admin")
+#: The cases whose conversation was recorded with the note (``world._drive``).
+NOTED = ("dordrecht_sdd", "sliedrecht_care")
+
+
 def _assert_clean(text: str, who: str, where: str) -> None:
     if USERS[who][0].startswith("corporation"):
         for word in NEVER_FOR_CORPORATIONS:
             assert word not in text, f"{who} saw {word!r} on {where}"
-    assert SECRET_NOTE not in text, f"{who} saw the assessment note on {where}"
+    if USERS[who][0] not in ASSESSMENT_READERS:
+        assert SECRET_NOTE not in text, f"{who} saw the assessment note on {where}"
 
 
 @pytest.mark.parametrize("username", list(USERS))
@@ -45,6 +52,9 @@ def test_every_case_answer_is_allowed_content_or_404(ctx, app, world, username):
         _assert_clean(text, username, f"/cases/{number}")
         if not allowed:
             assert name not in text and number not in text
+        elif USERS[username][0] in ASSESSMENT_READERS and label in NOTED:
+            # the case file shows what the social team noted
+            assert SECRET_NOTE in text, (username, label)
         detail = api.get(f"/api/v1/cases/{number}", headers=token)
         assert detail.status_code == (200 if allowed else 404), (username, label)
         _assert_clean(detail.get_data(as_text=True), username, f"/api/v1/cases/{number}")

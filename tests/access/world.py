@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from engine import intake, tasks
+from engine import intake
 from engine.access import Actor
 from engine.context import EngineContext
 from engine.models import HumanTask
-from tests.casework import deploy_chain, signal
+from tests.casework import complete_claimed, deploy_chain, signal
 from tests.factories import make_user
 
 SECRET_NOTE = "Keukentafel-notitie-GEHEIM schulden bij familie en psychische klachten"
@@ -61,7 +61,7 @@ def _drive(ctx: EngineContext, actor: Actor, case_number: str, referral: str) ->
         with ctx.sessionmaker.begin() as session:
             task_id = session.scalars(select(HumanTask.id).where(
                 HumanTask.case_number == case_number, HumanTask.state == "open")).one()
-            tasks.complete_task(ctx, session, actor, task_id, form)
+            complete_claimed(ctx, session, actor, task_id, form)
 
 
 def build(ctx: EngineContext) -> World:

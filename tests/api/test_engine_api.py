@@ -55,6 +55,14 @@ def test_lifecycle_and_concurrent_completion_conflict(api_as: Any, ctx: EngineCo
     detail = anna.get(f"/api/v1/tasks/{task_id}").json
     assert detail["form_schema"]["required"] == ["decision", "amount"]
 
+    # only the holder of the claim completes (issue 9): an open task is a 409 in Dutch
+    unclaimed = anna.post(f"/api/v1/tasks/{task_id}/complete",
+                          {"data": {"decision": "proceed", "amount": 70}})
+    assert unclaimed.status_code == 409
+    assert "Pak de taak op" in unclaimed.json["detail"]
+    assert anna.post(f"/api/v1/tasks/{task_id}/claim", {}).status_code == 200
+    assert bram.post(f"/api/v1/tasks/{task_id}/claim", {}).status_code == 409
+
     bad = anna.post(f"/api/v1/tasks/{task_id}/complete", {"data": {"decision": "maybe"}})
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json["errors"]}

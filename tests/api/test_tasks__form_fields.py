@@ -27,6 +27,15 @@ def _queue(client: Any) -> list[dict[str, Any]]:
     return list(client.get("/api/v1/tasks?queue=team").json["items"])
 
 
+def _claim(client: Any, task_id: str) -> None:
+    """Only the holder of the claim completes a task (issue 9)."""
+    assert client.post(f"/api/v1/tasks/{task_id}/claim", {}).status_code == 200
+
+
+def _mine(client: Any) -> list[dict[str, Any]]:
+    return list(client.get("/api/v1/tasks?queue=mine").json["items"])
+
+
 def _fields(response: Any) -> set[str]:
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert response.mimetype == "application/problem+json"
@@ -39,13 +48,14 @@ def test_scope_fields_are_refused_and_the_next_task_stays_in_dordrechts_queue(
     zoe = api_as("zoe", "social_team", "zwijndrecht")
     [outreach] = _queue(anna)
     assert outreach["case_number"] == case_number
+    _claim(anna, outreach["id"])
 
     moved = anna.post(f"/api/v1/tasks/{outreach['id']}/complete",
                       {"data": {**OUTREACH, "municipality": "zwijndrecht",
                                 "corporation": "rhiant", "case_number": "ZW-2026-000001",
                                 "remark": "niet op het formulier"}})
     assert _fields(moved) == {"municipality", "corporation", "case_number", "remark"}
-    assert [t["id"] for t in _queue(anna)] == [outreach["id"]]  # nothing half-written
+    assert [t["id"] for t in _mine(anna)] == [outreach["id"]]  # nothing half-written
 
     done = anna.post(f"/api/v1/tasks/{outreach['id']}/complete", {"data": OUTREACH})
     assert done.status_code == 200, done.json
@@ -70,10 +80,11 @@ def test_a_nul_or_lone_surrogate_in_a_form_field_is_422_naming_it(
         api_as: Any, case_number: str, bad: str) -> None:
     anna = api_as("anna", "social_team", "dordrecht")
     [outreach] = _queue(anna)
+    _claim(anna, outreach["id"])
     response = anna.post(f"/api/v1/tasks/{outreach['id']}/complete",
                          {"data": {**OUTREACH, "attempt_note": bad}})
     assert _names(response, "attempt_note")
-    assert [t["id"] for t in _queue(anna)] == [outreach["id"]]
+    assert [t["id"] for t in _mine(anna)] == [outreach["id"]]
 
 
 @pytest.mark.parametrize(("field", "bad"), [("name", "J. de\u0000 Vries"),

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
-from engine import deployments, intake, runtime, tasks
+from engine import deployments, intake, runtime
 from engine.access import SYSTEM, Actor
 from engine.bundles import BundleFile
 from engine.context import EngineContext
@@ -22,7 +22,7 @@ from engine.errors import InvalidInput
 from engine.forms import validate
 from engine.models import Case, HumanTask, ProcessInstance
 from tests.bpmn_builder import script_process
-from tests.casework import corporation, report, signal
+from tests.casework import complete_claimed, corporation, report, signal
 from tests.factories import BPMN, make_user
 
 INTAKE = BPMN / "intake"
@@ -54,7 +54,7 @@ def _open_task(ctx: EngineContext, case_number: str, bpmn_id: str | None = None)
 
 def _complete(ctx: EngineContext, actor: Actor, task_id: str, data: Any) -> str | None:
     with ctx.sessionmaker.begin() as session:
-        return tasks.complete_task(ctx, session, actor, task_id, data).next_task_id
+        return complete_claimed(ctx, session, actor, task_id, data).next_task_id
 
 
 def _refused(ctx: EngineContext, actor: Actor, task_id: str, data: Any) -> dict[str, str]:

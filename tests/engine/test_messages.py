@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from engine import instances, messages, tasks
+from engine import instances, messages
 from engine.access import SYSTEM
 from engine.context import EngineContext
 from engine.errors import InvalidInput
 from engine.models import Case, Event, HumanTask, Message
+from tests.casework import complete_claimed
 from tests.factories import deploy, make_user
 
 
@@ -60,7 +61,7 @@ def test_early_message_is_kept_and_delivered_when_the_case_gets_there(
             HumanTask.instance_id == started.instance_id))
     assert task_id is not None
     with ctx.sessionmaker.begin() as session:
-        result = tasks.complete_task(ctx, session, anna, task_id, {"reached": True})
+        result = complete_claimed(ctx, session, anna, task_id, {"reached": True})
     assert result.instance_status == "completed"
 
     with ctx.sessionmaker() as session:
@@ -87,7 +88,7 @@ def test_message_to_a_waiting_instance_is_delivered_at_once(ctx: EngineContext) 
         task_id = session.scalar(select(HumanTask.id).where(
             HumanTask.instance_id == started.instance_id))
     with ctx.sessionmaker.begin() as session:
-        tasks.complete_task(ctx, session, anna, task_id or "", {"reached": False})
+        complete_claimed(ctx, session, anna, task_id or "", {"reached": False})
     result = _send(ctx, "arrears_resolved", "DR-7", "k-7")
     assert result.status == "delivered" and result.instance_id == started.instance_id
     with ctx.sessionmaker() as session:

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, update
 
-from engine import instances, tasks
+from engine import instances
 from engine.access import SYSTEM, Actor
 from engine.context import EngineContext
 from engine.errors import Conflict, InstanceStateInvalid
 from engine.models import Event, HumanTask, ProcessInstance
+from tests.casework import complete_claimed
 from tests.factories import deploy, make_user
 
 
@@ -56,7 +57,7 @@ def test_two_concurrent_completions_one_wins(ctx: EngineContext, anna: Actor) ->
                 if not loaded["done"]:
                     loaded["done"] = True
                     both_loaded.wait()
-                result = tasks.complete_task(ctx, session, actor, task_id,
+                result = complete_claimed(ctx, session, actor, task_id,
                                              {"decision": "proceed", "amount": 70})
             results[actor.username] = result
         except Conflict as conflict:
@@ -97,7 +98,7 @@ def test_failure_before_commit_leaves_instance_as_before(ctx: EngineContext,
         raise RuntimeError("power failure between the engine step and the commit")
 
     with pytest.raises(RuntimeError), session.begin():
-        tasks.complete_task(ctx, session, anna, task_id, {"decision": "proceed", "amount": 70})
+        complete_claimed(ctx, session, anna, task_id, {"decision": "proceed", "amount": 70})
     session.close()
 
     with ctx.sessionmaker() as session:
@@ -109,7 +110,7 @@ def test_failure_before_commit_leaves_instance_as_before(ctx: EngineContext,
         assert task is not None and task.state == "open"
     # ... and the step can still be done afterwards.
     with ctx.sessionmaker.begin() as session:
-        done = tasks.complete_task(ctx, session, anna, task_id,
+        done = complete_claimed(ctx, session, anna, task_id,
                                    {"decision": "proceed", "amount": 70})
     assert done.next_task_id is not None
 
@@ -119,7 +120,7 @@ def test_gateway_without_matching_branch_goes_to_error_and_retry_completes(
     instance_id = _start_review(ctx)
     task_id = _open_task(ctx, instance_id)
     with ctx.sessionmaker.begin() as session:
-        tasks.complete_task(ctx, session, anna, task_id, {"decision": "unsure", "amount": 5})
+        complete_claimed(ctx, session, anna, task_id, {"decision": "unsure", "amount": 5})
     with ctx.sessionmaker() as session:
         view = instances.get_instance(ctx, session, SYSTEM, instance_id)
     assert view.status == "error"
@@ -147,4 +148,4 @@ def test_serializer_version_outside_allow_list_is_refused(ctx: EngineContext,
         session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
                         .values(state=tampered, serializer_version="9.9"))
     with pytest.raises(InstanceStateInvalid, match="9.9"), ctx.sessionmaker.begin() as session:
-        tasks.complete_task(ctx, session, anna, task_id, {"decision": "proceed", "amount": 70})
+        complete_claimed(ctx, session, anna, task_id, {"decision": "proceed", "amount": 70})

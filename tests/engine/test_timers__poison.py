@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from engine import deployments, instances, tasks
+from engine import deployments, instances
 from engine.access import SYSTEM
 from engine.bundles import BundleFile
 from engine.clock import ManualClock
@@ -22,6 +22,7 @@ from engine.context import EngineContext
 from engine.models import Event, HumanTask, ProcessInstance
 from engine.timers import FIRST_BACKOFF, MAX_FAILURES
 from engine.worker import fire_due_timers
+from tests.casework import complete_claimed
 from tests.factories import make_user
 
 NOTE = "Niet thuis getroffen"
@@ -71,7 +72,7 @@ def _cases_waiting_for_their_timer(ctx: EngineContext, count: int) -> list[int]:
                                                {"municipality": "dordrecht"})
             task_id = session.scalars(select(HumanTask.id).where(
                 HumanTask.instance_id == started.id)).one()
-            tasks.complete_task(ctx, session, anna, task_id, {"note": NOTE})
+            complete_claimed(ctx, session, anna, task_id, {"note": NOTE})
         ids.append(started.id)
     return ids
 

@@ -9,11 +9,12 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select, update
 
-from engine import instances, runtime, tasks
+from engine import instances, runtime
 from engine.access import SYSTEM
 from engine.context import EngineContext
 from engine.models import HumanTask, ProcessInstance
 from engine.workflow_cache import WorkflowCache
+from tests.casework import complete_claimed
 from tests.factories import deploy, make_user
 
 
@@ -66,7 +67,7 @@ def test_rolled_back_step_is_never_reused(cached_ctx: EngineContext) -> None:
         raise RuntimeError("crash before commit")
 
     with pytest.raises(RuntimeError), session.begin():
-        tasks.complete_task(cached_ctx, session, anna, task_id,
+        complete_claimed(cached_ctx, session, anna, task_id,
                             {"decision": "proceed", "amount": 70})
     session.close()
     # The cache holds the rolled-back state; the database does not, so it is not used and
@@ -75,7 +76,7 @@ def test_rolled_back_step_is_never_reused(cached_ctx: EngineContext) -> None:
     ready = workflow.get_tasks(state=TaskState.READY, manual=True)
     assert [t.task_spec.bpmn_id for t in ready] == ["assess"]
     with cached_ctx.sessionmaker.begin() as session:
-        done = tasks.complete_task(cached_ctx, session, anna, task_id,
+        done = complete_claimed(cached_ctx, session, anna, task_id,
                                    {"decision": "proceed", "amount": 70})
     assert done.next_task_id is not None
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from engine import inbox, tasks
+from engine.models import HumanTask
 from tests.casework import corporation, deploy_chain, report
 from tests.factories import make_user
 from tests.webclient import login
@@ -19,7 +23,7 @@ def test_team_queue_claim_then_my_tasks_then_release(ctx, app):
     number = report(ctx, corporation(ctx)).case_number
     make_user(ctx, "anna")
     anna = login(app, "anna")
-    mine = anna.get("/inbox").get_data(as_text=True)
+    mine = anna.get("/inbox?queue=mine").get_data(as_text=True)
     assert "Je hebt geen taken opgepakt." in mine
     team = anna.get("/inbox?queue=team").get_data(as_text=True)
     assert number in team and "J. de Vries" in team and "Op tijd" in team
@@ -133,3 +137,171 @@ def test_the_way_back_after_a_claim_stays_on_this_site(ctx, app):
     assert response.headers["Location"] == "/"
     back = anna.post(f"/tasks/{task_id}/release", data={"back": "/inbox?queue=mine"})
     assert back.headers["Location"] == "/inbox?queue=mine"
+
+
+# --- counts, landing, filters, the way back (issue 9, item 8) ------------------------------
+
+def _tabs(html: str) -> dict[str, int]:
+    """Tab label -> the count it shows."""
+    return {label: int(count) for label, count in re.findall(
+        r'<li><a href="[^"]*"[^>]*>([^<]+?) <span class="count">(\d+)<', html)}
+
+
+def _current_tab(html: str) -> str:
+    return re.search(r'aria-current="page">([^<]+?) <span class="count">', html).group(1)
+
+
+def _walk_to_referral(ctx, actor, number: str) -> None:
+    """Outreach and assessment of one case of the test chain, ending in a referral to the
+    SDD (its task lands in the budget advisers' queue)."""
+    for bpmn_id, data in (("outreach", {"attempt_type": "home_visit", "attempt_date": "2026-04-23",
+                                        "contact_made": True}),
+                          ("assessment", {"help_wanted": True, "zrm_finances": 2,
+                                          "assessment_note": "Wil hulp bij budget.",
+                                          "referral": "sdd"})):
+        with ctx.sessionmaker.begin() as session:
+            task = next(i.task for i in inbox.inbox(ctx, session, actor, queue="team",
+                                                    search=number, limit=200).items
+                        if i.task.bpmn_id == bpmn_id)
+            tasks.claim_task(ctx, session, actor, task.id)
+            tasks.complete_task(ctx, session, actor, task.id, data)
+
+
+def test_tabs_show_counts_for_each_queue_and_only_within_scope(ctx, app):
+    deploy_chain(ctx)
+    corp = corporation(ctx)
+    for i in range(3):
+        report(ctx, corp, external_id=f"C{i}", tenant={"house_number": str(i + 1)})
+    report(ctx, corp, external_id="ELDERS", municipality="sliedrecht")
+    make_user(ctx, "anna")
+    make_user(ctx, "lead", "social_team_lead")
+    anna = login(app, "anna")
+    html = anna.get("/inbox?queue=team").get_data(as_text=True)
+    assert _tabs(html) == {"Mijn taken": 0, "Teamwachtrij": 3}
+    assert "3 taken" in html
+    anna.post(f"/tasks/{_task_ids(html)[0]}/claim", data={"queue": "team"})
+    html = anna.get("/inbox?queue=team").get_data(as_text=True)
+    assert _tabs(html) == {"Mijn taken": 1, "Teamwachtrij": 2}
+    lead = login(app, "lead").get("/inbox?queue=assigned").get_data(as_text=True)
+    assert _tabs(lead) == {"Mijn taken": 0, "Teamwachtrij": 2, "Toegewezen": 1}
+    # an htmx claim sends the new counts along with the list
+    swapped = anna.post(f"/tasks/{_task_ids(html)[0]}/claim", data={"queue": "team"},
+                        headers={"HX-Request": "true", "HX-Target": "inbox-list"})
+    body = swapped.get_data(as_text=True)
+    assert 'hx-swap-oob="true"' in body and _tabs(body) == {"Mijn taken": 2, "Teamwachtrij": 1}
+
+
+def test_the_inbox_lands_on_the_team_queue_while_my_tasks_is_empty(ctx, app):
+    deploy_chain(ctx)
+    number = report(ctx, corporation(ctx)).case_number
+    make_user(ctx, "anna")
+    anna = login(app, "anna")
+    landed = anna.get("/inbox").get_data(as_text=True)
+    assert _current_tab(landed) == "Teamwachtrij" and number in landed
+    assert "Je hebt geen taken opgepakt." not in landed
+    # the claim form carries the queue it was shown on, not an empty one
+    assert '<input type="hidden" name="queue" value="team">' in landed
+    anna.post(f"/tasks/{_task_ids(landed)[0]}/claim", data={"queue": "team"})
+    assert _current_tab(anna.get("/inbox").get_data(as_text=True)) == "Mijn taken"
+    # asked for explicitly, an empty "Mijn taken" stays
+    make_user(ctx, "bob")
+    bob = login(app, "bob").get("/inbox?queue=mine").get_data(as_text=True)
+    assert _current_tab(bob) == "Mijn taken" and "Je hebt geen taken opgepakt." in bob
+    assert login(app, "bob").get("/").headers["Location"].endswith("/inbox")
+
+
+def test_filters_on_task_type_overdue_and_crisis(ctx, clock, app):
+    deploy_chain(ctx)
+    corp = corporation(ctx)
+    calm = report(ctx, corp, external_id="CALM").case_number
+    crisis = report(ctx, corp, external_id="CRISIS", crisis=True,
+                    tenant={"house_number": "2"}).case_number
+    anna = make_user(ctx, "anna")
+    _walk_to_referral(ctx, anna, calm)  # calm's next task is the SDD's; none left for the team
+    later = report(ctx, corp, external_id="LATER", tenant={"house_number": "3"}).case_number
+    client = login(app, "anna")
+
+    def shown(**query: str) -> set[str]:
+        html = client.get("/inbox", query_string={"queue": "team", **query}).get_data(
+            as_text=True)
+        return set(re.findall(r'href="/cases/([A-Z]+-\d+-\d+)"', html))
+
+    assert shown() == {crisis, later}
+    assert shown(crisis="1") == {crisis}
+    html = client.get("/inbox?queue=team&crisis=1").get_data(as_text=True)
+    assert _tabs(html)["Teamwachtrij"] == 1 and "1 taak" in html
+    assert shown(overdue="1") == set()
+    assert "Geen taken met deze filters." in client.get("/inbox?queue=team&overdue=1") \
+        .get_data(as_text=True)
+    clock.advance(timedelta(days=12))
+    later_still = report(ctx, corp, external_id="FRESH", tenant={"house_number": "4"})
+    assert shown(overdue="1") == {crisis, later}
+    assert later_still.case_number in shown()
+    # task types: the choice list names what the tabs hold, the filter narrows to one
+    with ctx.sessionmaker.begin() as session:
+        one = session.scalar(select(HumanTask.id).where(HumanTask.case_number == later,
+                                                        HumanTask.state == "open"))
+        tasks.claim_task(ctx, session, anna, one)
+        tasks.complete_task(ctx, session, anna, one, {
+            "attempt_type": "phone", "attempt_date": "2026-04-23", "contact_made": True})
+    page = client.get("/inbox?queue=team").get_data(as_text=True)
+    assert '<option value="outreach"' in page and '<option value="assessment"' in page
+    assert shown(type="assessment") == {later}
+    assert shown(type="outreach") == {crisis, later_still.case_number}
+    assert _tabs(client.get("/inbox?queue=team&type=assessment").get_data(as_text=True)) == \
+        {"Mijn taken": 0, "Teamwachtrij": 1}
+    # filters survive paging and claiming: the claim form carries them
+    filtered = client.get("/inbox?queue=team&type=outreach&crisis=1").get_data(as_text=True)
+    assert '<input type="hidden" name="type" value="outreach">' in filtered
+    assert '<input type="hidden" name="crisis" value="1">' in filtered
+
+
+def test_the_regional_desks_filter_on_municipality_and_a_social_team_cannot(ctx, app):
+    deploy_chain(ctx)
+    corp = corporation(ctx)
+    here = report(ctx, corp, external_id="D").case_number
+    there = report(ctx, corp, external_id="S", municipality="sliedrecht").case_number
+    _walk_to_referral(ctx, make_user(ctx, "anna"), here)
+    _walk_to_referral(ctx, make_user(ctx, "siem", "social_team", "sliedrecht"), there)
+    make_user(ctx, "budget", "budget_advice", "sdd")
+    sdd = login(app, "budget")
+    everything = sdd.get("/inbox").get_data(as_text=True)
+    assert _current_tab(everything) == "Teamwachtrij"
+    assert here in everything and there in everything
+    assert '<select id="municipality" name="municipality"' in everything
+    html = sdd.get("/inbox?queue=team&municipality=sliedrecht").get_data(as_text=True)
+    assert there in html and here not in html and _tabs(html)["Teamwachtrij"] == 1
+    # an unknown municipality in an edited URL is dropped, not an error
+    assert here in sdd.get("/inbox?queue=team&municipality=atlantis").get_data(as_text=True)
+    # a social team sees one municipality anyway: no such filter, and asking changes nothing
+    anna = login(app, "anna").get("/inbox?queue=team&municipality=sliedrecht")
+    assert anna.status_code == 200
+    assert 'name="municipality"' not in anna.get_data(as_text=True)
+
+
+def test_previous_page_walks_back_through_the_cursor_trail(ctx, app):
+    deploy_chain(ctx)
+    corp = corporation(ctx)
+    for i in range(60):
+        report(ctx, corp, external_id=f"P{i}", tenant={"house_number": str(i + 1)})
+    make_user(ctx, "anna")
+    anna = login(app, "anna")
+
+    def link(html: str, rel: str) -> str:
+        found = re.search(rf'<a href="(/inbox\?[^"]*)"[^>]*rel="{rel}"', html)
+        return found.group(1).replace("&amp;", "&")
+
+    first = anna.get("/inbox?queue=team&sort=created").get_data(as_text=True)
+    assert "Taak 1–25 van 60" in first and "Vorige pagina" not in first
+    second = anna.get(link(first, "next")).get_data(as_text=True)
+    assert "Taak 26–50 van 60" in second
+    third = anna.get(link(second, "next")).get_data(as_text=True)
+    assert "Taak 51–60 van 60" in third and 'rel="next"' not in third
+    back_to_second = anna.get(link(third, "prev")).get_data(as_text=True)
+    assert _task_ids(back_to_second) == _task_ids(second)
+    assert "Taak 26–50 van 60" in back_to_second
+    back_to_first = anna.get(link(back_to_second, "prev")).get_data(as_text=True)
+    assert _task_ids(back_to_first) == _task_ids(first)
+    assert "Taak 1–25 van 60" in back_to_first
+    seen = _task_ids(first) + _task_ids(second) + _task_ids(third)
+    assert len(seen) == len(set(seen)) == 60

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import deployments, inbox, instances, messages, tasks, users
+from engine import deployments, inbox, instances, messages, users
 from engine.access import SYSTEM, Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.views import InstanceView, MessageResult, TaskView
 from engine.worker import fire_due_timers
+from tests.casework import complete_claimed
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 PASSWORD = "welkom-123"
@@ -145,15 +146,16 @@ class Chain:
         return sorted(t.bpmn_id for t in self.open_tasks())
 
     def task(self, bpmn_id: str, role: str | None = None) -> TaskView:
-        """The one open task ``bpmn_id`` of this case, as the team queue of its role shows it."""
+        """The one open task ``bpmn_id`` of this case, as the team queue of its role shows it
+        (or the user's "Mijn taken", where the case's holder finds its later tasks)."""
         found = [t for t in self.open_tasks() if t.bpmn_id == bpmn_id]
         assert len(found) == 1, f"{bpmn_id} open {len(found)} times; open: {self.open_ids()}"
         role = role or found[0].role
         assert role is not None
         actor = self.actor(role)
         with self.ctx.sessionmaker() as session:
-            queue = [item.task for item in inbox.inbox(
-                self.ctx, session, actor, queue="team", search=self.case_number,
+            queue = [item.task for name in ("team", "mine") for item in inbox.inbox(
+                self.ctx, session, actor, queue=name, search=self.case_number,
                 limit=200).items]
         visible = [t for t in queue if t.id == found[0].id]
         assert visible, f"{bpmn_id} is not in the team queue of {actor.username}"
@@ -164,7 +166,7 @@ class Chain:
         task = self.task(bpmn_id, role)
         actor = self.actor(role or task.role or "")
         with self.ctx.sessionmaker.begin() as session:
-            result = tasks.complete_task(self.ctx, session, actor, task.id, data)
+            result = complete_claimed(self.ctx, session, actor, task.id, data)
         return result.instance_status
 
     # --- the shorthands of processes/SCENARIOS.md -----------------------------------------

@@ -320,10 +320,11 @@ def deadlines_missed_and_escalated(chain: Chain) -> None:
     assert chain.at("2026-06-29 15:59") == 0
     assert chain.at("2026-06-29 16:01") == 1
     assert chain.open_ids() == ["escalate_sdd_intake_overdue", "hold_sdd_intake"]
-    chain.complete("hold_sdd_intake", {"sdd_intake_date": "2026-06-30",
+    # dated the day they happen: a date after today is refused (issue 9)
+    chain.complete("hold_sdd_intake", {"sdd_intake_date": "2026-06-29",
                                        "sdd_trajectory": "stabilisation"})
     chain.complete("report_sdd_outcome", {"sdd_outcome": "debt_mediation_started",
-                                          "sdd_outcome_date": "2026-07-02"})
+                                          "sdd_outcome_date": "2026-06-29"})
     # the referral returns only when the escalation beside it has ended too
     assert chain.open_ids() == ["escalate_sdd_intake_overdue"]
     chain.complete("escalate_sdd_intake_overdue", {"escalation_action": "caseworker_contacted"})

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import request
 
-from engine import cases
+from engine import case_file, cases
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
@@ -22,10 +22,40 @@ def _value(value: Any) -> Any:
     return value
 
 
+#: What the case detail shows as its file (``file``) rather than as case fields.
+_FILE_PARTS = ("referrals", "sdd_services")
+
+
 def case_json(view: cases.CaseView) -> dict[str, Any]:
     """The case's fields; a field the role may not see is None in the view and left out."""
     return {f.name: _value(getattr(view, f.name)) for f in dataclasses.fields(view)
-            if getattr(view, f.name) is not None}
+            if getattr(view, f.name) is not None and f.name not in _FILE_PARTS}
+
+
+def field_json(item: case_file.RecordField) -> dict[str, Any]:
+    shown: dict[str, Any] = {"name": item.name, "label": item.label[0],
+                             "label_en": item.label[1], "kind": item.kind, "value": item.value}
+    if item.choice is not None:
+        shown["text"], shown["text_en"] = item.choice
+    return shown
+
+
+def record_json(record: case_file.FileRecord) -> dict[str, Any]:
+    """One entry of the case file, labelled as the page shows it."""
+    shown: dict[str, Any] = {
+        "id": record.id, "category": record.category, "display": record.display,
+        "process_id": record.process_id, "bpmn_id": record.bpmn_id,
+        "title": record.title[0], "title_en": record.title[1], "role": record.role,
+        "completed_at": _value(record.completed_at),
+        "fields": [field_json(f) for f in record.fields]}
+    if record.completed_by is not None:
+        shown["completed_by"] = record.completed_by
+    if record.display == "referral":
+        shown["urgent"] = record.urgent
+    if record.display == "zrm":
+        shown["zrm"] = [{"domain": d.label[0], "domain_en": d.label[1], "score": d.score,
+                         "note": d.note} for d in record.zrm_grid()]
+    return shown
 
 
 @route("/cases", "GET", "Cases in the caller's scope, newest first", query=[
@@ -39,7 +69,8 @@ def index() -> dict[str, Any]:
     return {"items": [case_json(v) for v in page.items], "next": page.next}
 
 
-@route("/cases/{case_number}", "GET", "One case with its timeline (404 outside your scope)")
+@route("/cases/{case_number}", "GET",
+       "One case with its timeline and case file (404 outside your scope)")
 def show(case_number: str) -> dict[str, Any]:
     detail = cases.get_case(engine_context(), get_session(), current_actor(), case_number,
                             what="api case detail")
@@ -47,4 +78,5 @@ def show(case_number: str) -> dict[str, Any]:
             "timeline": [{"at": _value(e.at), "kind": e.kind, "label": e.label,
                           "actor": e.actor} for e in detail.timeline],
             "open_tasks": [{"id": t.id, "name": t.name, "role": t.role, "state": t.state,
-                            "due_at": _value(t.due_at)} for t in detail.open_tasks]}
+                            "due_at": _value(t.due_at)} for t in detail.open_tasks],
+            "file": [record_json(r) for r in detail.file]}

@@ -31,12 +31,14 @@ def list_tasks() -> dict[str, Any]:
     return {"items": items, "next": page.next}
 
 
-@route("/tasks/{task_id}", "GET", "One task with its form (JSON Schema) and prefill data")
+@route("/tasks/{task_id}", "GET", "One task with its form (JSON Schema), the data it starts "
+       "from (only what the form names in x-prefill-from) and the facts it shows (x-show)")
 def get_task(task_id: str) -> dict[str, Any]:
     detail = tasks.get_task(engine_context(), get_session(), current_actor(), task_id)
     view = as_dict(detail.task)
     view.update({"form_schema": detail.form_schema, "data": detail.data,
-                 "instructions": detail.instructions, "due_at": view["due_at"]})
+                 "facts": detail.facts, "instructions": detail.instructions,
+                 "due_at": view["due_at"]})
     return view  # type: ignore[no-any-return]
 
 
@@ -52,7 +54,8 @@ def release(task_id: str) -> dict[str, Any]:
     return as_dict(view)  # type: ignore[no-any-return]
 
 
-@route("/tasks/{task_id}/complete", "POST", "Complete a task with its form data",
+@route("/tasks/{task_id}/complete", "POST", "Complete a task you hold the claim of (claim it "
+       "first: an open task, or one claimed by someone else, answers 409) with its form data",
        request_schema=COMPLETE)
 def complete(task_id: str) -> dict[str, Any]:
     result = tasks.complete_task(engine_context(), get_session(), current_actor(), task_id,

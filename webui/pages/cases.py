@@ -76,3 +76,37 @@ def report_event(case_number: str) -> Any:
     commit()
     flash(_("Gebeurtenis doorgegeven."), "success")
     return htmx.redirect_to(f"/cases/{case_number}")
+
+
+@bp.route("/cases/<case_number>/holder", methods=["GET", "POST"])
+@login_required
+def holder(case_number: str) -> Any:
+    """Who holds the case: the lead hands it to a colleague (``holder``), the holder or the
+    lead gives it back to the team queue (``release``)."""
+    from engine.errors import InvalidInput
+
+    ctx, session, who = engine_context(), get_session(), actor()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        chosen = (request.form.get("holder") or "").strip()
+        try:
+            if request.form.get("action") == "release":
+                cases.release_case(ctx, session, who, case_number)
+                message = _("De casus staat weer in de teamwachtrij.")
+            else:
+                valid = chosen.isascii() and chosen.isdecimal() and len(chosen) < 10
+                cases.hand_case(ctx, session, who, case_number, int(chosen) if valid else 0)
+                message = _("De casus is overgedragen.")
+        except InvalidInput as invalid:
+            session.rollback()
+            errors = invalid.errors
+        else:
+            commit()
+            flash(message, "success")
+            return htmx.redirect_to(f"/cases/{case_number}")
+    detail = cases.get_case(ctx, session, who, case_number)
+    if detail.case.view != "full":
+        raise NotFound("case not found")
+    return render_template("cases/holder.html", case=detail.case,
+                           colleagues=cases.holder_choices(session, who), errors=errors), \
+        422 if errors else 200

@@ -30,7 +30,9 @@ def index() -> Any:
     _require_corporation()
     page = cases.list_cases(engine_context(), get_session(), actor(), limit=10,
                             what="portal recent cases")
-    return render_template("portal/index.html", page=page, labels=cases.MILESTONE_LABELS)
+    open_tasks = cases.corporation_tasks(engine_context(), get_session(), actor())
+    return render_template("portal/index.html", page=page, labels=cases.MILESTONE_LABELS,
+                           open_tasks=open_tasks, outcomes=cases.OUTCOME_LABELS)
 
 
 def _signal_from_form(form: Any) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""One task: the case summary this role may see, instructions, the form, and submitting it."""
+"""One task: the case summary this role may see, instructions, the form, and submitting it.
+
+Opening a task to work it claims it (when nobody holds it); only the holder completes it. A
+refused submit (invalid data, or the claim lost to a colleague or a lead) answers with the page
+and the reason in Dutch; with htmx only the form's part is swapped, so the address stays the
+task's own and a reload never posts the form again.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
 from engine import cases, tasks
-from engine.errors import InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.inbox import deadline_state
 from webui import forms, htmx
 from webui.auth import login_required
@@ -20,11 +26,13 @@ bp = Blueprint("tasks", __name__)
 
 
 def _render(task_id: str, values: dict[str, Any] | None = None,
-            errors: dict[str, str] | None = None, status: int = 200) -> Any:
+            errors: dict[str, str] | None = None, conflict: str | None = None,
+            status: int = 200) -> Any:
     ctx, session, who = engine_context(), get_session(), actor()
     detail = tasks.get_task(ctx, session, who, task_id)
+    fragment = htmx.is_fragment_request() and htmx.target() == "task-work"
     case_detail = None
-    if detail.task.case_number:
+    if detail.task.case_number and not fragment:
         try:
             case_detail = cases.get_case(ctx, session, who, detail.task.case_number,
                                          what="task page")
@@ -38,17 +46,26 @@ def _render(task_id: str, values: dict[str, Any] | None = None,
     form_fields = forms.fields(schema, values if values is not None else detail.data, errors)
     known = {f.name for f in form_fields}
     other_errors = {k: v for k, v in (errors or {}).items() if k not in known}
-    return render_template(
-        "tasks/task.html", detail=detail,
-        case=case_detail.case if case_detail else None,
+    context = dict(
+        detail=detail, case=case_detail.case if case_detail else None,
         timeline=case_detail.timeline if case_detail else [], deadline=deadline, left=left,
         fields=form_fields, errors=errors or {}, other_errors=other_errors, schema=schema,
-        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other), status
+        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other, conflict=conflict)
+    if fragment:
+        # htmx swaps only 2xx answers: the refusal is in the fragment itself.
+        return render_template("tasks/_work.html", **context), 200
+    return render_template("tasks/task.html", **context), status
 
 
 @bp.get("/tasks/<task_id>")
 @login_required
 def show(task_id: str) -> Any:
+    ctx, session, who = engine_context(), get_session(), actor()
+    try:
+        if tasks.claim_on_opening(ctx, session, who, task_id):
+            commit()
+    except Conflict:
+        session.rollback()  # a colleague took it at the same moment: the page says so
     return _render(task_id)
 
 
@@ -64,6 +81,10 @@ def submit(task_id: str) -> Any:
         session.rollback()
         return _render(task_id, values=data, errors=invalid.errors,
                        status=status_of(invalid))
+    except Conflict as conflict:
+        session.rollback()
+        return _render(task_id, values=data, conflict=conflict.message,
+                       status=status_of(conflict))
     if result.next_task_id:
         tasks.claim_task(ctx, session, who, result.next_task_id)
     commit()

@@ -1,0 +1,379 @@
+"""The case file: what every completed task recorded on a case, as far as the reader may see.
+
+When a person completes a task, ``record_completion`` keeps the validated form data (and what
+the process had decided by then: the decision table's advice, the closure codes) as a
+``CaseRecord``. ``case_file`` reads them back for one reader, in the order they were recorded,
+cut down by one table: which data category each task's record belongs to (``RECORDS``) and how
+much of each category each role reads (``ACCESS``, domain.md §6). Changing who sees what is an
+edit of those two tables, never of a template.
+
+Labels come from the form the data was entered on (its JSON Schema ``title``s and enum
+titles, Dutch and English), so the file never shows a raw field name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import runtime
+from engine.access import QUEUE_LANES, Actor, case_view_kind
+from engine.context import EngineContext
+from engine.errors import NotFound
+from engine.models import CaseRecord, HumanTask, ProcessInstance
+
+# --- the policy, as data --------------------------------------------------------------------
+
+#: (process id, task id) -> (data category, how the case file shows it). A task not listed
+#: is category ``other`` shown as labelled fields.
+RECORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("outreach", "record_first_contact_attempt"): ("contact", "contact_attempt"),
+    ("outreach", "record_contact_attempt"): ("contact", "contact_attempt"),
+    ("outreach", "escalate_first_contact_overdue"): ("escalation", "fields"),
+    ("assessment_plan", "hold_kitchen_table_conversation"): ("conversation", "fields"),
+    ("assessment_plan", "escalate_conversation_overdue"): ("escalation", "fields"),
+    ("assessment_plan", "score_zrm"): ("assessment", "zrm"),
+    ("assessment_plan", "agree_action_plan"): ("plan", "plan"),
+    ("payment_arrangement", "request_payment_arrangement"): ("arrangement", "fields"),
+    ("payment_arrangement", "register_payment_arrangement"): ("arrangement", "fields"),
+    ("payment_arrangement", "follow_up_broken_arrangement"): ("plan", "fields"),
+    ("debt_assistance_referral", "prepare_sdd_referral"): ("referral_sdd", "referral"),
+    ("debt_assistance_referral", "hold_sdd_intake"): ("sdd_intake", "fields"),
+    ("debt_assistance_referral", "escalate_sdd_intake_overdue"): ("escalation", "fields"),
+    ("debt_assistance_referral", "report_sdd_outcome"): ("sdd_outcome", "fields"),
+    ("care_referral", "prepare_care_referral"): ("referral_care", "referral"),
+    ("care_referral", "report_care_referral_outcome"): ("care_outcome", "fields"),
+    ("arrears_case", "act_on_court_summons"): ("contact", "fields"),
+    ("arrears_case", "consider_last_chance_agreement"): ("legal_track", "fields"),
+    ("arrears_case", "escalate_eviction_date"): ("escalation", "fields"),
+    ("case_closure", "confirm_case_closure"): ("closure", "closure"),
+}
+OTHER = ("other", "fields")
+
+#: What a record keeps of the process's own decisions, per category (task data, not form
+#: data): the advice the plan was made against, the codes the closure was confirmed with, the
+#: crisis flag that makes a referral urgent.
+CONTEXT: dict[str, tuple[str, ...]] = {
+    "plan": ("advised_route", "advice_reason", "multi_problem"),
+    "referral_sdd": ("crisis",),
+    "referral_care": ("crisis",),
+    "closure": ("closure_reason_label", "national_outcome_code", "corporation_feedback"),
+}
+#: Labels of those decisions (they are on no form).
+CONTEXT_LABELS: dict[str, tuple[str, str]] = {
+    "advised_route": ("Advies van de beslistabel", "Advice of the decision table"),
+    "advice_reason": ("Regel die het advies gaf", "Rule that gave the advice"),
+    "multi_problem": ("Meervoudige problematiek", "Multiple problems"),
+    "crisis": ("Crisissignaal", "Crisis signal"),
+    "closure_reason_label": ("Afsluitreden", "Closure reason"),
+    "national_outcome_code": ("Landelijke uitkomstcode", "National outcome code"),
+    "corporation_feedback": ("Terugkoppeling aan de corporatie", "Feedback to the corporation"),
+}
+
+#: Flags of the process shown only when set (a referral made on a crisis signal).
+SHOWN_WHEN_SET = frozenset({"crisis"})
+
+ALL = "all"
+#: Data category × role -> how much of a record the role reads (domain.md §6): ``all``, or
+#: the name of a cut in ``CUTS``. A role not listed reads nothing of the category; roles that
+#: see no households (process owner, manager, privacy officer) never get this far.
+#: The social team member sends a Meldpunt referral but does not read it back ("W (send)"),
+#: and sees only the status of the Meldpunt's outcome; the coordinator reads the referral.
+ACCESS: dict[str, dict[str, str]] = {
+    "contact": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
+    "escalation": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
+    "conversation": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
+    "assessment": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
+    "plan": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
+    "arrangement": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
+                    "corporation": ALL, "corporation_lead": ALL, "admin": ALL},
+    "referral_sdd": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
+                     "admin": ALL},
+    "sdd_intake": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
+                   "admin": ALL},
+    "sdd_outcome": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
+                    "admin": ALL},
+    "referral_care": {"social_team_lead": ALL, "care_referral": ALL, "admin": ALL},
+    "care_outcome": {"social_team": "status", "social_team_lead": "status",
+                     "care_referral": ALL, "admin": ALL},
+    "legal_track": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
+                    "care_referral": "status", "corporation": ALL, "corporation_lead": ALL,
+                    "admin": ALL},
+    "closure": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": "status",
+                "care_referral": "status", "corporation": "generic",
+                "corporation_lead": "generic", "admin": ALL},
+    "other": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
+}
+#: The fields a limited cut of a category shows (a cut not listed shows nothing).
+CUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "care_outcome": {"status": ("care_outcome", "care_outcome_date")},
+    "legal_track": {"status": ("eviction_postponed",)},
+    "closure": {"status": ("closure_date",),
+                "generic": ("closure_date", "corporation_feedback")},
+}
+
+
+def category_of(process_id: str, bpmn_id: str) -> tuple[str, str]:
+    """(data category, display) of the record of task ``bpmn_id`` of ``process_id``."""
+    return RECORDS.get((process_id, bpmn_id), OTHER)
+
+
+def visible_fields(category: str, role: str) -> tuple[str, ...] | None:
+    """The fields of a ``category`` record that ``role`` reads: None for all, () for none."""
+    cell = ACCESS.get(category, {}).get(role)
+    if cell is None:
+        return ()
+    if cell == ALL:
+        return None
+    return CUTS.get(category, {}).get(cell, ())
+
+
+# --- keeping what a task recorded -----------------------------------------------------------
+
+def record_completion(ctx: EngineContext, session: Session, actor: Actor, task: HumanTask,
+                      instance: ProcessInstance, data: dict[str, Any],
+                      workflow: Any = None) -> None:
+    """Keep what ``task`` recorded, once its completion step has run (``workflow`` is the
+    workflow after that step: the completed task's data holds the decisions it was done
+    against). Tasks outside a case leave no record."""
+    if not task.case_number:
+        return
+    category, _display = category_of(task.process_id, task.bpmn_id)
+    context: dict[str, Any] = {}
+    names = CONTEXT.get(category, ())
+    if names and workflow is not None:
+        try:
+            done = workflow.get_task_from_id(UUID(task.id))
+        except Exception:  # noqa: BLE001 - a task the workflow no longer holds: no context
+            done = None
+        if done is not None:
+            context = runtime.json_safe({n: done.data[n] for n in names if n in done.data})
+    deployment_id = None
+    if task.form_file:
+        deployment_id = ctx.specs.get(session, instance.definition_id).deployment_id
+    session.add(CaseRecord(
+        case_number=task.case_number, instance_id=instance.id, task_id=task.id,
+        bpmn_id=task.bpmn_id, process_id=task.process_id, task_name=task.name,
+        role=task.role, deployment_id=deployment_id, form_file=task.form_file,
+        data=runtime.json_safe(data), context=context, completed_by=actor.username,
+        completed_at=task.completed_at or ctx.clock.now()))
+    session.flush()
+
+
+# --- reading the file ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordField:
+    """One recorded value with its labels: ``kind`` is date, boolean, choice, number or text;
+    ``choice`` is the (Dutch, English) title of the chosen option."""
+
+    name: str
+    label: tuple[str, str]
+    kind: str
+    value: Any
+    choice: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ZrmDomain:
+    label: tuple[str, str]
+    score: int | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What one completed task recorded, cut to what the reader may see."""
+
+    id: int
+    category: str
+    display: str
+    process_id: str
+    bpmn_id: str
+    title: tuple[str, str]
+    role: str | None
+    #: who recorded it: shown to readers of the whole case and to the recorder's own lane
+    completed_by: str | None
+    completed_at: datetime
+    fields: tuple[RecordField, ...] = field(default_factory=tuple)
+
+    def get(self, name: str) -> RecordField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def value(self, name: str) -> Any:
+        found = self.get(name)
+        return found.value if found is not None else None
+
+    @property
+    def urgent(self) -> bool:
+        """A referral marked urgent, or one made on a crisis signal."""
+        return any(f.value == "urgent" for f in self.fields if f.name.endswith("urgency")) \
+            or self.value("crisis") is True
+
+    def zrm_grid(self) -> list[ZrmDomain]:
+        """The matrix's domains (a score field with a ``_note`` beside it), in form order."""
+        names = {f.name for f in self.fields}
+        grid = []
+        for item in self.fields:
+            if item.kind == "choice" and f"{item.name}_note" in names:
+                note = self.get(f"{item.name}_note")
+                nl, en = item.label
+                grid.append(ZrmDomain((nl.split(":")[0].strip(), en.split(":")[0].strip()),
+                                      item.value if isinstance(item.value, int) else None,
+                                      note.value if note is not None else None))
+        return grid
+
+    def zrm_rest(self) -> list[RecordField]:
+        """The fields beside the matrix's domains (the date it was taken)."""
+        grid = {f.name for f in self.fields if f.kind == "choice"
+                and self.get(f"{f.name}_note") is not None}
+        return [f for f in self.fields
+                if f.name not in grid and f.name.removesuffix("_note") not in grid]
+
+    def ordered(self, *first: str) -> list[RecordField]:
+        """The fields named in ``first`` (those present) in that order, then the others."""
+        leading = [f for name in first if (f := self.get(name)) is not None]
+        return leading + [f for f in self.fields if f.name not in first]
+
+
+@dataclass(frozen=True)
+class Section:
+    """Consecutive records shown together (a run of contact attempts is one list)."""
+
+    display: str
+    records: list[FileRecord]
+
+
+def case_file(ctx: EngineContext, session: Session, actor: Actor,
+              case_number: str) -> list[FileRecord]:
+    """What every completed task of the case recorded, oldest first, as ``actor`` may see it.
+
+    The caller has checked that the actor may see the case at all (and logged the read);
+    records of which the actor's role reads nothing are left out.
+    """
+    rows = session.scalars(select(CaseRecord).where(CaseRecord.case_number == case_number)
+                           .order_by(CaseRecord.completed_at, CaseRecord.id)).all()
+    whole = case_view_kind(actor) == "full"
+    lanes = QUEUE_LANES.get(actor.role, ())
+    found = []
+    for row in rows:
+        category, display = category_of(row.process_id, row.bpmn_id)
+        shown = visible_fields(category, actor.role)
+        if shown == ():
+            continue
+        schema = _schema(ctx, session, row)
+        values = {**row.data, **(row.context or {})}
+        fields = tuple(_field(name, value, schema) for name, value in _ordered(values, schema)
+                       if shown is None or name in shown)
+        if not fields:
+            continue
+        title = (schema.get("title") or row.task_name, schema.get("x-title-en") or "")
+        by = row.completed_by if whole or row.role in lanes else None
+        found.append(FileRecord(row.id, category, display, row.process_id, row.bpmn_id,
+                                (str(title[0]), str(title[1])), row.role, by,
+                                row.completed_at, fields))
+    return found
+
+
+def sections(records: list[FileRecord]) -> list[Section]:
+    """The records grouped for showing: consecutive contact attempts form one section."""
+    grouped: list[Section] = []
+    for record in records:
+        if grouped and record.display == "contact_attempt" == grouped[-1].display:
+            grouped[-1].records.append(record)
+        else:
+            grouped.append(Section(record.display, [record]))
+    return grouped
+
+
+def referral_packages(records: list[FileRecord]) -> list[FileRecord]:
+    """The referral packages among the records the reader may see, newest first."""
+    return [r for r in reversed(records) if r.display == "referral"]
+
+
+def sdd_services(records: list[FileRecord]) -> list[tuple[str, str]]:
+    """The services asked of the SDD, as (Dutch, English) titles, oldest first."""
+    found = []
+    for record in records:
+        service = record.get("sdd_service") if record.category == "referral_sdd" else None
+        if service is not None and service.choice is not None and service.choice not in found:
+            found.append(service.choice)
+    return found
+
+
+def _schema(ctx: EngineContext, session: Session, row: CaseRecord) -> dict[str, Any]:
+    if row.deployment_id is None or not row.form_file:
+        return {}
+    try:
+        return ctx.specs.form(session, row.deployment_id, row.form_file)[0]
+    except NotFound:
+        return {}
+
+
+def _ordered(values: dict[str, Any], schema: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """The values in the form's order, then the process's decisions in the policy's order."""
+    properties = schema.get("properties") or {}
+    for name in properties:
+        if name in values and values[name] not in (None, ""):
+            yield name, values[name]
+    for name in CONTEXT_LABELS:
+        if name in values and name not in properties and values[name] not in (None, ""):
+            if values[name] is False and name in SHOWN_WHEN_SET:
+                continue
+            yield name, values[name]
+
+
+def _shown(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the form shows read-only of the process's decisions (its ``x-show``), by name."""
+    shown = schema.get("x-show")
+    if not isinstance(shown, list):
+        return {}
+    return {str(item["variable"]): item for item in shown
+            if isinstance(item, dict) and item.get("variable")}
+
+
+def _field(name: str, value: Any, schema: dict[str, Any]) -> RecordField:
+    spec = (schema.get("properties") or {}).get(name)
+    if spec is None:
+        spec = _shown(schema).get(name)
+        if spec is None:
+            label = CONTEXT_LABELS.get(name, (name, name))
+            advice = _advice_choice(value, schema) if name == "advised_route" else None
+            return RecordField(name, label, "choice" if advice else _kind(value, {}), value,
+                               advice)
+    label = (str(spec.get("title") or name), str(spec.get("x-title-en") or ""))
+    choice = _choice(spec, value)
+    return RecordField(name, label, "choice" if choice else _kind(value, spec), value, choice)
+
+
+def _choice(spec: dict[str, Any], value: Any) -> tuple[str, str] | None:
+    options = spec.get("enum")
+    if not isinstance(options, list) or value not in options:
+        return None
+    index = options.index(value)
+    nl = spec.get("x-enum-titles") or []
+    en = spec.get("x-enum-titles-en") or []
+    return (str(nl[index]) if index < len(nl) else str(value),
+            str(en[index]) if index < len(en) else "")
+
+
+def _advice_choice(value: Any, schema: dict[str, Any]) -> tuple[str, str] | None:
+    """The decision table's advice in words: the plan form's own title for that route."""
+    spec = (schema.get("properties") or {}).get("route_choice") or {}
+    return _choice(spec, value)
+
+
+def _kind(value: Any, spec: dict[str, Any]) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if spec.get("format") == "date":
+        return "date"
+    if isinstance(value, int | float):
+        return "number"
+    return "text"
