@@ -11,7 +11,17 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, false, insert, select, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from engine.models import AccessLog, Case, HumanTask, ProcessInstance
@@ -191,10 +201,33 @@ def case_scope(actor: Actor) -> ColumnElement[bool]:
         return Case.corporation == actor.organisation
     lane = REFERRAL_LANES.get(actor.role)
     if lane is not None:
-        referred = select(HumanTask.id).where(HumanTask.case_number == Case.case_number,
-                                              HumanTask.role == lane)
-        return exists(referred)
+        # Referred, and the desk's part or the case still runs: once both are closed its
+        # access to the household ends (``own_package_scope`` keeps its own package).
+        return and_(_referred(lane), or_(Case.closed.is_(False), _lane_still_open(lane)))
     return false()
+
+
+def own_package_scope(actor: Actor) -> ColumnElement[bool]:
+    """Closed cases whose referral to the actor's desk is over (the case closed, every task
+    of its lane done): the desk no longer sees the household, only its own referral package
+    and what it recorded itself (``cases.get_case`` shows that cut, and logs the read)."""
+    lane = REFERRAL_LANES.get(actor.role)
+    if lane is None:
+        return false()
+    return and_(_referred(lane), Case.closed.is_(True), ~_lane_still_open(lane))
+
+
+def _referred(lane: str) -> ColumnElement[bool]:
+    """A task of ``lane`` exists on the case: the case was referred to that desk."""
+    return exists(select(HumanTask.id).where(HumanTask.case_number == Case.case_number,
+                                             HumanTask.role == lane))
+
+
+def _lane_still_open(lane: str) -> ColumnElement[bool]:
+    """A task of ``lane`` on the case is still to be done."""
+    return exists(select(HumanTask.id).where(HumanTask.case_number == Case.case_number,
+                                             HumanTask.role == lane,
+                                             HumanTask.state.in_(("open", "claimed"))))
 
 
 def may_report_signals(actor: Actor) -> bool:

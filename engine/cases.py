@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 from uuid import UUID
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -29,9 +29,11 @@ from sqlalchemy.orm.util import identity_key
 
 from engine import case_file, cursors, messages, runtime
 from engine.access import (
+    REFERRAL_LANES,
     Actor,
     case_scope,
     case_view_kind,
+    own_package_scope,
     record_access,
     record_refusal,
     task_scope,
@@ -89,6 +91,10 @@ CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "eviction_executed": ("Ontruiming uitgevoerd", "Eviction executed", {}),
     "tenant_moved": ("Huurder verhuisd", "Tenant moved", {}),
 }
+#: Events that cannot be undone: the corporation's page asks for explicit confirmation
+#: (``CONFIRM_FIELD``) before sending one.
+IRREVERSIBLE_EVENTS = frozenset({"eviction_executed"})
+CONFIRM_FIELD = "confirm_irreversible"
 _PAYLOADS = {name: Draft202012Validator({"type": "object", "additionalProperties": False,
                                          "properties": {}, **schema},
                                         format_checker=FormatChecker())
@@ -182,6 +188,8 @@ VISIBLE: dict[str, tuple[str, ...]] = {
                    "outcome"),
     "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
     "referral_care_referral": (*_IDENTITY, *_LEGAL),
+    #: a desk's referral that is over on a closed case: its own package, no household data
+    "package": (),
 }
 
 
@@ -192,9 +200,9 @@ def _view_key(actor: Actor) -> str:
     return f"referral_{actor.role}" if kind == "referral" else kind
 
 
-def case_view(case: Case, actor: Actor) -> CaseView:
-    """The case cut down to what ``actor``'s role may see."""
-    key = _view_key(actor)
+def case_view(case: Case, actor: Actor, key: str | None = None) -> CaseView:
+    """The case cut down to what ``actor``'s role may see (or to the view ``key``)."""
+    key = key or _view_key(actor)
     shown = {name: getattr(case, name) for name in VISIBLE[key]}
     return CaseView(case_number=case.case_number, view=key.split("_")[0],
                     municipality=case.municipality, corporation=case.corporation,
@@ -206,16 +214,25 @@ def _scoped(ctx: EngineContext, session: Session, actor: Actor, case_number: str
             what: str) -> Case:
     """The case, if the actor may see it; else the attempt is logged (see ``record_refusal``)
     and the answer is the same ``NotFound`` as for a missing case."""
-    case = None
-    if case_view_kind(actor) is not None:
-        case = session.scalars(select(Case).where(Case.case_number == case_number,
-                                                  case_scope(actor))).first()
+    case = _in_scope(session, actor, case_number)
     if case is None:
-        existing = session.scalar(select(Case.case_number).where(
-            Case.case_number == case_number))
-        record_refusal(ctx, actor, what, case_number, existing)
-        raise NotFound("case not found")
+        _refuse(ctx, session, actor, case_number, what)
     return case
+
+
+def _in_scope(session: Session, actor: Actor, case_number: str) -> Case | None:
+    if case_view_kind(actor) is None:
+        return None
+    return session.scalars(select(Case).where(Case.case_number == case_number,
+                                              case_scope(actor))).first()
+
+
+def _refuse(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
+            what: str) -> NoReturn:
+    """Log the refused attempt (``record_refusal``) and answer as for a missing case."""
+    existing = session.scalar(select(Case.case_number).where(Case.case_number == case_number))
+    record_refusal(ctx, actor, what, case_number, existing)
+    raise NotFound("case not found")
 
 
 def search_filter(query: str, case_number: Any = Case.case_number) -> Any:
@@ -270,7 +287,14 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
 
     :raise NotFound: no such case in the actor's scope (also for roles that see no households).
     """
-    case = _scoped(ctx, session, actor, case_number, what)
+    case = _in_scope(session, actor, case_number)
+    if case is None and actor.role in REFERRAL_LANES:
+        ended = session.scalars(select(Case).where(Case.case_number == case_number,
+                                                   own_package_scope(actor))).first()
+        if ended is not None:
+            return _own_package(ctx, session, actor, ended)
+    if case is None:
+        _refuse(ctx, session, actor, case_number, what)
     record_access(session, actor, ctx.clock.now(), [case.case_number], what)
     records = case_file.case_file(ctx, session, actor, case.case_number)
     view = dataclasses.replace(case_view(case, actor),
@@ -286,6 +310,30 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     open_tasks = [OpenTask(t.id, t.name, t.role, t.state, t.due_at) for t in tasks
                   if t.state in runtime.OPEN_STATES and (lanes is None or t.role in lanes)]
     return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records)
+
+
+#: What the access log says of a desk's read of its own package after its access ended.
+OWN_PACKAGE_READ = "own referral package"
+_TASK_EVENTS = ("task_ready", "task_completed", "task_assigned")
+
+
+def _own_package(ctx: EngineContext, session: Session, actor: Actor, case: Case) -> CaseDetail:
+    """A closed case whose referral to the actor's desk is over: no household data (name,
+    address, contact, arrears, other records), only the desk's own referral package and what
+    the desk recorded itself, and its own tasks in the timeline. The read is logged."""
+    record_access(session, actor, ctx.clock.now(), [case.case_number], OWN_PACKAGE_READ)
+    lanes = _timeline_lanes(actor) or ()
+    records = [r for r in case_file.case_file(ctx, session, actor, case.case_number)
+               if r.display == "referral" or r.role in lanes]
+    view = dataclasses.replace(case_view(case, actor, "package"),
+                               referrals=tuple(case_file.referral_packages(records)),
+                               sdd_services=tuple(case_file.sdd_services(records)))
+    tasks = session.execute(
+        select(HumanTask.id, HumanTask.name, HumanTask.role)
+        .where(HumanTask.case_number == case.case_number, HumanTask.role.in_(lanes))
+        .order_by(HumanTask.created_at)).all()
+    entries = [e for e in timeline(session, actor, case, tasks) if e.kind in _TASK_EVENTS]
+    return CaseDetail(view, entries, [], file=records)
 
 
 def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:
@@ -365,13 +413,37 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
                "care_referral" in lanes, outcome)
     current = _sync_case_row(ctx, session, row, derived)
+    if current is not None:
+        _mark_urgent(session, ready, bool(current.crisis))
     if current is not None and not closed:
         _sync_holder(ctx, session, row, current.id, current.holder_id, ready)
 
 
+#: The desks whose queues put urgent referrals first.
+URGENT_LANES = ("budget_advice", "care_referral")
+
+
+def referral_urgent(data: dict[str, Any], crisis: bool = False) -> bool:
+    """A referral is urgent on a crisis signal, or when the referral says so (a field named
+    ``…urgency`` set to ``urgent``, as ``case_file.FileRecord.urgent`` reads it)."""
+    return crisis or data.get("crisis") is True or any(
+        value == "urgent" for name, value in data.items() if name.endswith("urgency"))
+
+
+def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
+    """Step hook part: flag the desks' ready tasks of an urgent referral (``human_task.urgent``
+    orders their queues); a flag once set stays."""
+    urgent = [str(t.id) for t in ready if t.task_spec.lane in URGENT_LANES
+              and referral_urgent(t.data, crisis)]
+    if urgent:
+        session.connection().execute(
+            update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.id.in_(urgent),
+                                       _HUMAN_TASKS.c.urgent.is_(False)).values(urgent=True))
+
+
 # Built once: these run after every step of every case.
 _CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
-                     Case.referred_to_care, Case.outcome, Case.holder_id,
+                     Case.referred_to_care, Case.outcome, Case.holder_id, Case.crisis,
                      ).where(Case.case_number == bindparam("case_number"))
 _CASE_UPDATE = (update(cast(Table, Case.__table__))
                 .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
@@ -455,17 +527,23 @@ def _milestone(facts: dict[str, set[Any]], closed: bool) -> str:
 
 def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
                       name: str, payload: dict[str, Any] | None = None,
-                      idempotency_key: str | None = None) -> CaseView:
+                      idempotency_key: str | None = None, confirmed: bool = True) -> CaseView:
     """A corporation reports what happened on its tenant's case (court summons, paid, ...).
+    An event that cannot be undone (``IRREVERSIBLE_EVENTS``) is sent only when ``confirmed``
+    (a page passes its confirmation box; a machine client's call is its confirmation).
 
     :raise NotFound: not a case of the actor's corporation.
-    :raise InvalidInput: unknown event, or a missing or invalid date.
+    :raise InvalidInput: unknown event, a missing or invalid date, or an irreversible event
+        not confirmed (nothing is sent).
     """
     if not actor.role.startswith("corporation") and actor.role != "admin":
         raise NotAllowed("alleen de woningcorporatie meldt gebeurtenissen op een casus")
     case = _scoped(ctx, session, actor, case_number, "case event")
     if name not in CORPORATION_MESSAGES:
         raise InvalidInput({"name": "is geen bekende gebeurtenis"})
+    if name in IRREVERSIBLE_EVENTS and not confirmed:
+        raise InvalidInput({CONFIRM_FIELD: "Bevestig dat de ontruiming is uitgevoerd: dit "
+                                           "kan niet ongedaan worden gemaakt."})
     data = {k: v for k, v in (payload or {}).items() if v not in (None, "")}
     validate(_PAYLOADS[name], data)
     if "hearing_date" in data:

@@ -60,6 +60,8 @@ SORTS = ("due", "created")
 #: (the SDD's budget advisers and the Meldpunt; a social team sees one municipality anyway).
 MUNICIPALITY_FILTER_ROLES = ("budget_advice", "care_referral")
 MAX_TASK_TYPE = 200
+#: Roles whose queues put the tasks of urgent referrals first (``human_task.urgent``).
+URGENT_FIRST_ROLES = ("budget_advice", "care_referral")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class InboxItem:
     postcode: str | None
     arrears_amount: Decimal | None
     crisis: bool
+    #: a task of an urgent referral: marked "Spoed", first in the desks' queues
+    urgent: bool = False
 
 
 def deadline_state(due_at: datetime | None, now: datetime) -> tuple[str, int | None]:
@@ -213,13 +217,14 @@ def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
 @lru_cache(maxsize=512)
 def _page_query(role: str, queue: str, summary: bool, searching: bool, order: str,
                 after_cursor: bool,
-                shape: tuple[bool, bool, bool, bool] = (False, False, False, False)
-                ) -> Select[Any]:
+                shape: tuple[bool, bool, bool, bool] = (False, False, False, False),
+                tier: bool | None = None) -> Select[Any]:
     """The query of one inbox page shape, built once: organisation, assignee, cursor and page
     size are bound parameters (building and hashing the statement cost more than running it).
 
     ``order`` is ``created`` (created_at, id), ``due`` (dated tasks on due_at, id) or
-    ``undated`` (tasks without a due date, on id).
+    ``undated`` (tasks without a due date, on id). ``tier`` True or False keeps only the
+    tasks of urgent referrals, or only the others (the desks' queues read them in turn).
     """
     # Columns, not entities: a page is read-only, and 50 ORM objects cost more than the query.
     task_columns = cast(Table, HumanTask.__table__).c
@@ -235,6 +240,8 @@ def _page_query(role: str, queue: str, summary: bool, searching: bool, order: st
             query = query.outerjoin(Case, Case.case_number == HumanTask.case_number)
     query = query.where(bound_task_scope(role), _queue_condition(queue),
                         *_filter_conditions(shape))
+    if tier is not None:
+        query = query.where(HumanTask.urgent.is_(tier))
     after: BindParameter[datetime] = bindparam("after", type_=UTCDateTime())
     last_id: BindParameter[str] = bindparam("last_id", type_=String())
     if order == "created":
@@ -263,8 +270,9 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     """A page of the actor's tasks, with the case summary for display when ``summary``.
 
     ``sort="due"`` pages on (due_at, id) with undated tasks after the dated ones;
-    ``sort="created"`` on (created_at, id). Search matches case number, postcode or name.
-    Without ``summary`` (machine clients) no personal data is read, so none is logged.
+    ``sort="created"`` on (created_at, id). For ``URGENT_FIRST_ROLES`` the tasks of urgent
+    referrals come first, each tier in that order. Search matches case number, postcode or
+    name. Without ``summary`` (machine clients) no personal data is read, so none is logged.
     """
     if sort not in SORTS:
         raise InvalidInput({"sort": "kies due of created"})
@@ -275,27 +283,31 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
         raise NotAllowed("only team leads see everyone's claimed tasks")
     check_filters(ctx, actor, filters)
     searching = bool(search and search.strip())
-    phase, after, last_id, has_cursor = _parse_cursor(cursor, sort)
+    tiers: tuple[bool | None, ...] = (True, False) if actor.role in URGENT_FIRST_ROLES \
+        else (None,)
+    segments = [(tier, order) for tier in tiers
+                for order in (("created",) if sort == "created" else ("due", "undated"))]
+    start, after, last_id, has_cursor = _parse_cursor(cursor, segments)
     params: dict[str, Any] = {**scope_parameters(actor), "assignee": actor.user_id,
                               "after": after, "last_id": last_id,
                               **_filter_parameters(ctx, filters)}
 
-    def page(order: str, size: int, after_cursor: bool) -> list[Any]:
+    def page(tier: bool | None, order: str, size: int, after_cursor: bool) -> list[Any]:
         query = _page_query(actor.role, queue, summary, searching, order, after_cursor,
-                            filters.shape())
+                            filters.shape(), tier)
         if searching:
             assert search is not None
             query = query.where(search_filter(search, HumanTask.case_number))
         return list(session.execute(query, {**params, "page_size": size}).all())
 
+    # The segments in turn (urgent before regular, dated before undated), each keyset-paged
+    # on its own index order, the cursor's segment continuing after the cursor.
     rows: list[Any] = []
-    if sort == "created":
-        rows = page("created", limit + 1, has_cursor)
-    else:
-        if phase == "d":
-            rows = page("due", limit + 1, has_cursor)
-        if len(rows) <= limit:  # undated tasks come after the dated ones
-            rows += page("undated", limit + 1 - len(rows), phase == "n" and has_cursor)
+    for index in range(start, len(segments)):
+        tier, order = segments[index]
+        rows += page(tier, order, limit + 1 - len(rows), has_cursor and index == start)
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     now = ctx.clock.now()
@@ -304,39 +316,52 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
         state, left = deadline_state(row.due_at, now)
         if not summary:
             items.append(InboxItem(task_view(row), state, left, None, None, None, None, None,
-                                   False))
+                                   False, bool(row.urgent)))
             continue
         address = f"{row.street} {row.house_number}" if row.street else None
         items.append(InboxItem(task_view(row), state, left, row.display_name, row.tenant_name,
-                               address, row.postcode, row.arrears_amount, bool(row.crisis)))
+                               address, row.postcode, row.arrears_amount, bool(row.crisis),
+                               bool(row.urgent)))
     record_access(session, actor, now, sorted({i.task.case_number for i in items
                                                if i.task.case_number and i.tenant_name}),
                   f"inbox {queue}")
-    next_cursor = _cursor(sort, rows[-1]) if more and rows else None
+    next_cursor = _cursor(rows[-1], sort, len(tiers) > 1) if more and rows else None
     return Page(items, next_cursor)
 
 
-def _parse_cursor(cursor: str | None, sort: str) -> tuple[str, datetime | None, str, bool]:
-    """Phase (``d`` dated, ``n`` undated, ``c`` created), the moment and task id to continue
-    after, and whether a cursor was given at all."""
+#: Cursor phases: the order's letter, after ``u`` (urgent) or ``r`` (regular) in tiered queues.
+_ORDER_LETTERS = {"due": "d", "undated": "n", "created": "c"}
+
+
+def _parse_cursor(cursor: str | None, segments: list[tuple[bool | None, str]]
+                  ) -> tuple[int, datetime | None, str, bool]:
+    """The segment to continue in (an index into ``segments``), the moment and task id to
+    continue after, and whether a cursor was given at all."""
     if not cursor:
-        return ("d" if sort == "due" else "c"), None, "", False
+        return 0, None, "", False
     phase, _, rest = cursor.partition("|")
     key, _, last_id = rest.partition("|")
-    if phase in ("d", "c"):
-        return phase, cursors.cursor_moment(key), cursors.cursor_key(last_id), True
-    if phase == "n":
-        return phase, None, cursors.cursor_key(last_id), True
-    raise cursors.invalid_cursor()
+    names = [_phase(tier, order) for tier, order in segments]
+    if phase not in names:
+        raise cursors.invalid_cursor()
+    if phase.endswith("n"):
+        return names.index(phase), None, cursors.cursor_key(last_id), True
+    return names.index(phase), cursors.cursor_moment(key), cursors.cursor_key(last_id), True
 
 
-def _cursor(sort: str, task: Any) -> str:
+def _phase(tier: bool | None, order: str) -> str:
+    prefix = "" if tier is None else ("u" if tier else "r")
+    return prefix + _ORDER_LETTERS[order]
+
+
+def _cursor(task: Any, sort: str, tiered: bool = False) -> str:
     """The cursor after ``task`` (a HumanTask or a row of its columns)."""
+    tier = bool(task.urgent) if tiered else None
     if sort == "created":
-        return f"c|{task.created_at.isoformat()}|{task.id}"
+        return f"{_phase(tier, 'created')}|{task.created_at.isoformat()}|{task.id}"
     if task.due_at is not None:
-        return f"d|{task.due_at.isoformat()}|{task.id}"
-    return f"n||{task.id}"
+        return f"{_phase(tier, 'due')}|{task.due_at.isoformat()}|{task.id}"
+    return f"{_phase(tier, 'undated')}||{task.id}"
 
 
 @dataclass(frozen=True)

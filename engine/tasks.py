@@ -14,6 +14,7 @@ from engine import case_file, forms, lifecycle, runtime
 from engine.access import (
     Actor,
     bound_task_scope,
+    case_view_kind,
     claimable,
     record_access,
     record_refusal,
@@ -115,6 +116,24 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
     if prefill and task.case_number:
         record_access(session, actor, ctx.clock.now(), [task.case_number], "task read")
     return TaskDetail(task_view(task), schema, data, task.instructions, facts)
+
+
+#: What the access log says when a desk's task answers with its referral package.
+REFERRAL_READ = "task referral package"
+
+
+def referral_packages(ctx: EngineContext, session: Session, actor: Actor,
+                      task: TaskView) -> list[case_file.FileRecord]:
+    """The referral packages of the task's case that the actor's desk (SDD, Meldpunt) receives,
+    newest first: what the task page shows above the form. The caller has found the task in
+    the actor's scope (``get_task``); reading the packages is logged."""
+    if case_view_kind(actor) != "referral" or not task.case_number:
+        return []
+    records = case_file.case_file(ctx, session, actor, task.case_number)
+    packages = case_file.referral_packages(records)
+    if packages:
+        record_access(session, actor, ctx.clock.now(), [task.case_number], REFERRAL_READ)
+    return packages
 
 
 def date_anchors(ctx: EngineContext, session: Session, case_number: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -22,6 +22,9 @@ class HumanTask(Base):
         Index("ix_human_task_corporation_queue", "state", "role", "corporation", "created_at",
               "id"),
         Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
+        # The referral desks' queues put urgent referrals first (``urgent`` leads the order).
+        Index("ix_human_task_urgent_queue", "state", "role", "urgent", "created_at", "id"),
+        Index("ix_human_task_urgent_queue_due", "state", "role", "urgent", "due_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
@@ -41,6 +44,8 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    #: A task of an urgent referral (crisis, or the referral's urgency): first in the queue.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

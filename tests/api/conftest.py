@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 
 from engine import users
 from engine.context import EngineContext
+from tests.casework import deploy_chain
+from tests.webclient import bearer
 from webui import create_app
 
 
@@ -46,3 +48,15 @@ def api_as(app: Flask, ctx: EngineContext) -> Any:
         return ApiClient(app.test_client(), token)
 
     return make
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def corp(ctx: EngineContext, app: Flask) -> dict[str, Any]:
+    """The chain deployed and a bearer header for Woonbron's machine token."""
+    deploy_chain(ctx)
+    return bearer(ctx, org="woonbron")

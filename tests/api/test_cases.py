@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from engine.models import AccessLog
 from tests.casework import corporation, deploy_chain, report
 from tests.factories import make_user
 from tests.webclient import bearer
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def test_the_social_team_lists_its_municipalitys_cases_newest_first_with_paging(ctx, client):

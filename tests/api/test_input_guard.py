@@ -20,17 +20,6 @@ SIGNALS = "/api/v1/signals"
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def corp(ctx, app):
-    deploy_chain(ctx)
-    return bearer(ctx, org="woonbron")
-
-
-@pytest.fixture
 def anna(ctx):
     make_user(ctx, "anna")
     return bearer(ctx, username="anna")

@@ -7,20 +7,9 @@ from sqlalchemy import func, select
 
 from engine.models import AccessLog, Case, ProcessInstance
 from engine.municipalities import municipality_for, normalise_postcode
-from tests.casework import POSTCODES, deploy_chain, signal
+from tests.casework import POSTCODES, signal
 from tests.factories import make_user
 from tests.webclient import bearer
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def corp(ctx, app):
-    deploy_chain(ctx)
-    return bearer(ctx, org="woonbron")
 
 
 def count(ctx, model=Case):

@@ -7,27 +7,15 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from engine import signal_batches
 from engine.models import Case, ProcessInstance, SignalBatchRow
-from tests.casework import POSTCODES, corporation, deploy_chain, signal
+from tests.casework import POSTCODES, corporation, signal
 from tests.webclient import bearer
 from webui import create_app
 
 MUNICIPALITIES = list(POSTCODES)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def corp(ctx, app):
-    deploy_chain(ctx)
-    return bearer(ctx, org="woonbron")
 
 
 def rows(count: int, prefix: str = "WB") -> list[dict[str, Any]]:

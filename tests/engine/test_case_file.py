@@ -83,12 +83,12 @@ def test_each_role_reads_its_cells_of_the_sdd_case(chain: Chain) -> None:
     assert set(member) == everything
     assert {"national_outcome_code", "closure_reason_label"} <= member["closure"]
     assert set(_file(chain, chain.actor("social_team_lead"))) == everything
-    # SDD: its own referral package, what it recorded itself, and the closure as status
+    # SDD: the case is closed and its part done, so only its own referral package and what
+    # it recorded itself (issue 9, item 3: access to the household ends with its part)
     sdd = _file(chain, chain.actor("budget_advice"))
-    assert set(sdd) == {"referral_sdd", "sdd_intake", "sdd_outcome", "closure"}
+    assert set(sdd) == {"referral_sdd", "sdd_intake", "sdd_outcome"}
     assert sdd["referral_sdd"] == {"sdd_service", "referral_summary", "consent_given",
                                    "legal_ground"}
-    assert sdd["closure"] == {"closure_date"}
     # the corporation: the generic outcome only, nothing of the assessment or the referral
     corporation = _file(chain, chain.actor("corporation"))
     assert corporation == {"closure": {"closure_date", "corporation_feedback"}}
@@ -110,10 +110,10 @@ def test_each_role_reads_its_cells_of_the_meldpunt_case(chain: Chain) -> None:
     assert set(lead) == ASSESSMENT | {"referral_care", "care_outcome", "closure"}
     assert lead["care_outcome"] == {"care_outcome", "care_outcome_date"}
     meldpunt = _file(chain, chain.actor("care_referral"))
-    assert set(meldpunt) == {"referral_care", "care_outcome", "closure"}
+    # closed, and the Meldpunt's part done: its own package and outcome only
+    assert set(meldpunt) == {"referral_care", "care_outcome"}
     assert meldpunt["referral_care"] == {"care_referral_summary", "care_consent_given",
                                          "care_legal_ground", "care_urgency", "crisis"}
-    assert meldpunt["closure"] == {"closure_date"}
     assert _file(chain, chain.actor("corporation")) == {
         "closure": {"closure_date", "corporation_feedback"}}
     with chain.ctx.sessionmaker() as session, pytest.raises(NotFound):
@@ -161,7 +161,8 @@ def test_the_sdd_reads_its_package_on_the_case_and_the_read_is_logged(chain: Cha
         logged = session.scalars(select(AccessLog.what).where(
             AccessLog.username == sdd.username,
             AccessLog.case_number == chain.case_number)).all()
-    assert "task page" in logged
+    # the case is closed and the SDD's part done: the read is its own package's, logged so
+    assert "own referral package" in logged
 
 
 def test_the_referral_names_the_service_asked_for(chain: Chain) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 from flask import g, request
 
 from engine import inbox, tasks
+from engine.access import case_view_kind
 from engine.views import as_dict
+from webui.api.cases import record_json
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
@@ -27,18 +29,25 @@ def list_tasks() -> dict[str, Any]:
                        sort=args.get("sort", "due"), cursor=args.get("cursor"), limit=limit,
                        summary=False)
     items = [{**as_dict(item.task), "deadline": item.deadline,
-              "working_days_left": item.working_days_left} for item in page.items]
+              "working_days_left": item.working_days_left, "urgent": item.urgent}
+             for item in page.items]
     return {"items": items, "next": page.next}
 
 
 @route("/tasks/{task_id}", "GET", "One task with its form (JSON Schema), the data it starts "
-       "from (only what the form names in x-prefill-from) and the facts it shows (x-show)")
+       "from (only what the form names in x-prefill-from), the facts it shows (x-show) and, "
+       "for the SDD and the Meldpunt, the referral packages of its case (`referrals`, newest "
+       "first, as the case file shows them)")
 def get_task(task_id: str) -> dict[str, Any]:
-    detail = tasks.get_task(engine_context(), get_session(), current_actor(), task_id)
+    ctx, session, actor = engine_context(), get_session(), current_actor()
+    detail = tasks.get_task(ctx, session, actor, task_id)
     view = as_dict(detail.task)
     view.update({"form_schema": detail.form_schema, "data": detail.data,
                  "facts": detail.facts, "instructions": detail.instructions,
                  "due_at": view["due_at"]})
+    if case_view_kind(actor) == "referral":
+        view["referrals"] = [record_json(r) for r in
+                             tasks.referral_packages(ctx, session, actor, detail.task)]
     return view  # type: ignore[no-any-return]
 
 

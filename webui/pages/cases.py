@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine import cases
 from engine.access import case_view_kind
-from engine.errors import NotFound
+from engine.errors import InvalidInput, NotFound
 from webui import htmx
 from webui.auth import login_required
 from webui.db import commit, engine_context, get_session
@@ -42,20 +42,34 @@ def index() -> Any:
     return render_template("cases/index.html", **context)
 
 
-@bp.get("/cases/<case_number>")
-@login_required
-def show(case_number: str) -> Any:
+#: The event form's fields by their Dutch labels, for the error summary.
+EVENT_FIELD_LABELS = {"name": "Gebeurtenis", "hearing_date": "Datum zitting",
+                      "judgment_date": "Datum vonnis", "eviction_date": "Ontruimingsdatum",
+                      cases.CONFIRM_FIELD: "Bevestiging"}
+
+
+def _show(case_number: str, errors: dict[str, str] | None = None,
+          values: Any = None, status: int = 200) -> Any:
     detail = cases.get_case(engine_context(), get_session(), actor(), case_number)
     return render_template("cases/show.html", detail=detail, case=detail.case,
                            labels=cases.MILESTONE_LABELS,
-                           messages=cases.CORPORATION_MESSAGES, errors={}, values={})
+                           messages=cases.CORPORATION_MESSAGES, errors=errors or {},
+                           values=values or {}, irreversible=cases.IRREVERSIBLE_EVENTS,
+                           confirm_field=cases.CONFIRM_FIELD,
+                           field_labels=EVENT_FIELD_LABELS), status
+
+
+@bp.get("/cases/<case_number>")
+@login_required
+def show(case_number: str) -> Any:
+    return _show(case_number)
 
 
 @bp.post("/cases/<case_number>/events")
 @login_required
 def report_event(case_number: str) -> Any:
-    from engine.errors import InvalidInput
-
+    """Report an event; one that cannot be undone (an eviction executed) is sent only with
+    its confirmation box ticked, else the form comes back (422) naming that box."""
     ctx, session, who = engine_context(), get_session(), actor()
     name = request.form.get("name", "")
     payload = {key: request.form.get(key) for key in ("hearing_date", "eviction_date",
@@ -65,14 +79,11 @@ def report_event(case_number: str) -> Any:
                if k in cases.CORPORATION_MESSAGES.get(name, ("", "", {}))[2]
                .get("properties", {})}
     try:
-        cases.report_case_event(ctx, session, who, case_number, name, payload)
+        cases.report_case_event(ctx, session, who, case_number, name, payload,
+                                confirmed=request.form.get(cases.CONFIRM_FIELD) == "yes")
     except InvalidInput as invalid:
         session.rollback()
-        detail = cases.get_case(ctx, session, who, case_number)
-        return render_template("cases/show.html", detail=detail, case=detail.case,
-                               labels=cases.MILESTONE_LABELS,
-                               messages=cases.CORPORATION_MESSAGES, errors=invalid.errors,
-                               values=request.form), 422
+        return _show(case_number, invalid.errors, request.form, 422)
     commit()
     flash(_("Gebeurtenis doorgegeven."), "success")
     return htmx.redirect_to(f"/cases/{case_number}")
@@ -83,8 +94,6 @@ def report_event(case_number: str) -> Any:
 def holder(case_number: str) -> Any:
     """Who holds the case: the lead hands it to a colleague (``holder``), the holder or the
     lead gives it back to the team queue (``release``)."""
-    from engine.errors import InvalidInput
-
     ctx, session, who = engine_context(), get_session(), actor()
     errors: dict[str, str] = {}
     if request.method == "POST":
