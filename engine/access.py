@@ -168,8 +168,6 @@ def claimable(actor: Actor, task: HumanTask) -> bool:
     return actor.role == "admin" or task.role in lanes
 
 
-
-
 # --- cases: who may see which household ---------------------------------------------------
 
 #: How much of a case each role sees (domain.md §6). Roles not listed see no case at all.

@@ -13,7 +13,7 @@ titles, Dutch and English), so the file never shows a raw field name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from engine import runtime
 from engine.access import QUEUE_LANES, Actor, case_view_kind
 from engine.context import EngineContext
 from engine.errors import NotFound
+from engine.forms import choice_title
 from engine.models import CaseRecord, HumanTask, ProcessInstance
 
 # --- the policy, as data --------------------------------------------------------------------
@@ -134,33 +135,40 @@ def visible_fields(category: str, role: str) -> tuple[str, ...] | None:
     return CUTS.get(category, {}).get(cell, ())
 
 
+def referral_urgent(data: Mapping[str, Any]) -> bool:
+    """A referral is urgent when made on a crisis signal, or when it says so (a field named
+    ``…urgency`` set to ``urgent``): the one rule for the package's badge and for the flag
+    that puts the desk's task first (``cases.after_step``)."""
+    return data.get("crisis") is True or any(
+        value == "urgent" for name, value in data.items() if name.endswith("urgency"))
+
+
 # --- keeping what a task recorded -----------------------------------------------------------
 
 def record_completion(ctx: EngineContext, session: Session, actor: Actor, task: HumanTask,
-                      instance: ProcessInstance, data: dict[str, Any],
-                      workflow: Any = None) -> None:
+                      instance: ProcessInstance, data: dict[str, Any], workflow: Any,
+                      deployment_id: int) -> None:
     """Keep what ``task`` recorded, once its completion step has run (``workflow`` is the
     workflow after that step: the completed task's data holds the decisions it was done
-    against). Tasks outside a case leave no record."""
+    against; ``deployment_id`` is its spec's, where the form's labels are read back from).
+    Tasks outside a case leave no record."""
     if not task.case_number:
         return
     category, _display = category_of(task.process_id, task.bpmn_id)
     context: dict[str, Any] = {}
     names = CONTEXT.get(category, ())
-    if names and workflow is not None:
+    if names:
         try:
             done = workflow.get_task_from_id(UUID(task.id))
         except Exception:  # noqa: BLE001 - a task the workflow no longer holds: no context
             done = None
         if done is not None:
             context = runtime.json_safe({n: done.data[n] for n in names if n in done.data})
-    deployment_id = None
-    if task.form_file:
-        deployment_id = ctx.specs.get(session, instance.definition_id).deployment_id
     session.add(CaseRecord(
         case_number=task.case_number, instance_id=instance.id, task_id=task.id,
         bpmn_id=task.bpmn_id, process_id=task.process_id, task_name=task.name,
-        role=task.role, deployment_id=deployment_id, form_file=task.form_file,
+        role=task.role, deployment_id=deployment_id if task.form_file else None,
+        form_file=task.form_file,
         data=runtime.json_safe(data), context=context, completed_by=actor.username,
         completed_at=task.completed_at or ctx.clock.now()))
     session.flush()
@@ -212,9 +220,8 @@ class FileRecord:
 
     @property
     def urgent(self) -> bool:
-        """A referral marked urgent, or one made on a crisis signal."""
-        return any(f.value == "urgent" for f in self.fields if f.name.endswith("urgency")) \
-            or self.value("crisis") is True
+        """A referral marked urgent, or one made on a crisis signal (``referral_urgent``)."""
+        return referral_urgent({f.name: f.value for f in self.fields})
 
     def zrm_grid(self) -> list[ZrmDomain]:
         """The matrix's domains (a score field with a ``_note`` beside it), in form order."""
@@ -353,14 +360,8 @@ def _field(name: str, value: Any, schema: dict[str, Any]) -> RecordField:
 
 
 def _choice(spec: dict[str, Any], value: Any) -> tuple[str, str] | None:
-    options = spec.get("enum")
-    if not isinstance(options, list) or value not in options:
-        return None
-    index = options.index(value)
-    nl = spec.get("x-enum-titles") or []
-    en = spec.get("x-enum-titles-en") or []
-    return (str(nl[index]) if index < len(nl) else str(value),
-            str(en[index]) if index < len(en) else "")
+    titles = choice_title(spec, value)
+    return (titles[0], titles[1] or "") if titles is not None else None
 
 
 def _advice_choice(value: Any, schema: dict[str, Any]) -> tuple[str, str] | None:

@@ -423,18 +423,11 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
 URGENT_LANES = ("budget_advice", "care_referral")
 
 
-def referral_urgent(data: dict[str, Any], crisis: bool = False) -> bool:
-    """A referral is urgent on a crisis signal, or when the referral says so (a field named
-    ``…urgency`` set to ``urgent``, as ``case_file.FileRecord.urgent`` reads it)."""
-    return crisis or data.get("crisis") is True or any(
-        value == "urgent" for name, value in data.items() if name.endswith("urgency"))
-
-
 def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
     """Step hook part: flag the desks' ready tasks of an urgent referral (``human_task.urgent``
     orders their queues); a flag once set stays."""
     urgent = [str(t.id) for t in ready if t.task_spec.lane in URGENT_LANES
-              and referral_urgent(t.data, crisis)]
+              and (crisis or case_file.referral_urgent(t.data))]
     if urgent:
         session.connection().execute(
             update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.id.in_(urgent),

@@ -198,6 +198,20 @@ def prefill(schema: dict[str, Any] | None, variables: Mapping[str, Any]) -> dict
     return result
 
 
+def choice_title(spec: Mapping[str, Any], value: Any) -> tuple[str, str | None] | None:
+    """The (Dutch, English) title of ``value`` among the field's ``enum`` options (its
+    ``x-enum-titles`` / ``x-enum-titles-en``; the value itself, or no English, when the form
+    gives none); None when the field has no such option."""
+    options = spec.get("enum")
+    if not isinstance(options, list) or value not in options:
+        return None
+    index = options.index(value)
+    titles = spec.get("x-enum-titles") or []
+    titles_en = spec.get("x-enum-titles-en") or []
+    return (str(titles[index]) if index < len(titles) else str(value),
+            str(titles_en[index]) if index < len(titles_en) else None)
+
+
 def shown_facts(schema: dict[str, Any] | None,
                 variables: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The form's ``x-show`` facts with their values (a choice as its title); a fact the
@@ -211,14 +225,7 @@ def shown_facts(schema: dict[str, Any] | None,
         value = variables.get(spec["variable"])
         if value is None or isinstance(value, dict | list):
             continue
-        label, label_en = str(value), None
-        options = spec.get("enum")
-        if isinstance(options, list) and value in options:
-            index = options.index(value)
-            titles = spec.get("x-enum-titles") or []
-            titles_en = spec.get("x-enum-titles-en") or []
-            label = titles[index] if index < len(titles) else label
-            label_en = titles_en[index] if index < len(titles_en) else None
+        label, label_en = choice_title(spec, value) or (str(value), None)
         facts.append({"name": spec["variable"], "title": spec.get("title") or spec["variable"],
                       "x-title-en": spec.get("x-title-en"), "value": value, "label": label,
                       "label_en": label_en})

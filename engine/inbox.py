@@ -2,7 +2,7 @@
 
 One indexed query per page: ``human_task`` keyset-paged on the chosen order, joined with the
 case row (unique index on the case number) and the assignee's name. The tab counts are one
-grouped count per tab on the same indexes (never a workflow loaded). Filters (task type,
+grouped count for all tabs on the same indexes (never a workflow loaded). Filters (task type,
 overdue, crisis, and municipality for the regional desks) narrow page and counts alike. The
 team-lead action "reassign" lives here too, beside the team list it needs.
 """
@@ -175,39 +175,48 @@ def _filter_parameters(ctx: EngineContext, filters: InboxFilters) -> dict[str, A
 
 
 @lru_cache(maxsize=256)
-def _count_query(role: str, queue: str, searching: bool,
-                 shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
-    """Tasks of one tab per task type: an index range on (state, role, scope), no workflow."""
-    query = select(HumanTask.bpmn_id, HumanTask.name, func.count().label("n"))
+def _count_query(role: str, searching: bool, shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    """Open and claimed tasks per task type and assignee, in one go for every tab: an index
+    range on (state, role, scope), no workflow."""
+    query = select(HumanTask.state, HumanTask.assignee_id, HumanTask.bpmn_id, HumanTask.name,
+                   func.count().label("n"))
     if searching:
         query = query.join(Case, Case.case_number == HumanTask.case_number)
-    return (query.where(bound_task_scope(role), _queue_condition(queue),
+    return (query.where(bound_task_scope(role), HumanTask.state.in_(("open", "claimed")),
                         *_filter_conditions(shape, with_type=False))
-            .group_by(HumanTask.bpmn_id, HumanTask.name))
+            .group_by(HumanTask.state, HumanTask.assignee_id, HumanTask.bpmn_id,
+                      HumanTask.name))
+
+
+def _row_queues(actor: Actor, queues: tuple[str, ...], state: str,
+                assignee_id: int | None) -> list[str]:
+    """The tabs (of ``queues``) a task in ``state`` held by ``assignee_id`` is in."""
+    if state == "open":
+        return ["team"]
+    mine = actor.user_id is not None and assignee_id == actor.user_id
+    return [q for q in queues if q == "assigned" or (q == "mine" and mine)]
 
 
 def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
                  filters: InboxFilters = NO_FILTERS, search: str | None = None) -> InboxCounts:
     """How many tasks each of the actor's tabs holds under ``filters`` and ``search``: one
-    grouped count per tab, so the tab of the list shown doubles as its total."""
+    grouped count for all tabs, so the tab of the list shown doubles as its total."""
     check_filters(ctx, actor, filters)
+    params = {**scope_parameters(actor), **_filter_parameters(ctx, filters)}
     searching = bool(search and search.strip())
-    params = {**scope_parameters(actor), "assignee": actor.user_id,
-              **_filter_parameters(ctx, filters)}
-    tabs: dict[str, int] = {}
+    query = _count_query(actor.role, searching, filters.shape())
+    if searching:
+        assert search is not None
+        query = query.where(search_filter(search, HumanTask.case_number))
+    queues = queues_for(actor)
+    tabs = dict.fromkeys(queues, 0)
     types: dict[str, tuple[str, int]] = {}
-    for queue in queues_for(actor):
-        query = _count_query(actor.role, queue, searching, filters.shape())
-        if searching:
-            assert search is not None
-            query = query.where(search_filter(search, HumanTask.case_number))
-        total = 0
-        for bpmn_id, name, count in session.execute(query, params).all():
+    for state, assignee_id, bpmn_id, name, count in session.execute(query, params).all():
+        for queue in _row_queues(actor, queues, state, assignee_id):
             if not filters.task_type or bpmn_id == filters.task_type:
-                total += count
+                tabs[queue] += count
             known_name, known = types.get(bpmn_id, (name, 0))
             types[bpmn_id] = (known_name, known + count)
-        tabs[queue] = total
     task_types = sorted((TaskType(bpmn_id, name, count)
                          for bpmn_id, (name, count) in types.items()),
                         key=lambda t: (t.name.lower(), t.bpmn_id))
@@ -344,9 +353,9 @@ def _parse_cursor(cursor: str | None, segments: list[tuple[bool | None, str]]
     names = [_phase(tier, order) for tier, order in segments]
     if phase not in names:
         raise cursors.invalid_cursor()
-    if phase.endswith("n"):
-        return names.index(phase), None, cursors.cursor_key(last_id), True
-    return names.index(phase), cursors.cursor_moment(key), cursors.cursor_key(last_id), True
+    start = names.index(phase)
+    after = None if segments[start][1] == "undated" else cursors.cursor_moment(key)
+    return start, after, cursors.cursor_key(last_id), True
 
 
 def _phase(tier: bool | None, order: str) -> str:

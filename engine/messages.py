@@ -73,7 +73,7 @@ def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
                                     + ", ".join(EXTERNAL_MESSAGES)})
     case_number = _case_in_scope(ctx, session, actor, name, correlation_name,
                                  correlation_value)
-    return _deliver(ctx, session, actor, name, {**payload, CASE_CORRELATION: case_number},
+    return _receive(ctx, session, actor, None, name, {**payload, CASE_CORRELATION: case_number},
                     CASE_CORRELATION, case_number,
                     _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key), depth=0)
 
@@ -93,8 +93,8 @@ def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name:
     if definition is None:
         raise EngineError(f"er is geen proces in gebruik dat start met '{name}'; de melding is "
                           "niet opgeslagen (de proceseigenaar moet de keten deployen)")
-    result = _start(ctx, session, actor, definition, name, payload, CASE_CORRELATION,
-                    case_number, _namespaced(_INTAKE, idempotency_key), depth=0)
+    result = _receive(ctx, session, actor, definition, name, payload, CASE_CORRELATION,
+                      case_number, _namespaced(_INTAKE, idempotency_key), depth=0)
     if result.status != "started":
         raise EngineError(f"het proces van casus {case_number} is al eerder gestart; de "
                           "melding is niet opgeslagen")
@@ -144,12 +144,27 @@ def _route(ctx: EngineContext, session: Session, actor: Actor, name: str,
            correlation_value: str | None, idempotency_key: str | None,
            depth: int) -> MessageResult:
     """A message thrown by a process: it starts a live process, or goes to waiting ones."""
-    definition = definition_for_start_message(session, name)
-    if definition is not None:
-        return _start(ctx, session, actor, definition, name, payload, correlation_name,
-                      correlation_value, idempotency_key, depth)
-    return _deliver(ctx, session, actor, name, payload, correlation_name, correlation_value,
-                    idempotency_key, depth)
+    return _receive(ctx, session, actor, definition_for_start_message(session, name), name,
+                    payload, correlation_name, correlation_value, idempotency_key, depth)
+
+
+def _receive(ctx: EngineContext, session: Session, actor: Actor,
+             definition: ProcessDefinition | None, name: str, payload: dict[str, Any],
+             correlation_name: str | None, correlation_value: str | None,
+             idempotency_key: str | None, depth: int) -> MessageResult:
+    """Keep the message (a repeated key returns the first one's result), then start
+    ``definition`` with it or, without one, deliver it to an instance waiting for it."""
+    message = _take_in(ctx, session, actor, name, payload, correlation_name,
+                       correlation_value, idempotency_key)
+    if isinstance(message, MessageResult):
+        return message
+    if definition is None:
+        return _deliver(ctx, session, actor, message, depth)
+    row = _start_by_message(ctx, session, actor, definition, message, depth)
+    message.status = "started"
+    message.instance_id = row.id
+    message.delivered_at = ctx.clock.now()
+    return MessageResult(message.id, "started", row.id, row.business_key)
 
 
 def _take_in(ctx: EngineContext, session: Session, actor: Actor, name: str,
@@ -178,29 +193,12 @@ def _take_in(ctx: EngineContext, session: Session, actor: Actor, name: str,
     return message
 
 
-def _start(ctx: EngineContext, session: Session, actor: Actor, definition: ProcessDefinition,
-           name: str, payload: dict[str, Any], correlation_name: str | None,
-           correlation_value: str | None, idempotency_key: str | None,
-           depth: int) -> MessageResult:
-    message = _take_in(ctx, session, actor, name, payload, correlation_name,
-                       correlation_value, idempotency_key)
-    if isinstance(message, MessageResult):
-        return message
-    row = _start_by_message(ctx, session, actor, definition, message, depth)
-    message.status = "started"
-    message.instance_id = row.id
-    message.delivered_at = ctx.clock.now()
-    return MessageResult(message.id, "started", row.id, row.business_key)
-
-
-def _deliver(ctx: EngineContext, session: Session, actor: Actor, name: str,
-             payload: dict[str, Any], correlation_name: str | None,
-             correlation_value: str | None, idempotency_key: str | None,
+def _deliver(ctx: EngineContext, session: Session, actor: Actor, message: Message,
              depth: int) -> MessageResult:
-    message = _take_in(ctx, session, actor, name, payload, correlation_name,
-                       correlation_value, idempotency_key)
-    if isinstance(message, MessageResult):
-        return message
+    """``message`` to the first live instance with its correlation value that waits for it;
+    kept when none does."""
+    name, payload = message.name, message.payload
+    correlation_name, correlation_value = message.correlation_name, message.correlation_value
     if not correlation_name or correlation_value is None:
         raise InvalidInput({"correlation": f"message '{name}' starts no process, so it needs a "
                                            "correlation value (case_number)"})

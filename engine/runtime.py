@@ -215,14 +215,21 @@ def _guard_depth(ctx: EngineContext, workflow: BpmnWorkflow) -> None:
 
 
 def describe_failure(failure: Exception) -> tuple[str | None, str, int | None]:
-    """The element, first line of the message and script line of a failure."""
+    """The element, first line of the message and script line of a failure, fit to store."""
     task = getattr(failure, "task", None)
     task_spec = getattr(failure, "task_spec", None) or (task.task_spec if task else None)
     element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", None)
     element = element or getattr(failure, "element", None)
     line = getattr(failure, "line_number", None)
     message = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
-    return element, message, line if isinstance(line, int) and line > 0 else None
+    return (_storable(element) if element else None, _storable(message),
+            line if isinstance(line, int) and line > 0 else None)
+
+
+def _storable(text: str) -> str:
+    """``text`` without what a database cannot store (NUL, lone surrogates): a failure may
+    quote the bad data."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _log_completed(ctx: EngineContext, task: Task, log: StepLog) -> None:

@@ -174,26 +174,29 @@ def dumps_data(data: dict[str, Any], limit: int) -> bytes:
     """Task data as tagged JSON, refused with ``DataTooLarge`` once it passes ``limit`` bytes
     (encoded one variable at a time; the first one over the limit is named)."""
     parts: list[bytes] = []
-    size = 2
+    size = 2  # the braces
     for key, value in data.items():
-        if size + _lower_bound(value) > limit:
-            raise DataTooLarge(_too_much(f"variable '{key}' takes the task data to",
-                                         size + _lower_bound(value), limit))
-        part = dumps(key) + b":" + dumps(value)
-        size += len(part) + (1 if parts else 0)
-        if size > limit:
-            raise DataTooLarge(_too_much(f"variable '{key}' takes the task data to", size, limit))
-        parts.append(part)
-    return b"{" + b",".join(parts) + b"}"
+        prefix = (b"," if parts else b"") + dumps(key) + b":"
+        parts.append(_capped(value, limit, f"variable '{key}' takes the task data to",
+                             used=size, prefix=prefix))
+        size += len(parts[-1])
+    return b"{" + b"".join(parts) + b"}"
 
 
 def dumps_value(value: Any, limit: int) -> bytes:
     """One expression result as tagged JSON, refused with ``DataTooLarge`` past ``limit``."""
-    if _lower_bound(value) > limit:
-        raise DataTooLarge(_too_much("the expression's result is", _lower_bound(value), limit))
-    encoded = dumps(value)
-    if len(encoded) > limit:
-        raise DataTooLarge(_too_much("the expression's result is", len(encoded), limit))
+    return _capped(value, limit, "the expression's result is")
+
+
+def _capped(value: Any, limit: int, what: str, used: int = 0, prefix: bytes = b"") -> bytes:
+    """``prefix`` and ``value`` encoded, refused once they take ``used`` bytes past ``limit``;
+    by the value's lower bound first, so a giant value is refused before it is encoded."""
+    bound = used + _lower_bound(value)
+    if bound > limit:
+        raise DataTooLarge(_too_much(what, bound, limit))
+    encoded = prefix + dumps(value)
+    if used + len(encoded) > limit:
+        raise DataTooLarge(_too_much(what, used + len(encoded), limit))
     return encoded
 
 

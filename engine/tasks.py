@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any, NoReturn
 from uuid import UUID
 
+from jsonschema import Draft202012Validator
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -101,12 +102,10 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
     A case's task with its prefill is the household's data: reading it is logged.
     """
     task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task read")
-    schema: dict[str, Any] | None = None
+    schema, _validator = _form(ctx, session, task, instance)
     data: dict[str, Any] = {}
     facts: list[dict[str, Any]] = []
-    if task.form_file:
-        cached = ctx.specs.get(session, instance.definition_id)
-        schema, _validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
+    if schema is not None:
         if prefill and task.state in runtime.OPEN_STATES and instance.state is not None:
             workflow, _ = runtime.load(ctx, session, instance, read_only=True)
             live = workflow.get_task_from_id(UUID(task.id))
@@ -116,6 +115,15 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
     if prefill and task.case_number:
         record_access(session, actor, ctx.clock.now(), [task.case_number], "task read")
     return TaskDetail(task_view(task), schema, data, task.instructions, facts)
+
+
+def _form(ctx: EngineContext, session: Session, task: HumanTask, instance: ProcessInstance
+          ) -> tuple[dict[str, Any] | None, Draft202012Validator | None]:
+    """The task's form schema and validator (cached per deployment); none without a form."""
+    if not task.form_file:
+        return None, None
+    deployment_id = ctx.specs.get(session, instance.definition_id).deployment_id
+    return ctx.specs.form(session, deployment_id, task.form_file)
 
 
 #: What the access log says when a desk's task answers with its referral package.
@@ -180,8 +188,6 @@ def release_task(ctx: EngineContext, session: Session, actor: Actor,
     return task_view(task)
 
 
-
-
 def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
                   data: Any) -> CompletionResult:
     """Validate the form, complete the task and run the case on, in one step.
@@ -196,11 +202,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
         claimed by someone else), or a concurrent change.
     """
     task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task complete")
-    cached = ctx.specs.get(session, instance.definition_id)
-    schema: dict[str, Any] | None = None
-    validator = None
-    if task.form_file:
-        schema, validator = ctx.specs.form(session, cached.deployment_id, task.form_file)
+    schema, validator = _form(ctx, session, task, instance)
     # The claim first: who does not hold it learns that, not what the form would have said.
     lifecycle.check_complete(task, actor)
     # Only the form's own fields, never the variables that decide who sees the case.
@@ -214,7 +216,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     log = runtime.StepLog(actor.username)
     runtime.step(ctx, session, instance, workflow, cached,
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
-    case_file.record_completion(ctx, session, actor, task, instance, data, workflow)
+    case_file.record_completion(ctx, session, actor, task, instance, data, workflow,
+                                cached.deployment_id)
     next_id = next((t["id"] for t in log.new_tasks
                      if task_visible(actor, t["role"], t["municipality"], t["corporation"])),
                     None)

@@ -80,9 +80,8 @@ def record_failure(ctx: EngineContext, session: Session, instance_id: int,
         return None
     now = ctx.clock.now()
     element, message, line = runtime.describe_failure(failure)
-    element = (element or ", ".join(row.current_elements or []) or None)
-    element = _storable(element)[:200] if element else None
-    message = _storable(f"{type(failure).__name__}: {message}")[:500]
+    element = (element or ", ".join(row.current_elements or []))[:200] or None
+    message = f"{type(failure).__name__}: {message}"[:500]
     failures = row.timer_failures + 1
     row.timer_failures = failures
     row.updated_at = now
@@ -104,7 +103,3 @@ def record_failure(ctx: EngineContext, session: Session, instance_id: int,
          "actor": "timer", **event} for event in events])
     return row
 
-
-def _storable(text: str) -> str:
-    """``text`` without what a database cannot store (a failure may quote the bad data)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

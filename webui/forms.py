@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.forms import iso_date
+from engine.forms import choice_title, iso_date
 from webui.i18n import pick
 
 RADIO_MAX = 3
@@ -82,13 +82,9 @@ def fields(schema: dict[str, Any] | None, values: dict[str, Any] | None = None,
         if widget == "checkbox" and name in required:
             widget = "yesno"
         options = []
-        if "enum" in spec:
-            titles = spec.get("x-enum-titles") or []
-            titles_en = spec.get("x-enum-titles-en") or []
-            for index, value in enumerate(spec["enum"]):
-                nl = titles[index] if index < len(titles) else str(value)
-                en = titles_en[index] if index < len(titles_en) else None
-                options.append(Option(_shown(value), pick(nl, en)))
+        for value in spec.get("enum") or []:
+            nl, en = choice_title(spec, value) or (str(value), None)
+            options.append(Option(_shown(value), pick(nl, en)))
         result.append(Field(
             name=name, label=pick(spec.get("title"), spec.get("x-title-en")) or name,
             widget=widget, required=name in required,

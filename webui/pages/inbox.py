@@ -88,17 +88,17 @@ def _trail(source: Any) -> list[str]:
 
 def _list_context(params: dict[str, str], cursor: str | None,
                   trail: list[str] | None = None) -> dict[str, Any]:
-    who = actor()
+    who, ctx, session = actor(), engine_context(), get_session()
+    queues = engine_inbox.queues_for(who)
     trail = (trail or []) if cursor else []
     filters = _filters(params)
-    counts = engine_inbox.inbox_counts(engine_context(), get_session(), who, filters,
-                                       search=params["q"] or None)
+    counts = engine_inbox.inbox_counts(ctx, session, who, filters, search=params["q"] or None)
     if not params["queue"]:  # nothing asked: land where the work is
         params["queue"] = "team" if counts.tabs.get("mine") == 0 else "mine"
-    page = engine_inbox.inbox(engine_context(), get_session(), who, queue=params["queue"],
+    page = engine_inbox.inbox(ctx, session, who, queue=params["queue"],
                               search=params["q"] or None, sort=params["sort"],
                               cursor=cursor, limit=PAGE_SIZE, filters=filters)
-    members = engine_inbox.team_members(get_session(), who) if may_assign(who) else []
+    members = engine_inbox.team_members(session, who) if may_assign(who) else []
     total = counts.tabs.get(params["queue"], 0)
     # Page number from the way back; unknown once the trail was cut to fit in the URL.
     number = (len(trail) + 1 if cursor else 0) if len(trail) < MAX_TRAIL else None
@@ -107,9 +107,9 @@ def _list_context(params: dict[str, str], cursor: str | None,
     if cursor:
         previous_url = _query(params, trail[-1], trail[:-1]) if trail else _query(params)
     return {"page": page, "params": params, "members": members, "lead": may_assign(who),
-            "counts": counts, "total": total, "queues": engine_inbox.queues_for(who),
-            "tab_urls": {q: _query({**params, "queue": q}) for q in engine_inbox.queues_for(who)},
-            "municipalities": (engine_context().settings.municipality_slugs()
+            "counts": counts, "total": total, "queues": queues,
+            "tab_urls": {q: _query({**params, "queue": q}) for q in queues},
+            "municipalities": (ctx.settings.municipality_slugs()
                                if who.role in engine_inbox.MUNICIPALITY_FILTER_ROLES else []),
             "range": (first, first + len(page.items) - 1) if first is not None else None,
             "first_page": not cursor,
