@@ -40,7 +40,8 @@ SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _BUIL
 SAFE_BUILTINS.update({"None": None, "True": True, "False": False})
 
 #: Names a process owner may call besides the builtins; documented in processes/README.md.
-HELPER_NAMES = ("now", "today", "add_working_days", "working_days_between", "datetime", "date",
+HELPER_NAMES = ("now", "today", "add_working_days", "working_days_between", "deadline_on",
+                "deadline_after_working_days", "deadline_after_days", "datetime", "date",
                 "timedelta", "Decimal")
 
 
@@ -73,13 +74,26 @@ def make_globals(moment: datetime) -> dict[str, Any]:
         return moment
 
     def today() -> date:
-        return moment.date()
+        """The date in Amsterdam: at 23:30 UTC on 30 June it is already 1 July there."""
+        return moment.astimezone(workdays.AMSTERDAM).date() if moment.tzinfo else moment.date()
 
     def add_working_days(start: date | datetime | str, n: int) -> date:
         return workdays.add_working_days(_as_date(start), n)
 
     def working_days_between(start: date | datetime | str, end: date | datetime | str) -> int:
         return workdays.working_days_between(_as_date(start), _as_date(end))
+
+    # Deadlines as the ISO text a timer reads: 17:00 Amsterdam, offset of that date.
+    def deadline_on(day: date | datetime | str) -> str:
+        return workdays.deadline_at(_as_date(day)).isoformat()
+
+    def deadline_after_working_days(start: date | datetime | str, n: int) -> str:
+        """``n`` working days on the statutory calendar (Algemene termijnenwet art. 3)."""
+        return workdays.deadline_at(workdays.add_working_days(_as_date(start), n)).isoformat()
+
+    def deadline_after_days(start: date | datetime | str, days: int) -> str:
+        """A calendar-day term; one ending on a weekend or holiday runs on (Atw art. 1)."""
+        return workdays.deadline_at(workdays.term_end(_as_date(start), days)).isoformat()
 
     return {
         "__builtins__": SAFE_BUILTINS,
@@ -94,6 +108,9 @@ def make_globals(moment: datetime) -> dict[str, Any]:
         "today": today,
         "add_working_days": add_working_days,
         "working_days_between": working_days_between,
+        "deadline_on": deadline_on,
+        "deadline_after_working_days": deadline_after_working_days,
+        "deadline_after_days": deadline_after_days,
         "datetime": datetime,
         "date": date,
         "timedelta": timedelta,

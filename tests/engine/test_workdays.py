@@ -4,8 +4,11 @@ import pytest
 
 from engine.workdays import (
     add_working_days,
+    deadline_at,
+    equated_days,
     holidays_in_year,
     is_working_day,
+    term_end,
     working_days_between,
 )
 
@@ -35,13 +38,36 @@ def test_koningsdag_moves_to_saturday_when_27_april_is_a_sunday():
     assert date(2025, 4, 27) not in holidays_in_year(2025)
 
 
-def test_liberation_day_only_in_lustrum_years():
-    assert not is_working_day(date(2025, 5, 5))  # Monday, lustrum year
-    assert is_working_day(date(2026, 5, 5))  # Tuesday, ordinary year
-    assert is_working_day(date(2027, 5, 5))  # Wednesday
-    assert is_working_day(date(2030, 5, 6))  # the Monday after is an ordinary day
-    assert date(2030, 5, 5) in holidays_in_year(2030)
-    assert date(2029, 5, 5) not in holidays_in_year(2029)
+def test_liberation_day_is_a_holiday_every_year_under_the_termijnenwet():
+    # Algemene termijnenwet art. 3 lid 1 names 5 May without the collective-agreement lustrum.
+    for year in (2025, 2026, 2027, 2029, 2030):
+        assert date(year, 5, 5) in holidays_in_year(year)
+    assert not is_working_day(date(2026, 5, 5))  # Tuesday
+    assert not is_working_day(date(2027, 5, 5))  # Wednesday
+
+
+def test_three_working_days_from_monday_4_may_2026_end_on_friday_8_may():
+    assert add_working_days(date(2026, 5, 4), 3) == date(2026, 5, 8)
+
+
+def test_days_equated_by_royal_decree_come_from_the_data_file():
+    assert date(2026, 5, 15) in equated_days()  # Friday after Ascension Day
+    assert not is_working_day(date(2026, 5, 15))
+    assert is_working_day(date(2025, 5, 30))  # not listed for 2025: an ordinary Friday
+
+
+def test_a_calendar_term_ending_on_a_weekend_or_holiday_runs_on_art_1():
+    assert term_end(date(2026, 6, 1), 6) == date(2026, 6, 8)  # Sunday 7 June → Monday
+    assert term_end(date(2026, 4, 27), 28) == date(2026, 5, 26)  # Whit Monday 25 May → Tuesday
+    assert term_end(date(2026, 6, 1), 3) == date(2026, 6, 4)  # a Thursday stays
+
+
+def test_a_deadline_is_17_00_amsterdam_with_the_offset_of_its_date():
+    assert deadline_at(date(2026, 7, 1)).isoformat() == "2026-07-01T17:00:00+02:00"
+    assert deadline_at(date(2026, 12, 1)).isoformat() == "2026-12-01T17:00:00+01:00"
+    assert deadline_at(date(2026, 7, 1)).astimezone(UTC).hour == 15
+    # A UTC moment late on 30 June is already 1 July in Amsterdam.
+    assert deadline_at(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)).date() == date(2026, 7, 1)
 
 
 def test_deadline_across_koningsdag_and_a_weekend():

@@ -266,10 +266,10 @@ class Chain:
 
 
 def as_local(value: datetime | None) -> str | None:
-    """A due moment as the ISO text the diagrams write (``2026-05-01T17:00:00+01:00``)."""
+    """A due moment as the ISO text the diagrams write (``2026-05-01T17:00:00+02:00``)."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo("Etc/GMT-1")).isoformat()
+    return value.astimezone(ZoneInfo("Europe/Amsterdam")).isoformat()
 
 
 def day(text: str) -> date:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tests.processes.chain import Chain
 
@@ -18,8 +19,8 @@ Scenario = Callable[[Chain], None]
 
 
 def due(text: str) -> datetime:
-    """A deadline as the diagrams write it: ``2026-05-01T17:00`` → aware ``+01:00``."""
-    return datetime.fromisoformat(text + ":00+01:00")
+    """A deadline as the diagrams write it: ``2026-05-01T17:00`` local time in Amsterdam."""
+    return datetime.fromisoformat(text + ":00").replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
 
 
 FIRST_CONTACT_DUE = due("2026-05-01T17:00")  # 5 working days: weekend and Koningsdag skipped
@@ -178,7 +179,8 @@ def meldpunt(chain: Chain) -> None:
         "care_referral_summary": "Meervoudige problematiek", "care_consent_given": False,
         "care_legal_ground": "care_avoider", "care_urgency": "urgent"})
     report = chain.task("report_care_referral_outcome")
-    assert report.role == "care_referral" and report.due_at == due("2026-05-05T17:00")
+    # 5 working days; 5 May is a holiday every year (Algemene termijnenwet art. 3)
+    assert report.role == "care_referral" and report.due_at == due("2026-05-06T17:00")
     assert chain.actor("care_referral").organisation == "veilig-thuis"
     chain.complete("report_care_referral_outcome", {"care_outcome": "guided_into_care",
                                                     "care_outcome_date": chain.today()})
@@ -200,9 +202,9 @@ def court_summons_during_outreach(chain: Chain) -> None:
     assert chain.due("act_on_court_summons") == threat
     assert chain.due("record_first_contact_attempt") == threat
     assert chain.instance().next_timer_due == threat
-    assert chain.at("2026-04-30 15:59") == 0
+    assert chain.at("2026-04-30 14:59") == 0  # 17:00 CEST is 15:00 UTC
     assert "escalate_first_contact_overdue" not in chain.open_ids()
-    assert chain.at("2026-04-30 16:01") == 1
+    assert chain.at("2026-04-30 15:01") == 1
     escalation = chain.task("escalate_first_contact_overdue", role="social_team_lead")
     assert escalation.role == "social_team_lead"
     assert chain.open_ids() == ["act_on_court_summons", "escalate_first_contact_overdue",
@@ -235,7 +237,8 @@ def eviction_executed(chain: Chain) -> None:
     assert chain.send("eviction_date_set", eviction_date="2026-06-03").status == "delivered"
     escalation = chain.task("escalate_eviction_date")
     assert escalation.role == "social_team_lead"
-    assert escalation.due_at == due("2026-05-18T17:00")  # Hemelvaartsdag 05-14 skipped
+    # Hemelvaartsdag 05-14 and the Friday after it (equated by royal decree) are skipped
+    assert escalation.due_at == due("2026-05-19T17:00")
     chain.complete("escalate_eviction_date", {"eviction_escalation_action": "home_visit_planned"})
     chain.at("2026-06-03 09:00")
     assert chain.send("eviction_executed", executed_on="2026-06-03").status == "delivered"
@@ -293,9 +296,9 @@ def below_threshold(chain: Chain) -> None:
 
 def deadlines_missed_and_escalated(chain: Chain) -> None:
     chain.signal()
-    assert chain.at("2026-05-01 15:59") == 0
+    assert chain.at("2026-05-01 14:59") == 0  # 17:00 CEST is 15:00 UTC
     assert chain.open_ids() == ["record_first_contact_attempt"]
-    assert chain.at("2026-05-01 16:01") == 1
+    assert chain.at("2026-05-01 15:01") == 1
     chain.task("escalate_first_contact_overdue", role="social_team_lead")
     assert chain.open_ids() == ["escalate_first_contact_overdue", "record_first_contact_attempt"]
     # the caseworker's queue does not show the lead's escalation
@@ -304,8 +307,8 @@ def deadlines_missed_and_escalated(chain: Chain) -> None:
     chain.at("2026-05-04 09:00")
     chain.reach(on="2026-05-04")
     assert chain.due("hold_kitchen_table_conversation") == due("2026-06-01T17:00")
-    assert chain.at("2026-06-01 15:59") == 0
-    assert chain.at("2026-06-01 16:01") == 1
+    assert chain.at("2026-06-01 14:59") == 0  # 17:00 CEST is 15:00 UTC
+    assert chain.at("2026-06-01 15:01") == 1
     assert chain.open_ids() == ["escalate_conversation_overdue",
                                 "hold_kitchen_table_conversation"]
     chain.talk(True, True)
@@ -317,8 +320,8 @@ def deadlines_missed_and_escalated(chain: Chain) -> None:
                                             "referral_summary": "Schuldbemiddeling",
                                             "consent_given": True})
     assert chain.due("hold_sdd_intake") == due("2026-06-29T17:00")
-    assert chain.at("2026-06-29 15:59") == 0
-    assert chain.at("2026-06-29 16:01") == 1
+    assert chain.at("2026-06-29 14:59") == 0  # 17:00 CEST is 15:00 UTC
+    assert chain.at("2026-06-29 15:01") == 1
     assert chain.open_ids() == ["escalate_sdd_intake_overdue", "hold_sdd_intake"]
     # dated the day they happen: a date after today is refused (issue 9)
     chain.complete("hold_sdd_intake", {"sdd_intake_date": "2026-06-29",
@@ -341,9 +344,9 @@ def no_contact_within_six_weeks(chain: Chain) -> None:
     chain.attempt(False, "phone", "morning", on="2026-04-23")
     chain.at("2026-05-06 18:00")
     chain.attempt(False, "home_visit", "evening", first=False)
-    assert chain.at("2026-06-04 15:59") == 0
+    assert chain.at("2026-06-04 14:59") == 0  # 17:00 CEST is 15:00 UTC
     assert chain.open_ids() == ["record_contact_attempt"]
-    assert chain.at("2026-06-04 16:01") == 1
+    assert chain.at("2026-06-04 15:01") == 1
     assert chain.open_ids() == ["confirm_case_closure"]
     assert chain.task_states("record_contact_attempt") == ["completed", "cancelled"]
     chain.close()

@@ -14,26 +14,26 @@ def test_first_contact_deadline_skips_koningsdag_and_the_weekend(chain: Chain) -
     assert not is_working_day(date(2026, 4, 27))
     chain.signal(received_on="2026-04-23")
 
-    due = datetime.fromisoformat("2026-05-01T17:00:00+01:00")
+    due = datetime.fromisoformat("2026-05-01T17:00:00+02:00")  # summer time: 15:00 UTC
     task = chain.task("record_first_contact_attempt")  # as the Dordrecht team sees it
     assert task.due_at == due
     assert task.due_at.date() == date(2026, 5, 1)  # not 30 April (weekend + holiday skipped)
     assert chain.instance().next_timer_due == due
 
     # the escalation timer runs on the same deadline
-    assert chain.at("2026-05-01 15:59") == 0
+    assert chain.at("2026-05-01 14:59") == 0
     assert chain.open_ids() == ["record_first_contact_attempt"]
-    assert chain.at("2026-05-01 16:00") == 0  # fires once the clock has passed it
+    assert chain.at("2026-05-01 15:00") == 0  # fires once the clock has passed it
     assert chain.open_ids() == ["record_first_contact_attempt"]
-    assert chain.at("2026-05-01 16:00:01") == 1
+    assert chain.at("2026-05-01 15:00:01") == 1
     assert chain.open_ids() == ["escalate_first_contact_overdue", "record_first_contact_attempt"]
 
 
 def test_shorter_deadlines_for_warm_handover_and_crisis(chain: Chain) -> None:
     chain.signal(warm_handover=True)  # 3 working days: Fri 24, Tue 28, Wed 29
     assert chain.due("record_first_contact_attempt") == \
-        datetime.fromisoformat("2026-04-29T17:00:00+01:00")
+        datetime.fromisoformat("2026-04-29T17:00:00+02:00")
     crisis = Chain(chain.ctx, chain.clock, "DR-2026-0002")
     crisis.signal(crisis=True)  # 1 working day: Friday 24
     assert crisis.due("record_first_contact_attempt") == \
-        datetime.fromisoformat("2026-04-24T17:00:00+01:00")
+        datetime.fromisoformat("2026-04-24T17:00:00+02:00")
