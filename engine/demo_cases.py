@@ -429,11 +429,14 @@ class Seeder:
             return
         yield from self.after_contact(h)
 
-    def attempt(self, h: Household, contact: bool, first: bool) -> None:
+    def attempt(self, h: Household, contact: bool, first: bool, visit: bool = False) -> None:
+        """One attempt of a national kind (DDAS ``EnumContactsoort``); ``visit``: a home visit
+        or a card through the door, which "no contact" needs first."""
+        kinds = ("Huisbezoek", "Kaartje") if visit else (
+            "Brief", "Telefoon", "Telefoon", "Huisbezoek", "Kaartje", "SMS/Whatsapp")
         self.complete(h, "record_first_contact_attempt" if first else "record_contact_attempt", {
             "attempt_date": self.today(),
-            "attempt_type": self.rng.choice(("letter", "phone", "phone", "home_visit",
-                                             "card_at_door", "sms_whatsapp")),
+            "attempt_type": self.rng.choice(kinds),
             "day_part": self.rng.choice(("morning", "afternoon", "afternoon", "evening")),
             "contact_made": contact})
 
@@ -452,7 +455,8 @@ class Seeder:
             else:
                 yield self.later(rng.uniform(2, 7) if contact else rng.uniform(3, 8))
                 yield from self.wait_for(h, "record_contact_attempt")
-            self.attempt(h, contact and number == attempts - 1, first)
+            last = number == attempts - 1
+            self.attempt(h, contact and last, first, visit=last and not contact)
         if h.fate == "no_contact_timeout":  # the six-week limit ends the outreach
             deadline = h.received + timedelta(days=43)
             yield self.later((deadline - self.clock.now().date()).days)
@@ -467,6 +471,11 @@ class Seeder:
             return
         yield self.later(self.lognormal_days(7, 18))
         yield from self.wait_for(h, "hold_kitchen_table_conversation")
+        if h.fate == "contact_lost":  # reached once, then silent: no conversation
+            self.complete(h, "hold_kitchen_table_conversation", {
+                "conversation_date": self.today(), "contact_lost": True})
+            yield from self.close(h, 0.5, 3)
+            return
         help_wanted = h.fate != "declined"
         debts = h.fate in ("financial", "known") and rng.random() < 0.4
         self.complete(h, "hold_kitchen_table_conversation", {

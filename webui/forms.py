@@ -3,7 +3,9 @@
 Supported (what ``processes/*/forms`` use): flat objects with ``string`` (``format: date``,
 ``x-widget: textarea``, ``enum`` with ``x-enum-titles``), ``integer`` and ``number`` (with or
 without ``enum``) and ``boolean``. A required yes/no question is a pair of radio buttons, so
-"not answered" is visible; an optional one is a checkbox. Titles and descriptions come in
+"not answered" is visible; an optional one is a checkbox. A yes/no question required only under
+a condition (in the form's ``then`` / ``else``) is a required one too: left blank it is never
+read as "no". Titles and descriptions come in
 Dutch, or in English from ``x-title-en`` / ``x-description-en``. A text field carries its
 ``maxLength`` (the engine refuses longer text with the limit named). Parsing keeps what was typed:
 a value that cannot be converted is passed on as text, so the engine's validation names it and
@@ -43,6 +45,20 @@ class Field:
     max_length: int | None = None
 
 
+def _required(schema: dict[str, Any]) -> set[str]:
+    """The fields the form requires, plus the yes/no questions it requires only under a
+    condition (``then`` / ``else``), which must never default to "no" when left blank."""
+    required = set(schema.get("required") or [])
+    properties = schema.get("properties") or {}
+    for branch in ("then", "else"):
+        part = schema.get(branch)
+        for name in (part.get("required") or []) if isinstance(part, dict) else []:
+            spec = properties.get(name)
+            if isinstance(spec, dict) and spec.get("type") == "boolean":
+                required.add(name)
+    return required
+
+
 def _widget(spec: dict[str, Any]) -> str:
     kind = spec.get("type")
     if "enum" in spec:
@@ -73,7 +89,7 @@ def fields(schema: dict[str, Any] | None, values: dict[str, Any] | None = None,
         return []
     values = values or {}
     errors = errors or {}
-    required = set(schema.get("required") or [])
+    required = _required(schema)
     result = []
     for name, spec in (schema.get("properties") or {}).items():
         if not isinstance(spec, dict):
@@ -104,7 +120,7 @@ def parse(schema: dict[str, Any] | None, form: Any) -> dict[str, Any]:
     if not schema:
         return {}
     data: dict[str, Any] = {}
-    required = set(schema.get("required") or [])
+    required = _required(schema)
     for name, spec in (schema.get("properties") or {}).items():
         if not isinstance(spec, dict):
             continue

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import deployments, inbox, instances, messages, users
+from engine import deployments, inbox, instances, messages, tasks, users
 from engine.access import SYSTEM, Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext
@@ -171,7 +171,7 @@ class Chain:
 
     # --- the shorthands of processes/SCENARIOS.md -----------------------------------------
 
-    def attempt(self, contact: bool, kind: str = "home_visit", part: str = "afternoon",
+    def attempt(self, contact: bool, kind: str = "Huisbezoek", part: str = "afternoon",
                 on: str | None = None, first: bool = True) -> str:
         bpmn_id = "record_first_contact_attempt" if first else "record_contact_attempt"
         return self.complete(bpmn_id, {"attempt_date": on or self.today(), "attempt_type": kind,
@@ -242,6 +242,13 @@ class Chain:
 
     def due(self, bpmn_id: str) -> datetime | None:
         return self.task(bpmn_id).due_at
+
+    def facts(self, bpmn_id: str) -> dict[str, str]:
+        """What the task's form shows above its fields (``x-show``), as the Dutch labels."""
+        view = self.task(bpmn_id)
+        with self.ctx.sessionmaker.begin() as session:
+            detail = tasks.get_task(self.ctx, session, self.actor(view.role or ""), view.id)
+        return {fact["name"]: fact["label"] for fact in detail.facts}
 
     def events(self, kind: str | None = None) -> list[Event]:
         with self.ctx.sessionmaker() as session:

@@ -53,24 +53,64 @@ def paid_before_contact(chain: Chain) -> None:
 
 def no_contact_after_five_attempts(chain: Chain) -> None:
     chain.signal()
-    chain.attempt(False, "letter", "morning", on="2026-04-23")
+    chain.attempt(False, "Brief", "morning", on="2026-04-23")
     assert chain.open_ids() == ["record_contact_attempt"]
-    assert chain.due("record_contact_attempt") == due("2026-06-04T17:00")  # 42 days
-    for moment, kind, part in (("2026-04-28 09:00", "phone", "morning"),
-                               ("2026-04-30 09:00", "phone", "evening"),
-                               ("2026-05-02 09:00", "home_visit", "afternoon"),
-                               ("2026-05-04 09:00", "card_at_door", "afternoon")):
-        assert chain.at(moment) == 0  # the first attempt was in time: no escalation
+    # each next attempt has its own term: 5 working days after the previous one (Koningsdag)
+    assert chain.due("record_contact_attempt") == due("2026-05-01T17:00")
+    assert chain.facts("record_contact_attempt")["no_contact_missing"] == \
+        "Een huisbezoek of een kaartje door de deur"
+    for moment, kind, part, next_due in (
+            ("2026-04-28 09:00", "Telefoon", "morning", "2026-05-06T17:00"),  # 5 May skipped
+            ("2026-04-30 09:00", "Telefoon", "evening", "2026-05-08T17:00"),
+            ("2026-05-02 09:00", "Huisbezoek", "afternoon", "2026-05-11T17:00"),
+            ("2026-05-04 09:00", "Kaartje", "afternoon", None)):
+        assert chain.at(moment) == 0  # every attempt was in time: no escalation
         chain.attempt(False, kind, part, first=False)
+        if next_due:
+            assert chain.due("record_contact_attempt") == due(next_due)
+        if kind == "Huisbezoek":
+            assert "no_contact_missing" not in chain.facts("record_contact_attempt")
     assert chain.open_ids() == ["confirm_case_closure"]
     chain.close()
     data = chain.assert_closed("no_contact", "Definitief geen contact kunnen krijgen",
                                "Afgesloten: geen contact")
     attempts = data["contact_attempts"]
-    assert [a["type"] for a in attempts] == ["letter", "phone", "phone", "home_visit",
-                                            "card_at_door"]
+    assert [a["type"] for a in attempts] == ["Brief", "Telefoon", "Telefoon", "Huisbezoek",
+                                            "Kaartje"]
     assert [a["number"] for a in attempts] == [1, 2, 3, 4, 5]
     assert data["outreach_result"] == "no_contact"
+
+
+def visit_needed_before_no_contact(chain: Chain) -> None:
+    """Five attempts by letter, phone, mail and text do not close the case: a home visit or a
+    card through the door is still missing; a late next attempt is escalated to the lead."""
+    chain.signal()
+    chain.attempt(False, "Brief", "morning", on="2026-04-23")
+    for moment, kind in (("2026-04-28 09:00", "Telefoon"), ("2026-04-30 09:00", "Telefoon"),
+                         ("2026-05-04 09:00", "Mail"), ("2026-05-06 09:00", "SMS/Whatsapp")):
+        assert chain.at(moment) == 0
+        chain.attempt(False, kind, "morning", first=False)
+    # the maximum is reached, yet "geen contact" is not possible: the form says what is missing
+    assert chain.open_ids() == ["record_contact_attempt"]
+    assert chain.facts("record_contact_attempt") == {
+        "no_contact_missing": "Een huisbezoek of een kaartje door de deur",
+        "attempt_count": "5"}
+    assert chain.due("record_contact_attempt") == due("2026-05-13T17:00")
+    assert chain.at("2026-05-13 14:59") == 0  # 17:00 CEST is 15:00 UTC
+    assert chain.at("2026-05-13 15:01") == 1
+    assert chain.open_ids() == ["escalate_next_attempt_overdue", "record_contact_attempt"]
+    assert chain.task("escalate_next_attempt_overdue").role == "social_team_lead"
+    assert "escalate_next_attempt_overdue" not in chain.queue("social_team")
+    chain.complete("escalate_next_attempt_overdue", {"escalation_action": "caseworker_contacted"})
+    chain.at("2026-05-15 18:00")
+    chain.attempt(False, "Kaartje", "evening", first=False)
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("no_contact", "Definitief geen contact kunnen krijgen",
+                               "Afgesloten: geen contact")
+    assert [a["type"] for a in data["contact_attempts"]] == [
+        "Brief", "Telefoon", "Telefoon", "Mail", "SMS/Whatsapp", "Kaartje"]
+    assert chain.task_states("escalate_next_attempt_overdue") == ["completed"]
 
 
 def _arrangement(chain: Chain, finances: int, instalment: int, months: int,
@@ -340,25 +380,68 @@ def deadlines_missed_and_escalated(chain: Chain) -> None:
 
 
 def no_contact_within_six_weeks(chain: Chain) -> None:
+    """Six weeks pass without a home visit or card: the case stays open; the next attempt is a
+    home visit, and the passed limit ends the outreach at once. The lead's escalation, still
+    open, lapses with the outreach (a terminate end): it never holds the case."""
     chain.signal()
-    chain.attempt(False, "phone", "morning", on="2026-04-23")
-    chain.at("2026-05-06 18:00")
-    chain.attempt(False, "home_visit", "evening", first=False)
+    chain.attempt(False, "Telefoon", "morning", on="2026-04-23")
+    assert chain.at("2026-05-01 15:01") == 1  # the next attempt is late
+    assert chain.open_ids() == ["escalate_next_attempt_overdue", "record_contact_attempt"]
     assert chain.at("2026-06-04 14:59") == 0  # 17:00 CEST is 15:00 UTC
-    assert chain.open_ids() == ["record_contact_attempt"]
-    assert chain.at("2026-06-04 15:01") == 1
+    assert chain.at("2026-06-04 15:01") == 1  # six weeks: no home visit or card yet
+    assert chain.open_ids() == ["escalate_next_attempt_overdue", "record_contact_attempt"]
+    chain.at("2026-06-05 18:00")
+    chain.attempt(False, "Huisbezoek", "evening", first=False)
+    # the six-week limit has passed: with the visit recorded, the outreach ends at once
     assert chain.open_ids() == ["confirm_case_closure"]
-    assert chain.task_states("record_contact_attempt") == ["completed", "cancelled"]
+    assert chain.task_states("record_contact_attempt") == ["completed"]
+    assert chain.task_states("escalate_next_attempt_overdue") == ["cancelled"]
     chain.close()
     data = chain.assert_closed("no_contact", "Definitief geen contact kunnen krijgen",
                                "Afgesloten: geen contact")
     assert data["outreach_result"] == "no_contact"
+    assert [a["type"] for a in data["contact_attempts"]] == ["Telefoon", "Huisbezoek"]
+
+
+def contact_lost_before_the_conversation(chain: Chain) -> None:
+    """Reached once, then silent: the four-week escalation fires and stays open; recording
+    "contact verbroken" ends the assessment (and with it the escalation) and the case."""
+    chain.signal()
+    chain.reach()
+    assert chain.due("hold_kitchen_table_conversation") == due("2026-05-21T17:00")  # 4 weeks
+    assert chain.at("2026-05-21 14:59") == 0
+    assert chain.at("2026-05-21 15:01") == 1
+    assert chain.open_ids() == ["escalate_conversation_overdue",
+                                "hold_kitchen_table_conversation"]
+    chain.at("2026-05-22 09:00")
+    chain.complete("hold_kitchen_table_conversation", {"conversation_date": chain.today(),
+                                                       "contact_lost": True})
+    assert chain.open_ids() == ["confirm_case_closure"]
+    assert chain.task_states("escalate_conversation_overdue") == ["cancelled"]
+    chain.close()
+    data = chain.assert_closed("contact_lost", "Geen reactie na eerder contact",
+                               "Afgesloten: geen contact")
+    assert data["route"] == "contact_lost" and data["contact_lost_on"] == "2026-05-22"
+
+
+def contact_lost_at_the_plan(chain: Chain) -> None:
+    reach_and_talk(chain)
+    chain.zrm(finances=2)
+    chain.complete("agree_action_plan", {"plan_summary": "Afspraak niet nagekomen",
+                                         "route_choice": "contact_lost",
+                                         "route_choice_reason": "Reageert niet meer"})
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    data = chain.assert_closed("contact_lost", "Geen reactie na eerder contact",
+                               "Afgesloten: geen contact")
+    assert data["route"] == "contact_lost" and data["advised_route"] == "budget_advice"
 
 
 #: Every scenario, in the order of processes/SCENARIOS.md (12b: below the threshold).
 ALL: dict[str, Scenario] = {
     "01_paid_before_contact": paid_before_contact,
     "02_no_contact_after_five_attempts": no_contact_after_five_attempts,
+    "02b_visit_needed_before_no_contact": visit_needed_before_no_contact,
     "03_arrangement_kept": arrangement_kept,
     "04_arrangement_broken": arrangement_broken,
     "05_budget_advice": budget_advice,
@@ -372,4 +455,6 @@ ALL: dict[str, Scenario] = {
     "12b_below_threshold": below_threshold,
     "13_deadlines_missed_and_escalated": deadlines_missed_and_escalated,
     "14_no_contact_within_six_weeks": no_contact_within_six_weeks,
+    "15_contact_lost_before_the_conversation": contact_lost_before_the_conversation,
+    "16_contact_lost_at_the_plan": contact_lost_at_the_plan,
 }

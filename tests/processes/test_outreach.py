@@ -1,7 +1,11 @@
-"""Outreach: attempts, the six-week limit and missed deadlines escalated to the team lead."""
+"""Outreach: national kinds of attempt, a deadline per attempt, a home visit or card before
+"no contact", the six-week limit, and escalations that never hold the case."""
 
 from __future__ import annotations
 
+import pytest
+
+from engine.errors import InvalidInput
 from tests.processes import scenarios
 from tests.processes.chain import Chain
 
@@ -10,9 +14,60 @@ def test_no_contact_after_five_attempts(chain: Chain) -> None:
     scenarios.no_contact_after_five_attempts(chain)
 
 
+def test_a_home_visit_or_card_is_needed_before_no_contact(chain: Chain) -> None:
+    scenarios.visit_needed_before_no_contact(chain)
+
+
 def test_no_contact_within_six_weeks(chain: Chain) -> None:
     scenarios.no_contact_within_six_weeks(chain)
 
 
 def test_missed_deadlines_are_escalated_and_the_original_task_stays_open(chain: Chain) -> None:
     scenarios.deadlines_missed_and_escalated(chain)
+
+
+def test_the_visit_rule_can_be_switched_off_per_signal(chain: Chain) -> None:
+    chain.signal(no_contact_requires_visit=False)
+    chain.attempt(False, "Brief", "morning")
+    for moment in ("2026-04-24 09:00", "2026-04-28 09:00", "2026-04-29 09:00",
+                   "2026-04-30 09:00"):
+        chain.at(moment)
+        chain.attempt(False, "Telefoon", "morning", first=False)
+    assert chain.open_ids() == ["confirm_case_closure"]
+    chain.close()
+    chain.assert_closed("no_contact", "Definitief geen contact kunnen krijgen",
+                        "Afgesloten: geen contact")
+
+
+def test_the_term_between_attempts_is_configurable(chain: Chain) -> None:
+    chain.signal(next_attempt_working_days=2)
+    chain.attempt(False, "Telefoon", "morning")  # Thu 23 April: Fri 24, (Koningsdag) Tue 28
+    assert chain.due("record_contact_attempt") == scenarios.due("2026-04-28T17:00")
+
+
+def test_old_attempt_kinds_are_refused_with_the_field_named(chain: Chain) -> None:
+    chain.signal()
+    with pytest.raises(InvalidInput) as refused:
+        chain.attempt(False, "home_visit", "morning")
+    assert refused.value.errors == {
+        "attempt_type": "is geen toegestane keuze: kies een van de mogelijkheden"}
+    assert chain.open_ids() == ["record_first_contact_attempt"]
+
+
+def test_contact_lost_before_the_conversation(chain: Chain) -> None:
+    scenarios.contact_lost_before_the_conversation(chain)
+
+
+def test_contact_lost_at_the_action_plan(chain: Chain) -> None:
+    scenarios.contact_lost_at_the_plan(chain)
+
+
+def test_the_conversation_questions_are_required_unless_contact_was_lost(chain: Chain) -> None:
+    chain.signal()
+    chain.reach()
+    with pytest.raises(InvalidInput) as refused:
+        chain.complete("hold_kitchen_table_conversation",
+                       {"conversation_date": chain.today(), "contact_lost": False})
+    assert set(refused.value.errors) == {"help_wanted", "consent_data_sharing", "other_debts"}
+    assert "Huurder wil hulp: is verplicht" in refused.value.message
+    assert chain.open_ids() == ["hold_kitchen_table_conversation"]
