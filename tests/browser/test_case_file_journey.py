@@ -107,7 +107,7 @@ def report_tenant(page: Any, base: str, crisis: bool) -> str:
 def assess(page: Any, base: str, scores: dict[str, int], other_debts: bool) -> None:
     """The social team: first contact, kitchen-table conversation and ZRM; ends on the plan."""
     open_task(page, base, "team", "Eerste contactpoging registreren")
-    answer(page, attempt_type="home_visit", attempt_date=TODAY, day_part="afternoon",
+    answer(page, attempt_type="Huisbezoek", attempt_date=TODAY, day_part="afternoon",
            contact_made="true", attempt_note="Thuis getroffen, gesprek ingepland.")
     finish(page, "Eerste contactpoging registreren")
 

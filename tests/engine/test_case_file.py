@@ -71,7 +71,7 @@ def test_every_completed_task_keeps_what_it_recorded(chain: Chain) -> None:
 def test_a_refused_completion_keeps_nothing(chain: Chain) -> None:
     chain.signal()
     with pytest.raises(InvalidInput):
-        chain.complete("record_first_contact_attempt", {"attempt_type": "phone"})
+        chain.complete("record_first_contact_attempt", {"attempt_type": "Telefoon"})
     assert _records(chain) == []
 
 

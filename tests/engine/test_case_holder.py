@@ -54,7 +54,7 @@ def work(chain: Chain, who: Actor, bpmn_id: str, data: dict[str, Any]) -> None:
 
 def reach(chain: Chain, who: Actor) -> None:
     work(chain, who, "record_first_contact_attempt", {
-        "attempt_date": chain.today(), "attempt_type": "home_visit", "day_part": "afternoon",
+        "attempt_date": chain.today(), "attempt_type": "Huisbezoek", "day_part": "afternoon",
         "contact_made": True})
 
 

@@ -20,7 +20,7 @@ from tests.factories import make_user
 from tests.processes.chain import Chain, deploy_chain
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
-ATTEMPT = {"attempt_type": "phone", "day_part": "morning", "contact_made": False}
+ATTEMPT = {"attempt_type": "Telefoon", "day_part": "morning", "contact_made": False}
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_messages_say_what_is_expected():
 # --- what a form starts from and shows -----------------------------------------------------------
 
 def test_the_next_contact_attempt_starts_empty(ctx, chain):
-    chain.attempt(False, "phone", "evening")
+    chain.attempt(False, "Telefoon", "evening")
     task = chain.task("record_contact_attempt")
     with ctx.sessionmaker() as session:
         detail = tasks.get_task(ctx, session, chain.actor("social_team"), task.id)

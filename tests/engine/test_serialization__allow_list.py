@@ -248,7 +248,7 @@ def test_reading_a_case_whose_state_is_refused_never_answers_500(
     assert page.get(f"/tasks/{task_id}").status_code == 409
     completed = api.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
                          json={"data": {"attempt_date": "2026-04-23", "contact_made": True,
-                                        "attempt_type": "home_visit", "day_part": "morning"}})
+                                        "attempt_type": "Huisbezoek", "day_part": "morning"}})
     assert completed.status_code == 409
     # What does not restore the engine state still answers as usual.
     for path in (f"/api/v1/instances/{chain.instance_id}", f"/api/v1/cases/{CASE_NUMBER}"):

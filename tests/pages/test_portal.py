@@ -109,7 +109,7 @@ def _to_arrangement(chain, anna):
 
     chain.signal()
     _work(chain, anna, "record_first_contact_attempt", {
-        "attempt_date": chain.today(), "attempt_type": "home_visit", "day_part": "afternoon",
+        "attempt_date": chain.today(), "attempt_type": "Huisbezoek", "day_part": "afternoon",
         "contact_made": True})
     _work(chain, anna, "hold_kitchen_table_conversation", {
         "conversation_date": chain.today(), "help_wanted": True,
@@ -183,7 +183,7 @@ def test_a_declined_case_shows_the_corporation_only_its_generic_outcome(ctx, clo
     make_user(ctx, "corp", "corporation", "woonbron")
     chain.signal()
     _work(chain, anna, "record_first_contact_attempt", {
-        "attempt_date": chain.today(), "attempt_type": "phone", "day_part": "morning",
+        "attempt_date": chain.today(), "attempt_type": "Telefoon", "day_part": "morning",
         "contact_made": True, "attempt_note": "Huurder vertelde over zijn verslaving"})
     _work(chain, anna, "hold_kitchen_table_conversation", {
         "conversation_date": chain.today(), "help_wanted": False,

@@ -115,7 +115,7 @@ def _page(client, chain: Chain, bpmn_id: str) -> tuple[str, str]:
 
 
 def test_the_next_attempt_page_starts_empty(chain, app):
-    chain.attempt(False, "phone", "evening")
+    chain.attempt(False, "Telefoon", "evening")
     anna = login(app, "social_team-dordrecht")
     _task_id, html = _page(anna, chain, "record_contact_attempt")
     assert "checked" not in html
@@ -127,7 +127,7 @@ def test_a_future_date_is_named_by_its_label_and_bound(chain, app):
     anna = login(app, "social_team-dordrecht")
     task_id, _html = _page(anna, chain, "record_first_contact_attempt")
     response = anna.post(f"/tasks/{task_id}", data={
-        "attempt_type": "phone", "attempt_date": "24-04-2031", "day_part": "morning",
+        "attempt_type": "Telefoon", "attempt_date": "24-04-2031", "day_part": "morning",
         "contact_made": "false"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -153,3 +153,30 @@ def test_the_plan_shows_the_advice_and_the_referral_starts_from_it(ctx, chain, a
     _task_id, referral = _page(anna, chain, "prepare_sdd_referral")
     assert 'value="budget_advice" checked' in referral
     assert 'value="debt_mediation" checked' not in referral
+
+
+def test_the_attempt_page_offers_the_national_kinds_and_says_what_no_contact_needs(chain, app):
+    chain.attempt(False, "Telefoon", "evening")
+    anna = login(app, "social_team-dordrecht")
+    _task_id, html = _page(anna, chain, "record_contact_attempt")
+    for value, label in (("Huisbezoek", "Huisbezoek"), ("Kaartje", "Kaartje door de deur"),
+                         ("SMS/Whatsapp", "Sms/WhatsApp"), ("Administratief", "Administratief")):
+        assert f'value="{value}"' in html and label in html
+    assert "Nog nodig voordat &#39;geen contact&#39; kan" in html
+    assert "Een huisbezoek of een kaartje door de deur" in html
+
+
+def test_contact_lost_is_a_box_and_the_conversation_questions_stay_yes_no(chain, app):
+    chain.reach()
+    anna = login(app, "social_team-dordrecht")
+    task_id, html = _page(anna, chain, "hold_kitchen_table_conversation")
+    assert 'type="checkbox"' in html and 'name="contact_lost"' in html
+    for name in ("help_wanted", "consent_data_sharing", "other_debts"):
+        assert f'type="radio" name="{name}"' in html  # a yes/no pair: blank is never "no"
+    refused = anna.post(f"/tasks/{task_id}", data={"conversation_date": "23-04-2026"})
+    assert refused.status_code == 422
+    assert "Huurder wil hulp: is verplicht: maak een keuze" in refused.get_data(as_text=True)
+    done = anna.post(f"/tasks/{task_id}", data={"conversation_date": "23-04-2026",
+                                                "contact_lost": "on"})
+    assert done.status_code in (200, 303)
+    assert chain.open_ids() == ["confirm_case_closure"]

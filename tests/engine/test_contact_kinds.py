@@ -1,0 +1,37 @@
+"""The attempt kinds are the national ``EnumContactsoort`` values, in the forms and the engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.contact_kinds import AT_THE_DOOR, LEGACY, NATIONAL, national_kind
+
+ROOT = Path(__file__).resolve().parents[2]
+DDAS = Path("/work/shared/ddas/json_schema_Uitwisselmodel.json")
+
+
+def test_the_list_is_the_national_one() -> None:
+    if DDAS.exists():  # the reference copy of the national schema, where it is at hand
+        schema = json.loads(DDAS.read_text(encoding="utf-8"))
+        assert tuple(schema["$defs"]["EnumContactsoort"]["enum"]) == NATIONAL
+
+
+def test_both_attempt_forms_offer_exactly_the_national_kinds_with_titles() -> None:
+    for name in ("record_first_contact_attempt", "record_contact_attempt"):
+        form = json.loads((ROOT / "processes/outreach/forms" / f"{name}.json").read_text())
+        kind = form["properties"]["attempt_type"]
+        assert sorted(kind["enum"]) == sorted(NATIONAL), name
+        assert len(kind["x-enum-titles"]) == len(kind["x-enum-titles-en"]) == len(NATIONAL)
+
+
+def test_old_values_map_onto_the_national_list() -> None:
+    assert set(LEGACY.values()) <= set(NATIONAL)
+    assert national_kind("home_visit") == "Huisbezoek"
+    assert national_kind("card_at_door") == "Kaartje"
+    assert national_kind("Telefoon") == "Telefoon"
+    assert national_kind("fax") is None and national_kind(None) is None
+    assert AT_THE_DOOR <= set(NATIONAL)
+    # the outreach script names the same kinds as reaching the door
+    bpmn = (ROOT / "processes/outreach/outreach.bpmn").read_text()
+    assert 'attempt_type in ["Huisbezoek", "Kaartje"]' in bpmn
