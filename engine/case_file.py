@@ -37,6 +37,7 @@ RECORDS: dict[tuple[str, str], tuple[str, str]] = {
     ("outreach", "record_first_contact_attempt"): ("contact", "contact_attempt"),
     ("outreach", "record_contact_attempt"): ("contact", "contact_attempt"),
     ("outreach", "escalate_first_contact_overdue"): ("escalation", "fields"),
+    ("outreach", "escalate_next_attempt_overdue"): ("escalation", "fields"),
     ("assessment_plan", "hold_kitchen_table_conversation"): ("conversation", "fields"),
     ("assessment_plan", "escalate_conversation_overdue"): ("escalation", "fields"),
     ("assessment_plan", "score_zrm"): ("assessment", "zrm"),

@@ -26,6 +26,18 @@ def test_missed_deadlines_are_escalated_and_the_original_task_stays_open(chain: 
     scenarios.deadlines_missed_and_escalated(chain)
 
 
+def test_an_open_escalation_lapses_when_contact_is_made_and_never_holds_the_case(
+        chain: Chain) -> None:
+    chain.signal()
+    assert chain.at("2026-05-01 15:01") == 1
+    assert chain.open_ids() == ["escalate_first_contact_overdue", "record_first_contact_attempt"]
+    chain.at("2026-05-04 09:00")
+    chain.reach()  # the lead never got to the escalation: it lapses with the outreach
+    assert chain.open_ids() == ["hold_kitchen_table_conversation"]
+    assert chain.task_states("escalate_first_contact_overdue") == ["cancelled"]
+    assert chain.instance().status == "running"
+
+
 def test_the_visit_rule_can_be_switched_off_per_signal(chain: Chain) -> None:
     chain.signal(no_contact_requires_visit=False)
     chain.attempt(False, "Brief", "morning")
