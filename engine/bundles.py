@@ -26,7 +26,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.access import QUEUE_LANES
 from engine.errors import BundleInvalid, BundleProblem
-from engine.scripting import check_source
+from engine.sandbox.scripting import check_source
 
 #: The roles whose members work tasks: a user task's lane must name one of them.
 CASEWORKER_ROLES = tuple(QUEUE_LANES)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_sessionmaker
-from engine.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
+from engine.sandbox.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
 from engine.settings import EngineSettings
 from engine.specs import SpecCache
 from engine.workflow_cache import WorkflowCache
@@ -45,7 +45,7 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
     engine = db or make_engine(settings.database_url)
     host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb,
                                  settings.max_task_data_bytes)
-    from engine import cases  # the case read model follows every step
+    from engine.chain import cases  # the case read model follows every step
 
     return EngineContext(
         step_hooks=[cases.after_step],

@@ -41,7 +41,7 @@ from engine.access import (
     record_access,
     scope_parameters,
 )
-from engine.cases import search_filter
+from engine.chain.cases import search_filter
 from engine.context import EngineContext
 from engine.db import UTCDateTime, write_versioned
 from engine.errors import InvalidInput, NotAllowed

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import case_file, forms, lifecycle, runtime
+from engine import forms, lifecycle, runtime
 from engine.access import (
     Actor,
     bound_task_scope,
@@ -22,6 +22,7 @@ from engine.access import (
     scope_parameters,
     task_visible,
 )
+from engine.chain import case_file
 from engine.context import EngineContext
 from engine.db import write_versioned
 from engine.errors import NotFound

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from engine.clock import ManualClock
 from engine.context import EngineContext, build_context
 from engine.db import Base, make_engine
+from engine.sandbox.scripting import ScriptHost
 from engine.schema import upgrade
-from engine.scripting import ScriptHost
 from engine.settings import EngineSettings
 from engine.users import ensure_organisations
 

@@ -207,7 +207,7 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
     """Demo users and a realistic period of synthetic cases, driven through the engine."""
     from sqlalchemy import select
 
-    from engine.demo_cases import seed_year
+    from engine.chain.demo_cases import seed_year
     from engine.models import Case
 
     with _engine() as ctx:

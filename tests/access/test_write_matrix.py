@@ -363,7 +363,7 @@ def test_portal_upload(matrix: Matrix) -> None:
     def send(caller: Caller, target: Target) -> tuple[Any, str | None]:
         from io import BytesIO
 
-        from engine import intake
+        from engine.chain import intake
 
         body = _body_for(target)
         header = list(intake.CSV_COLUMNS)

@@ -14,8 +14,13 @@ from engine.access import SYSTEM
 from engine.bundles import BundleFile
 from engine.context import EngineContext, build_context
 from engine.models import ProcessInstance
-from engine.script_host import FrameTooLarge, read_frame
-from engine.scripting import SandboxEnvironment, ScriptError, ScriptHost, is_bounded_expression
+from engine.sandbox.script_host import FrameTooLarge, read_frame
+from engine.sandbox.scripting import (
+    SandboxEnvironment,
+    ScriptError,
+    ScriptHost,
+    is_bounded_expression,
+)
 from engine.settings import EngineSettings
 from tests.bpmn_builder import FORM, script_process
 

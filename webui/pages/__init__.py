@@ -51,7 +51,7 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
 def _globals() -> dict[str, Any]:
     """Template globals, made once per app (a context processor would rebuild them for every
     page and fragment)."""
-    from engine.cases import CORPORATION_MESSAGES, MILESTONE_LABELS
+    from engine.chain.cases import CORPORATION_MESSAGES, MILESTONE_LABELS
     from engine.users import REFERENCE_ORGANISATIONS
     from webui.i18n import pick
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import case_file, cursors, messages, runtime
+from engine import cursors, messages, runtime
 from engine.access import (
     REFERRAL_LANES,
     Actor,
@@ -38,11 +38,12 @@ from engine.access import (
     record_refusal,
     task_scope,
 )
+from engine.chain import case_file
+from engine.chain.municipalities import normalise_postcode
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
 from engine.models import Case, Event, HumanTask, Organisation, ProcessInstance, User
-from engine.municipalities import normalise_postcode
 from engine.views import Page
 
 MAX_PAGE = 200
@@ -166,7 +167,7 @@ class CaseDetail:
     case: CaseView
     timeline: list[TimelineEntry]
     open_tasks: list[OpenTask] = field(default_factory=list)
-    #: what every completed task recorded, as far as the reader may see (``engine.case_file``)
+    #: what every completed task recorded, as far as the reader may see (``engine.chain.case_file``)
     file: list[case_file.FileRecord] = field(default_factory=list)
 
     @property
