@@ -768,6 +768,13 @@ def report(session: Session) -> SeedReport:
     return result
 
 
+def has_demo_cases(ctx: EngineContext) -> bool:
+    """Whether synthetic cases were seeded already (seeding runs once per database)."""
+    with ctx.sessionmaker() as session:
+        return session.scalar(select(Case.id).where(Case.synthetic.is_(True)).limit(1)) \
+            is not None
+
+
 def seed_year(ctx: EngineContext, seed: int = 1, signals: int = 1800, days: int = 365,
               until: date | None = None, config: DemoConfig | None = None) -> SeedReport:
     """Seed ``signals`` synthetic signals over the ``days`` days ending ``until`` (default
