@@ -28,7 +28,7 @@ from bench.common import (
     now,
 )
 from bench.people import People, prepare
-from engine import inbox, instances, tasks
+from engine import chain, inbox, instances, tasks
 from engine.access import Actor
 from engine.context import EngineContext, build_context
 from engine.models import ProcessInstance
@@ -86,7 +86,8 @@ class EngineResult(Lifecycles):
 
 class EnginePath:
     def __init__(self, url: str) -> None:
-        self.ctx = build_context(EngineSettings(database_url=url, embedded_worker=False))
+        self.ctx = chain.install(build_context(EngineSettings(database_url=url,
+                                                              embedded_worker=False)))
         self.counter = Counter()
         self.counter.attach(self.ctx)
         self.people: People | None = None

@@ -445,7 +445,7 @@ def record_memory(server: Server, result: HttpResult) -> None:
         if len(result.worker_rss_mb) == len(rss) else rss
     # A server that ran no script has no sandbox: keep what an earlier server showed.
     result.sandbox_rss_mb = [rss_mb(pid) for w in workers for pid in children(w)
-                             if "engine.script_host" in command_of(pid)] or \
+                             if "engine.sandbox.script_host" in command_of(pid)] or \
         result.sandbox_rss_mb
 
 

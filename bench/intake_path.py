@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.common import median, ms
 from bench.http_path import API, Client, Server, cli
-from engine import users
+from engine import chain, users
 from engine.context import build_context
 from engine.settings import EngineSettings
 
@@ -58,7 +58,7 @@ def signal(external_id: str, number: int) -> dict[str, Any]:
 
 
 def corporation_token(url: str) -> str:
-    ctx = build_context(EngineSettings(database_url=url, embedded_worker=False))
+    ctx = chain.install(build_context(EngineSettings(database_url=url, embedded_worker=False)))
     try:
         with ctx.sessionmaker.begin() as session:
             return users.create_token(ctx, session, org_slug=CORPORATION, label="bench").token

@@ -1,12 +1,15 @@
 """Need-to-know: who is acting, and which rows they may see, as SQL filters.
 
-Every read function applies these filters, so a row an actor may not see is simply not found
-(and the edge answers 404, never 403, so its existence does not leak).
+The engine knows no roles of its own: the domain installs its policy (``install_policy``, one
+``RoleRule`` per role; the chain's is ``engine.chain.policy``) and every filter and check here
+reads it. Every read function applies these filters, so a row an actor may not see is simply
+not found (and the edge answers 404, never 403, so its existence does not leak).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -29,18 +32,90 @@ from engine.models import AccessLog, Case, HumanTask, ProcessInstance
 if TYPE_CHECKING:
     from engine.context import EngineContext
 
-ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
-         "budget_advice", "care_referral", "process_owner", "manager", "privacy_officer",
-         "admin")
-#: The roles whose members work tasks, and the task lanes each may see in its team queue.
-QUEUE_LANES: dict[str, tuple[str, ...]] = {
-    "corporation": ("corporation",),
-    "corporation_lead": ("corporation", "corporation_lead"),
-    "social_team": ("social_team",),
-    "social_team_lead": ("social_team", "social_team_lead"),
-    "budget_advice": ("budget_advice",),
-    "care_referral": ("care_referral",),
-}
+# --- the policy: installed by the domain on top of the engine -------------------------------
+
+#: How far a role's rows reach: every row, its own corporation's, its own municipality's,
+#: only what was referred to its desk, or none.
+ALL_ROWS, OWN_CORPORATION, OWN_MUNICIPALITY, REFERRED, NO_ROWS = (
+    "all", "own_corporation", "own_municipality", "referred", "none")
+
+#: What a role may do beyond reading (``RoleRule.may``).
+DEPLOY = "deploy"
+START_INSTANCES = "start_instances"
+INSTANCE_DATA = "instance_data"
+SEND_MESSAGES = "send_messages"
+REPORT_SIGNALS = "report_signals"
+ASSIGN = "assign"
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    """One role's row of the need-to-know policy, as the engine's filters read it.
+
+    ``lanes``: the task lanes of its team queue (the first is the lane that refers a case to
+    a ``REFERRED`` role); ``rows``: which cases and tasks it sees (``ALL_ROWS`` …);
+    ``case_view``: how much of a case it sees (``full``, ``milestones``, ``referral``, or None
+    for no households); ``instances``: which process instances it lists (``all``, ``rows`` by
+    its row scope, ``none``); ``may``: what it may do; ``kinds``: the organisation kinds whose
+    members hold the role's ``may`` and ``rows`` (empty: any).
+    """
+
+    lanes: tuple[str, ...] = ()
+    rows: str = NO_ROWS
+    case_view: str | None = None
+    instances: str = "none"
+    may: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    #: False for a role only machine tokens act in (no person is given it)
+    persons: bool = True
+
+
+#: The rule of a role the installed policy does not know: nothing.
+NOTHING = RoleRule()
+
+
+@dataclass(frozen=True)
+class Policy:
+    roles: Mapping[str, RoleRule] = field(default_factory=dict)
+
+
+_installed: list[Policy] = [Policy()]
+
+
+def install_policy(policy: Policy) -> None:
+    """Make ``policy`` the one every filter and check reads (the domain installs it at
+    start-up, ``engine.chain.install``); until then nobody may see or do anything."""
+    _installed[0] = policy
+    _task_scope_cached.cache_clear()
+
+
+def policy() -> Policy:
+    return _installed[0]
+
+
+def rule(role: str) -> RoleRule:
+    return _installed[0].roles.get(role, NOTHING)
+
+
+def roles() -> tuple[str, ...]:
+    """The roles a person can have, in the policy's order."""
+    return tuple(name for name, r in _installed[0].roles.items() if r.persons)
+
+
+def queue_lanes(role: str) -> tuple[str, ...]:
+    return rule(role).lanes
+
+
+def caseworker_lanes() -> tuple[str, ...]:
+    """Every lane a task can be in: the roles whose members work tasks."""
+    return tuple(role for role, r in _installed[0].roles.items() if r.lanes)
+
+
+def may(actor: Actor, capability: str) -> bool:
+    """Whether ``actor``'s role holds ``capability`` (and the actor belongs to an organisation
+    of a kind the role is for)."""
+    found = rule(actor.role)
+    return capability in found.may and (not found.kinds or actor.organisation_kind in found.kinds)
 
 
 @dataclass(frozen=True)
@@ -72,10 +147,14 @@ def task_scope(actor: Actor) -> ColumnElement[bool]:
 SCOPE_ORGANISATION = "scope_organisation"
 
 
-@lru_cache(maxsize=32)
 def bound_task_scope(role: str) -> ColumnElement[bool]:
     """``task_scope`` for every actor of ``role``, the organisation left as a bound parameter
     (see ``scope_parameters``), for statements built once and reused."""
+    return _task_scope_cached(role)
+
+
+@lru_cache(maxsize=32)
+def _task_scope_cached(role: str) -> ColumnElement[bool]:
     return _task_scope(role, bindparam(SCOPE_ORGANISATION))
 
 
@@ -84,15 +163,15 @@ def scope_parameters(actor: Actor) -> dict[str, str]:
 
 
 def _task_scope(role: str, organisation: Any) -> ColumnElement[bool]:
-    if role == "admin":
+    found = rule(role)
+    if found.rows == ALL_ROWS:
         return true()
-    lanes = QUEUE_LANES.get(role)
-    if not lanes:
+    if not found.lanes or found.rows == NO_ROWS:
         return false()
-    in_lanes = HumanTask.role.in_(lanes)
-    if role.startswith("social_team"):
+    in_lanes = HumanTask.role.in_(found.lanes)
+    if found.rows == OWN_MUNICIPALITY:
         return and_(in_lanes, HumanTask.municipality == organisation)
-    if role.startswith("corporation"):
+    if found.rows == OWN_CORPORATION:
         return and_(in_lanes, HumanTask.corporation == organisation)
     return in_lanes
 
@@ -100,13 +179,14 @@ def _task_scope(role: str, organisation: Any) -> ColumnElement[bool]:
 def task_visible(actor: Actor, role: str | None, municipality: str | None,
                  corporation: str | None) -> bool:
     """``task_scope`` for one task already in hand (no query)."""
-    if actor.role == "admin":
+    found = rule(actor.role)
+    if found.rows == ALL_ROWS:
         return True
-    if role not in QUEUE_LANES.get(actor.role, ()):
+    if role not in found.lanes or found.rows == NO_ROWS:
         return False
-    if actor.role.startswith("social_team"):
+    if found.rows == OWN_MUNICIPALITY:
         return municipality == actor.organisation
-    if actor.role.startswith("corporation"):
+    if found.rows == OWN_CORPORATION:
         return corporation == actor.organisation
     return True
 
@@ -115,89 +195,81 @@ def instance_scope(actor: Actor) -> ColumnElement[bool]:
     """Process instances the actor may list through the generic instance API.
 
     That API is the process's own view: which process runs, at which step, with which error.
-    Only those who may see a case's steps get it: administrators, process owners (progress
-    without data) and the social team of the case's municipality. A corporation sees a case as
-    milestones only (domain.md §6), through the case API: a step name (``sdd_intake``) or a
-    referral process's id would tell it of a referral, so it sees no instances here, like the
-    referral desks, managers and machine tokens.
+    Only roles whose rule lists instances get it (``RoleRule.instances``): ``all``, or
+    ``rows`` — those of its municipality.
     """
-    if actor.role in ("admin", "process_owner"):
+    found = rule(actor.role)
+    if found.instances == "all":
         return true()
-    if actor.role in ("social_team", "social_team_lead"):
+    if found.instances == "rows" and found.rows == OWN_MUNICIPALITY:
         return ProcessInstance.municipality == actor.organisation
     return false()
 
 
 def may_see_instance_data(actor: Actor) -> bool:
     """Process owners see diagrams and progress, never a household's data."""
-    return actor.role == "admin"
+    return may(actor, INSTANCE_DATA)
 
 
 def may_deploy(actor: Actor) -> bool:
-    return actor.role in ("process_owner", "admin")
+    return may(actor, DEPLOY)
 
 
 def may_start_instances(actor: Actor) -> bool:
-    return actor.role in ("process_owner", "admin")
+    return may(actor, START_INSTANCES)
 
 
 def may_send_messages(actor: Actor) -> bool:
-    """Corporation staff, admins, and the machine tokens of corporations and municipalities
-    send external messages; every other role (and any other organisation's token) may not."""
-    if actor.role == "admin":
-        return True
-    if actor.organisation_kind == "corporation":
-        return actor.role in ("corporation", "corporation_lead")
-    return actor.organisation_kind == "municipality" and actor.is_machine
+    """External messages: only roles (and machine tokens) whose rule says so."""
+    return may(actor, SEND_MESSAGES)
 
 
 def message_case_scope(actor: Actor) -> ColumnElement[bool]:
-    """Cases an actor may send a message about: a corporation's own, a municipality's own,
-    all for an admin, none for anyone else (``may_send_messages`` refuses them first)."""
+    """Cases an actor may send a message about: its own rows (``may_send_messages`` refuses
+    everyone else first)."""
     if not may_send_messages(actor):
         return false()
-    if actor.role == "admin":
+    rows = rule(actor.role).rows
+    if rows == ALL_ROWS:
         return true()
-    if actor.organisation_kind == "corporation":
+    if rows == OWN_CORPORATION:
         return Case.corporation == actor.organisation
-    return Case.municipality == actor.organisation
+    if rows == OWN_MUNICIPALITY:
+        return Case.municipality == actor.organisation
+    return false()
 
 
 def claimable(actor: Actor, task: HumanTask) -> bool:
-    lanes = QUEUE_LANES.get(actor.role, ())
-    return actor.role == "admin" or task.role in lanes
+    found = rule(actor.role)
+    return found.rows == ALL_ROWS or task.role in found.lanes
 
 
 # --- cases: who may see which household ---------------------------------------------------
 
-#: How much of a case each role sees (domain.md §6). Roles not listed see no case at all.
-CASE_VIEWS: dict[str, str] = {
-    "social_team": "full",
-    "social_team_lead": "full",
-    "admin": "full",
-    "corporation": "milestones",
-    "corporation_lead": "milestones",
-    "budget_advice": "referral",
-    "care_referral": "referral",
-}
-#: The task lane whose presence on a case refers it to a role (SDD and the Meldpunt).
-REFERRAL_LANES = {"budget_advice": "budget_advice", "care_referral": "care_referral"}
-
-
 def case_view_kind(actor: Actor) -> str | None:
     """``full``, ``milestones``, ``referral``, or None when the role sees no households."""
-    return CASE_VIEWS.get(actor.role)
+    return rule(actor.role).case_view
+
+
+def referral_lane(actor: Actor) -> str | None:
+    """The task lane whose presence on a case refers it to the actor's desk, or None when
+    the role's cases are not referred to it."""
+    found = rule(actor.role)
+    return found.lanes[0] if found.rows == REFERRED and found.lanes else None
 
 
 def case_scope(actor: Actor) -> ColumnElement[bool]:
     """Cases (households) the actor may see at all; everything else is "not found"."""
-    if actor.role == "admin":
+    found = rule(actor.role)
+    if found.case_view is None:
+        return false()
+    if found.rows == ALL_ROWS:
         return true()
-    if actor.role in ("social_team", "social_team_lead"):
+    if found.rows == OWN_MUNICIPALITY:
         return Case.municipality == actor.organisation
-    if actor.role in ("corporation", "corporation_lead"):
+    if found.rows == OWN_CORPORATION:
         return Case.corporation == actor.organisation
-    lane = REFERRAL_LANES.get(actor.role)
+    lane = referral_lane(actor)
     if lane is not None:
         # Referred, and the desk's part or the case still runs: once both are closed its
         # access to the household ends (``own_package_scope`` keeps its own package).
@@ -209,7 +281,7 @@ def own_package_scope(actor: Actor) -> ColumnElement[bool]:
     """Closed cases whose referral to the actor's desk is over (the case closed, every task
     of its lane done): the desk no longer sees the household, only its own referral package
     and what it recorded itself (``cases.get_case`` shows that cut, and logs the read)."""
-    lane = REFERRAL_LANES.get(actor.role)
+    lane = referral_lane(actor)
     if lane is None:
         return false()
     return and_(_referred(lane), Case.closed.is_(True), ~_lane_still_open(lane))
@@ -229,14 +301,12 @@ def _lane_still_open(lane: str) -> ColumnElement[bool]:
 
 
 def may_report_signals(actor: Actor) -> bool:
-    """Corporation staff and corporation machine tokens report tenants (never on behalf of
-    another corporation)."""
-    return actor.role in ("corporation", "corporation_lead") and \
-        actor.organisation_kind == "corporation"
+    """Reporting tenants: the roles (and organisation kinds) whose rule says so."""
+    return may(actor, REPORT_SIGNALS)
 
 
 def may_assign(actor: Actor) -> bool:
-    return actor.role in ("social_team_lead", "corporation_lead", "admin")
+    return may(actor, ASSIGN)
 
 
 def record_access(session: Session, actor: Actor, at: datetime, case_numbers: list[str],

@@ -24,12 +24,10 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.access import QUEUE_LANES
+from engine.access import caseworker_lanes
 from engine.errors import BundleInvalid, BundleProblem
-from engine.scripting import check_source
+from engine.sandbox.scripting import check_source
 
-#: The roles whose members work tasks: a user task's lane must name one of them.
-CASEWORKER_ROLES = tuple(QUEUE_LANES)
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueAtVariable"
 
@@ -343,10 +341,11 @@ def _check_user_tasks(name: str, tree: etree._ElementTree, spec: Any, names: set
             continue
         bpmn_id = task_spec.bpmn_id
         line = _line_of({name: tree}, name, bpmn_id)
-        if task_spec.lane not in CASEWORKER_ROLES:
+        # The roles whose members work tasks (the installed policy's): a lane names one.
+        if task_spec.lane not in caseworker_lanes():
             problems.append(BundleProblem(
                 name, f"user task must sit in a lane named after a role "
-                      f"({', '.join(CASEWORKER_ROLES)}); found {task_spec.lane!r}",
+                      f"({', '.join(caseworker_lanes())}); found {task_spec.lane!r}",
                 element=bpmn_id, line=line))
         properties = task_spec.extensions.get("properties", {}) if task_spec.extensions else {}
         form = properties.get(FORM_PROPERTY)

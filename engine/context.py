@@ -1,23 +1,71 @@
 """The assembled engine: settings, database, clock, script sandbox and spec cache.
 
 Each entry point (web app, worker, CLI, tests) builds one ``EngineContext`` with
-``build_context`` and passes it to the service functions.
+``build_context``, lets the domain on top install itself (``engine.chain.install``: its
+need-to-know policy and its ``ChainHooks``) and passes it to the service functions. The engine
+calls the domain only through those hooks, so it imports nothing of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_sessionmaker
-from engine.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
+from engine.sandbox.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
 from engine.settings import EngineSettings
 from engine.specs import SpecCache
 from engine.workflow_cache import WorkflowCache
+
+if TYPE_CHECKING:
+    from engine.access import Actor
+    from engine.models import HumanTask, ProcessInstance
+
+
+class StepHook(Protocol):
+    """Called at the end of every saved step with the instance row, the workflow after the
+    step and its ready human tasks: read models that follow the process (a case's
+    milestone) hook in here."""
+
+    def __call__(self, ctx: EngineContext, session: Session, row: ProcessInstance,
+                 workflow: Any, ready: list[Any], /) -> None: ...
+
+
+class CompletionHook(Protocol):
+    """Called once a person's completion of ``task`` has been stepped, with the validated form
+    data, the workflow after the step and the deployment of its spec (to keep what was
+    recorded)."""
+
+    def __call__(self, ctx: EngineContext, session: Session, actor: Actor, task: HumanTask,
+                 instance: ProcessInstance, data: dict[str, Any], workflow: Any,
+                 deployment_id: int, /) -> None: ...
+
+
+class CaseSearch(Protocol):
+    """A filter on what a search box's text means (a case number, a postcode, a name);
+    ``case_number`` is the column holding the case number of the rows searched."""
+
+    def __call__(self, query: str, case_number: Any, /) -> Any: ...
+
+
+def _case_number_prefix(query: str, case_number: Any, /) -> Any:
+    """Without a domain installed, a search matches case numbers by prefix."""
+    return case_number.startswith(query.strip().upper(), autoescape=True)
+
+
+@dataclass
+class ChainHooks:
+    """Where the domain on top of the engine plugs in; ``engine.chain.install`` fills it."""
+
+    after_step: list[StepHook] = field(default_factory=list)
+    after_completion: list[CompletionHook] = field(default_factory=list)
+    case_search: CaseSearch = _case_number_prefix
+    #: the name of what installed the hooks (installing twice is a no-op)
+    installed: str | None = None
 
 
 @dataclass
@@ -30,9 +78,7 @@ class EngineContext:
     script_engine: SandboxScriptEngine
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=lambda: WorkflowCache(0))
-    #: called at the end of every saved step with (ctx, session, instance, workflow, ready
-    #: human tasks); read models that follow the process (a case's milestone) hook in here.
-    step_hooks: list[Callable[..., None]] = field(default_factory=list)
+    hooks: ChainHooks = field(default_factory=ChainHooks)
 
     def close(self) -> None:
         self.scripts.close()
@@ -41,14 +87,12 @@ class EngineContext:
 
 def build_context(settings: EngineSettings, clock: Clock | None = None,
                   db: Engine | None = None, scripts: ScriptHost | None = None) -> EngineContext:
-    """Assemble the engine; pass ``db`` or ``scripts`` to share them (tests, benchmark)."""
+    """Assemble the engine; pass ``db`` or ``scripts`` to share them (tests, benchmark). The
+    caller installs the domain on it (``engine.chain.install``)."""
     engine = db or make_engine(settings.database_url)
     host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb,
                                  settings.max_task_data_bytes)
-    from engine import cases  # the case read model follows every step
-
     return EngineContext(
-        step_hooks=[cases.after_step],
         workflows=WorkflowCache(settings.workflow_cache_size),
         settings=settings,
         db=engine,

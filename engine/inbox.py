@@ -34,14 +34,14 @@ from sqlalchemy.orm import Session
 
 from engine import cursors, lifecycle
 from engine.access import (
-    QUEUE_LANES,
     Actor,
     bound_task_scope,
+    caseworker_lanes,
     may_assign,
+    queue_lanes,
     record_access,
     scope_parameters,
 )
-from engine.cases import search_filter
 from engine.context import EngineContext
 from engine.db import UTCDateTime, write_versioned
 from engine.errors import InvalidInput, NotAllowed
@@ -207,7 +207,7 @@ def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
     query = _count_query(actor.role, searching, filters.shape())
     if searching:
         assert search is not None
-        query = query.where(search_filter(search, HumanTask.case_number))
+        query = query.where(ctx.hooks.case_search(search, HumanTask.case_number))
     queues = queues_for(actor)
     tabs = dict.fromkeys(queues, 0)
     types: dict[str, tuple[str, int]] = {}
@@ -306,7 +306,7 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
                             filters.shape(), tier)
         if searching:
             assert search is not None
-            query = query.where(search_filter(search, HumanTask.case_number))
+            query = query.where(ctx.hooks.case_search(search, HumanTask.case_number))
         return list(session.execute(query, {**params, "page_size": size}).all())
 
     # The segments in turn (urgent before regular, dated before undated), each keyset-paged
@@ -383,8 +383,7 @@ class Colleague:
 
 def team_members(session: Session, actor: Actor) -> list[Colleague]:
     """People of the actor's organisation who work tasks (a lead's reassign choices)."""
-    roles = [r for r, _lanes in QUEUE_LANES.items()
-             if r.split("_")[0] == actor.role.split("_")[0]]
+    roles = [r for r in caseworker_lanes() if r.split("_")[0] == actor.role.split("_")[0]]
     rows = session.scalars(select(User).join(Organisation).where(
         Organisation.slug == actor.organisation, User.role.in_(roles),
         User.is_active.is_(True)).order_by(User.display_name)).all()
@@ -402,7 +401,7 @@ def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str
         raise NotAllowed("alleen een teamleider wijst taken toe")
     task = scoped_task(ctx, session, actor, task_id, "task assign")
     colleague = next((c for c in team_members(session, actor) if c.id == assignee_id), None)
-    if colleague is None or task.role not in QUEUE_LANES.get(colleague.role, ()):
+    if colleague is None or task.role not in queue_lanes(colleague.role):
         raise InvalidInput({"assignee": "deze collega kan deze taak niet oppakken"})
     lifecycle.assign(task, actor, assignee_id)
     write_versioned(session, task)  # raises Conflict if someone else changed it first

@@ -467,7 +467,7 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         connection.execute(insert(cast(Table, Event.__table__)),
                            [{**e, "instance_id": row.id} for e in log.events])
         log.events.clear()
-    for hook in ctx.step_hooks:
+    for hook in ctx.hooks.after_step:
         hook(ctx, session, row, workflow, ready)
     if row.state is not None and error is None:
         ctx.workflows.put(row.id, row.state, workflow)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
-from engine.script_runtime import DEFAULT_MAX_DATA_BYTES
+from engine.sandbox.script_runtime import DEFAULT_MAX_DATA_BYTES
 
 PREFIX = "KETENFLOW_"
 

@@ -11,11 +11,10 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import case_file, forms, lifecycle, runtime
+from engine import forms, lifecycle, runtime
 from engine.access import (
     Actor,
     bound_task_scope,
-    case_view_kind,
     claimable,
     record_access,
     record_refusal,
@@ -126,24 +125,6 @@ def _form(ctx: EngineContext, session: Session, task: HumanTask, instance: Proce
     return ctx.specs.form(session, deployment_id, task.form_file)
 
 
-#: What the access log says when a desk's task answers with its referral package.
-REFERRAL_READ = "task referral package"
-
-
-def referral_packages(ctx: EngineContext, session: Session, actor: Actor,
-                      task: TaskView) -> list[case_file.FileRecord]:
-    """The referral packages of the task's case that the actor's desk (SDD, Meldpunt) receives,
-    newest first: what the task page shows above the form. The caller has found the task in
-    the actor's scope (``get_task``); reading the packages is logged."""
-    if case_view_kind(actor) != "referral" or not task.case_number:
-        return []
-    records = case_file.case_file(ctx, session, actor, task.case_number)
-    packages = case_file.referral_packages(records)
-    if packages:
-        record_access(session, actor, ctx.clock.now(), [task.case_number], REFERRAL_READ)
-    return packages
-
-
 def date_anchors(ctx: EngineContext, session: Session, case_number: str | None
                  ) -> dict[str, date]:
     """The dates a form's date bounds refer to: today (local) and the day the case's signal
@@ -216,8 +197,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     log = runtime.StepLog(actor.username)
     runtime.step(ctx, session, instance, workflow, cached,
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
-    case_file.record_completion(ctx, session, actor, task, instance, data, workflow,
-                                cached.deployment_id)
+    for hook in ctx.hooks.after_completion:
+        hook(ctx, session, actor, task, instance, data, workflow, cached.deployment_id)
     next_id = next((t["id"] for t in log.new_tasks
                      if task_visible(actor, t["role"], t["municipality"], t["corporation"])),
                     None)

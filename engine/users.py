@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine.access import ROLES, Actor
+from engine.access import Actor, roles
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotFound
 from engine.models import ApiToken, Organisation, User
@@ -90,8 +90,8 @@ def add_user(ctx: EngineContext, session: Session, username: str, role: str, org
     errors: dict[str, str] = {}
     if not username.strip():
         errors["username"] = "is verplicht"
-    if role not in ROLES:
-        errors["role"] = f"onbekende rol; kies uit {', '.join(ROLES)}"
+    if role not in roles():
+        errors["role"] = f"onbekende rol; kies uit {', '.join(roles())}"
     if password is not None and len(password) < 8:
         errors["password"] = "moet minstens 8 tekens hebben"  # noqa: S105 - a message
     if errors:

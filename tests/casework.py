@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import intake, tasks, users
+from engine import tasks, users
 from engine.access import Actor
+from engine.chain import intake
 from engine.context import EngineContext
 from tests.factories import deploy, make_user
 

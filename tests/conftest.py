@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from engine import chain
 from engine.clock import ManualClock
 from engine.context import EngineContext, build_context
 from engine.db import Base, make_engine
+from engine.sandbox.scripting import ScriptHost
 from engine.schema import upgrade
-from engine.scripting import ScriptHost
 from engine.settings import EngineSettings
 from engine.users import ensure_organisations
 
@@ -69,7 +70,8 @@ def ctx(db_engine: Engine, script_host: ScriptHost, clock: ManualClock,
     # require; test_workflow_cache covers the cache itself.
     settings = EngineSettings(database_url=db_engine.url.render_as_string(hide_password=False),
                               processes_dir=str(ROOT / "processes"), workflow_cache_size=0)
-    context = build_context(settings, clock=clock, db=db_engine, scripts=script_host)
+    context = chain.install(build_context(settings, clock=clock, db=db_engine,
+                                          scripts=script_host))
     with context.sessionmaker.begin() as session:
         ensure_organisations(session)
     yield context

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from engine import chain
 from engine.clock import Clock
 from engine.context import EngineContext, build_context
 from engine.settings import EngineSettings
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
         app.config["SECRET_KEY"] = _local_secret_key()
     if ctx is None:
         ctx = build_context(EngineSettings.from_env(), clock=clock)
+    chain.install(ctx)  # the chain's policy and hooks (a no-op when the caller did it)
     app.extensions["ketenflow"] = ctx
     db.init_app(app)
     errors.init_app(app)

@@ -14,8 +14,9 @@ from typing import Any, NoReturn
 
 import click
 
-from engine import deployments, users
-from engine.access import ROLES, SYSTEM
+from engine import chain, deployments, users
+from engine.access import SYSTEM
+from engine.chain.policy import ROLES
 from engine.context import EngineContext, build_context
 from engine.errors import BundleInvalid, EngineError
 from engine.schema import upgrade
@@ -29,7 +30,7 @@ def _context() -> EngineContext:
         from pathlib import Path
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True,
                                                                              exist_ok=True)
-    return build_context(settings)
+    return chain.install(build_context(settings))
 
 
 @contextmanager
@@ -205,16 +206,11 @@ def token_revoke(token_id: int) -> None:
                    "give the same cases")
 def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> None:
     """Demo users and a realistic period of synthetic cases, driven through the engine."""
-    from sqlalchemy import select
-
-    from engine.demo_cases import seed_year
-    from engine.models import Case
+    from engine.chain.demo_cases import has_demo_cases, seed_year
 
     with _engine() as ctx:
         _prepare(ctx)
-        with ctx.sessionmaker() as session:
-            seeded = session.scalar(select(Case.id).where(Case.synthetic.is_(True)).limit(1))
-        if seeded is not None:
+        if has_demo_cases(ctx):
             click.echo("demo cases already present; nothing seeded")
             return
         result = seed_year(ctx, seed=seed, signals=signals, days=days,

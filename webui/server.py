@@ -5,8 +5,8 @@ version-checked on SQLite, so a timer fires once however many loops look for it.
 
 No request may take longer than the worker timeout (``TIMEOUT``): a large signal batch is
 accepted as a job and runs in a thread of the worker that accepted it
-(``engine.signal_batches``), committing chunk by chunk. A worker that shuts down lets that thread
-finish its chunk and marks the batch interrupted (``worker_exit``).
+(``engine.chain.signal_batches``), committing chunk by chunk. A worker that shuts down lets
+that thread finish its chunk and marks the batch interrupted (``worker_exit``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from engine import signal_batches
+from engine.chain import signal_batches
 from engine.settings import EngineSettings
 from engine.worker import start_in_thread
 

@@ -2,7 +2,7 @@
 
 The workflow keeps form data only as long as the process needs it; this row keeps it for good,
 with who recorded it, in which lane and when, so every later reader sees what was written
-(within need-to-know: ``engine.case_file`` decides who sees which record's fields).
+(within need-to-know: ``engine.chain.case_file`` decides who sees which record's fields).
 """
 
 from __future__ import annotations

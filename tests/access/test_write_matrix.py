@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import tasks
-from engine.access import QUEUE_LANES, Actor, may_assign
+from engine.access import Actor, may_assign
 from engine.context import EngineContext
 from engine.db import Base
 from engine.models import Case, HumanTask, ProcessInstance
@@ -52,6 +52,9 @@ TOKENS = {"token:woonbron": ("corporation", "woonbron"),
           "token:dordrecht": ("municipality", "dordrecht"),
           "token:sdd": ("sdd", "sdd")}
 CORPORATION_ROLES = ("corporation", "corporation_lead")
+#: The roles whose members work tasks (domain.md §6: corporation, social team, SDD, Meldpunt).
+WORKING_ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
+                 "budget_advice", "care_referral")
 #: Tables whose rows a refused write must leave alone (the log and sign-in tables change).
 IGNORED = {"access_log", "api_token", "login_session", "login_failure", "app_user"}
 #: Valid form data for each task of the test chain.
@@ -235,7 +238,7 @@ def _sees_task(caller: Caller, target: Target) -> bool:
 
 
 def _works_tasks(caller: Caller) -> bool:
-    return caller.kind == "person" and (caller.role == "admin" or caller.role in QUEUE_LANES)
+    return caller.kind == "person" and (caller.role == "admin" or caller.role in WORKING_ROLES)
 
 
 # --- messages and case events -------------------------------------------------------------
@@ -363,7 +366,7 @@ def test_portal_upload(matrix: Matrix) -> None:
     def send(caller: Caller, target: Target) -> tuple[Any, str | None]:
         from io import BytesIO
 
-        from engine import intake
+        from engine.chain import intake
 
         body = _body_for(target)
         header = list(intake.CSV_COLUMNS)

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from engine import intake
 from engine.access import Actor
+from engine.chain import intake
 from engine.context import EngineContext
 from engine.models import HumanTask
 from tests.casework import complete_claimed, deploy_chain, signal

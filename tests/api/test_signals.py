@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from engine.chain.municipalities import municipality_for, normalise_postcode
 from engine.models import AccessLog, Case, ProcessInstance
-from engine.municipalities import municipality_for, normalise_postcode
 from tests.casework import POSTCODES, signal
 from tests.factories import make_user
 from tests.webclient import bearer

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import signal_batches
+from engine.chain import signal_batches
 from engine.models import Case, ProcessInstance, SignalBatchRow
 from tests.casework import POSTCODES, corporation, signal
 from tests.webclient import bearer

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import cases
 from engine.access import Actor
+from engine.chain import cases
 from engine.errors import InvalidInput, NotFound
 from engine.models import AccessLog, CaseRecord
 from tests.factories import make_user

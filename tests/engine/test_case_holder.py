@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import cases, inbox, tasks, users
+from engine import inbox, tasks, users
 from engine.access import Actor
+from engine.chain import cases
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound

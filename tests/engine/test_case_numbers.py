@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from engine import intake
+from engine.chain import intake
 from engine.db import make_engine
 from engine.models import CaseNumberCounter
 from engine.schema import alembic_config

@@ -14,9 +14,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
-from engine import deployments, intake, runtime
+from engine import deployments, runtime
 from engine.access import SYSTEM, Actor
 from engine.bundles import BundleFile
+from engine.chain import intake
 from engine.context import EngineContext
 from engine.errors import InvalidInput
 from engine.forms import validate

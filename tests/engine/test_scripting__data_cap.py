@@ -9,13 +9,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import deployments, instances
+from engine import chain, deployments, instances
 from engine.access import SYSTEM
 from engine.bundles import BundleFile
 from engine.context import EngineContext, build_context
 from engine.models import ProcessInstance
-from engine.script_host import FrameTooLarge, read_frame
-from engine.scripting import SandboxEnvironment, ScriptError, ScriptHost, is_bounded_expression
+from engine.sandbox.script_host import FrameTooLarge, read_frame
+from engine.sandbox.scripting import (
+    SandboxEnvironment,
+    ScriptError,
+    ScriptHost,
+    is_bounded_expression,
+)
 from engine.settings import EngineSettings
 from tests.bpmn_builder import FORM, script_process
 
@@ -110,7 +115,7 @@ def test_the_cap_is_a_setting_that_reaches_the_sandbox(ctx: EngineContext) -> No
                                        database_url=ctx.settings.database_url)
     assert settings.max_task_data_bytes == 5000
     assert EngineSettings().max_task_data_bytes == 1_000_000
-    small = build_context(settings, db=ctx.db)
+    small = chain.install(build_context(settings, db=ctx.db))
     try:
         assert small.scripts.max_data_bytes == 5000
         env = SandboxEnvironment(small.scripts, now=lambda: MOMENT)

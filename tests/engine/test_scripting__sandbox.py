@@ -68,7 +68,7 @@ def test_loop_cap_turns_a_silent_stop_into_an_error(ctx: EngineContext) -> None:
 
 
 def test_only_named_variables_cross_to_the_sandbox_and_back(script_host: object) -> None:
-    from engine.scripting import SandboxEnvironment, ScriptHost
+    from engine.sandbox.scripting import SandboxEnvironment, ScriptHost
 
     assert isinstance(script_host, ScriptHost)
     env = SandboxEnvironment(script_host)
@@ -83,7 +83,7 @@ def test_only_named_variables_cross_to_the_sandbox_and_back(script_host: object)
 def test_task_data_never_shadows_a_helper_in_either_evaluator(script_host: object) -> None:
     from datetime import UTC, datetime
 
-    from engine.scripting import SandboxEnvironment, ScriptHost, is_bounded_expression
+    from engine.sandbox.scripting import SandboxEnvironment, ScriptHost, is_bounded_expression
 
     assert isinstance(script_host, ScriptHost)
     moment = datetime(2026, 4, 23, 9, tzinfo=UTC)

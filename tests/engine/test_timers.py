@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import instances
+from engine import chain, instances
 from engine.access import SYSTEM
 from engine.clock import ManualClock
 from engine.context import EngineContext, build_context
@@ -63,7 +63,7 @@ def test_two_workers_racing_fire_each_timer_exactly_once(ctx: EngineContext,
     deploy(ctx, "review")
     ids = [_start(ctx) for _ in range(6)]
     clock.advance(timedelta(days=6))
-    other = build_context(ctx.settings, clock=clock, scripts=ctx.scripts)
+    other = chain.install(build_context(ctx.settings, clock=clock, scripts=ctx.scripts))
     go = threading.Barrier(2)
     counts: list[int] = []
 

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine.cases import CONFIRM_FIELD
+from engine.chain.cases import CONFIRM_FIELD
 from engine.models import Event, Message
 from tests.casework import corporation, deploy_chain, report
 from tests.webclient import login

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from engine import signal_batches
+from engine.chain import signal_batches
 from engine.models import Case
 from tests.casework import deploy_chain
 from tests.factories import make_user

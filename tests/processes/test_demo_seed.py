@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from engine import deployments
 from engine.access import SYSTEM
+from engine.chain.demo_cases import SeedReport, seed_year
+from engine.chain.municipalities import municipality_for
 from engine.context import EngineContext
 from engine.db import Base
-from engine.demo_cases import SeedReport, seed_year
 from engine.models import Case, ProcessInstance
-from engine.municipalities import municipality_for
 from engine.users import ensure_organisations
 
 SIGNALS = 200

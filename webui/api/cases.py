@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import request
 
-from engine import case_file, cases
+from engine.chain import case_file, cases
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 

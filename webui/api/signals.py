@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 
-from engine import intake, signal_batches
+from engine.chain import intake, signal_batches
 from engine.errors import InvalidInput
 from webui.api.routing import current_actor, route
 from webui.db import engine_context, get_session

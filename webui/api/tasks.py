@@ -8,6 +8,7 @@ from flask import g, request
 
 from engine import inbox, tasks
 from engine.access import case_view_kind
+from engine.chain import case_file
 from engine.views import as_dict
 from webui.api.cases import record_json
 from webui.api.routing import current_actor, limit_arg, route
@@ -46,8 +47,8 @@ def get_task(task_id: str) -> dict[str, Any]:
                  "facts": detail.facts, "instructions": detail.instructions,
                  "due_at": view["due_at"]})
     if case_view_kind(actor) == "referral":
-        view["referrals"] = [record_json(r) for r in
-                             tasks.referral_packages(ctx, session, actor, detail.task)]
+        view["referrals"] = [record_json(r) for r in case_file.task_referral_packages(
+            ctx, session, actor, detail.task.case_number)]
     return view  # type: ignore[no-any-return]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from engine.access import Actor
+from engine.chain import policy
 from webui.auth import current_actor
 
 
@@ -25,33 +26,18 @@ def actor() -> Actor:
 
 
 def home_for(who: Actor) -> str:
-    if who.role.startswith("corporation"):
-        return "/portal"
-    if who.role in ("social_team", "social_team_lead", "budget_advice", "care_referral"):
-        return "/inbox"
-    if who.role == "admin":
-        return "/cases"
-    return "/welcome"
+    """The page a person lands on (the chain's policy decides, ``policy.home``)."""
+    return policy.home(who.role)
 
 
-ROLE_LABELS: dict[str, tuple[str, str]] = {
-    "corporation": ("Medewerker huurincasso", "Rent collection officer"),
-    "corporation_lead": ("Teamleider incasso", "Collection team lead"),
-    "social_team": ("Medewerker sociaal team", "Social team member"),
-    "social_team_lead": ("Coördinator sociaal team", "Social team coordinator"),
-    "budget_advice": ("Budgetadviseur SDD", "SDD budget advisor"),
-    "care_referral": ("Medewerker Meldpunt Zorg en Overlast", "Care reporting point officer"),
-    "process_owner": ("Proceseigenaar", "Process owner"),
-    "manager": ("Manager", "Manager"),
-    "privacy_officer": ("Privacyfunctionaris", "Privacy officer"),
-    "admin": ("Applicatiebeheer", "Administrator"),
-}
+#: Dutch and English names of the roles (the chain's policy holds them).
+ROLE_LABELS: dict[str, tuple[str, str]] = policy.LABELS
 
 
 def _globals() -> dict[str, Any]:
     """Template globals, made once per app (a context processor would rebuild them for every
     page and fragment)."""
-    from engine.cases import CORPORATION_MESSAGES, MILESTONE_LABELS
+    from engine.chain.cases import CORPORATION_MESSAGES, MILESTONE_LABELS
     from engine.users import REFERENCE_ORGANISATIONS
     from webui.i18n import pick
 
@@ -61,7 +47,8 @@ def _globals() -> dict[str, Any]:
         nl, en = ROLE_LABELS.get(role or "", (role or "", role or ""))
         return pick(nl, en)
 
-    return {"role_label": role_label, "org_name": lambda slug: names.get(slug, slug),
+    return {"role_label": role_label, "menu_for": policy.menu,
+            "org_name": lambda slug: names.get(slug, slug),
             "labels": MILESTONE_LABELS, "messages": CORPORATION_MESSAGES,
             "htmx_available": (Path(__file__).parent.parent / "static" / "vendor" /
                                "htmx.min.js").exists()}

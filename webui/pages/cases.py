@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
-from engine import cases
 from engine.access import case_view_kind
+from engine.chain import cases
 from engine.errors import InvalidInput, NotFound
 from webui import htmx
 from webui.auth import login_required

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
-from engine import cases, intake, signal_batches
 from engine.access import may_report_signals
+from engine.chain import cases, intake, signal_batches
 from engine.errors import InvalidInput, NotFound
 from webui import htmx
 from webui.auth import login_required
@@ -97,7 +97,7 @@ def report() -> Any:
 @login_required
 def upload() -> Any:
     """A small file is reported at once; a large one is processed as a job in the background
-    (``engine.signal_batches``) and its page (``upload_job``) shows progress, then results."""
+    (``engine.chain.signal_batches``) and its page (``upload_job``) shows progress, then results."""
     _require_corporation()
     results: list[intake.RowResult] | None = None
     error = None

@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
-from engine import cases, tasks
+from engine import tasks
+from engine.chain import cases
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.inbox import deadline_state
 from webui import forms, htmx

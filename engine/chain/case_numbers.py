@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from engine.chain.municipalities import BY_SLUG
 from engine.models import Case, CaseNumberCounter
-from engine.municipalities import BY_SLUG
 
 _COUNTER: Table = CaseNumberCounter.__table__  # type: ignore[assignment]
 

@@ -1,6 +1,6 @@
 """A realistic year of synthetic cases, made by driving the real engine with a moving clock.
 
-``seed_year`` reports arrears signals through the intake (``engine.intake.report_signal``),
+``seed_year`` reports arrears signals through the intake (``engine.chain.intake.report_signal``),
 then lets every household live its life day by day: the social team records contact attempts
 and conversations, the corporation registers arrangements and reports court summonses, SDD and
 the Meldpunt report back, team leads handle escalations, and the timer loop fires deadlines —
@@ -35,11 +35,12 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from engine import cases, intake, tasks, users
+from engine import tasks, users
 from engine.access import Actor
+from engine.chain import cases, intake
+from engine.chain.demo import seed_users
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.demo import seed_users
 from engine.models import Case, Event, HumanTask, ProcessInstance, User
 from engine.workdays import is_working_day
 from engine.worker import fire_due_timers
@@ -720,7 +721,7 @@ class Seeder:
 
 
 def _ensure_actors(ctx: EngineContext, session: Session) -> dict[tuple[str, str], Actor]:
-    """The demo users (``engine.demo.seed_users``) as actors, one per role and organisation."""
+    """The demo users (``engine.chain.demo.seed_users``) as actors, one per role and org."""
     seed_users(ctx, session)
     actors: dict[tuple[str, str], Actor] = {}
     for user in session.scalars(select(User).order_by(User.id)):
@@ -774,6 +775,13 @@ def report(session: Session) -> SeedReport:
     result.open_tasks = session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.state.in_(("open", "claimed")), HumanTask.instance_id.in_(instances))) or 0
     return result
+
+
+def has_demo_cases(ctx: EngineContext) -> bool:
+    """Whether synthetic cases were seeded already (seeding runs once per database)."""
+    with ctx.sessionmaker() as session:
+        return session.scalar(select(Case.id).where(Case.synthetic.is_(True)).limit(1)) \
+            is not None
 
 
 def seed_year(ctx: EngineContext, seed: int = 1, signals: int = 1800, days: int = 365,

@@ -3,9 +3,9 @@
 When a person completes a task, ``record_completion`` keeps the validated form data (and what
 the process had decided by then: the decision table's advice, the closure codes) as a
 ``CaseRecord``. ``case_file`` reads them back for one reader, in the order they were recorded,
-cut down by one table: which data category each task's record belongs to (``RECORDS``) and how
-much of each category each role reads (``ACCESS``, domain.md §6). Changing who sees what is an
-edit of those two tables, never of a template.
+cut down by which data category each task's record belongs to (``RECORDS``) and the chain's
+one need-to-know table (``policy``, domain.md §6). Changing who sees what is an edit of that
+table, never of a template.
 
 Labels come from the form the data was entered on (its JSON Schema ``title``s and enum
 titles, Dutch and English), so the file never shows a raw field name.
@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import runtime
-from engine.access import QUEUE_LANES, Actor, case_view_kind
+from engine.access import Actor, case_view_kind, queue_lanes, record_access
+from engine.chain import policy
 from engine.context import EngineContext
 from engine.errors import NotFound
 from engine.forms import choice_title
@@ -81,59 +82,15 @@ CONTEXT_LABELS: dict[str, tuple[str, str]] = {
 #: Flags of the process shown only when set (a referral made on a crisis signal).
 SHOWN_WHEN_SET = frozenset({"crisis"})
 
-ALL = "all"
-#: Data category × role -> how much of a record the role reads (domain.md §6): ``all``, or
-#: the name of a cut in ``CUTS``. A role not listed reads nothing of the category; roles that
-#: see no households (process owner, manager, privacy officer) never get this far.
-#: The social team member sends a Meldpunt referral but does not read it back ("W (send)"),
-#: and sees only the status of the Meldpunt's outcome; the coordinator reads the referral.
-ACCESS: dict[str, dict[str, str]] = {
-    "contact": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
-    "escalation": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
-    "conversation": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
-    "assessment": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
-    "plan": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
-    "arrangement": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
-                    "corporation": ALL, "corporation_lead": ALL, "admin": ALL},
-    "referral_sdd": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
-                     "admin": ALL},
-    "sdd_intake": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
-                   "admin": ALL},
-    "sdd_outcome": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
-                    "admin": ALL},
-    "referral_care": {"social_team_lead": ALL, "care_referral": ALL, "admin": ALL},
-    "care_outcome": {"social_team": "status", "social_team_lead": "status",
-                     "care_referral": ALL, "admin": ALL},
-    "legal_track": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
-                    "care_referral": "status", "corporation": ALL, "corporation_lead": ALL,
-                    "admin": ALL},
-    "closure": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": "status",
-                "care_referral": "status", "corporation": "generic",
-                "corporation_lead": "generic", "admin": ALL},
-    "other": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
-}
-#: The fields a limited cut of a category shows (a cut not listed shows nothing).
-CUTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "care_outcome": {"status": ("care_outcome", "care_outcome_date")},
-    "legal_track": {"status": ("eviction_postponed",)},
-    "closure": {"status": ("closure_date",),
-                "generic": ("closure_date", "corporation_feedback")},
-}
-
-
 def category_of(process_id: str, bpmn_id: str) -> tuple[str, str]:
     """(data category, display) of the record of task ``bpmn_id`` of ``process_id``."""
     return RECORDS.get((process_id, bpmn_id), OTHER)
 
 
 def visible_fields(category: str, role: str) -> tuple[str, ...] | None:
-    """The fields of a ``category`` record that ``role`` reads: None for all, () for none."""
-    cell = ACCESS.get(category, {}).get(role)
-    if cell is None:
-        return ()
-    if cell == ALL:
-        return None
-    return CUTS.get(category, {}).get(cell, ())
+    """The fields of a ``category`` record that ``role`` reads: None for all, () for none
+    (the chain's one need-to-know table decides: ``policy.record_fields``)."""
+    return policy.record_fields(category, role)
 
 
 def referral_urgent(data: Mapping[str, Any]) -> bool:
@@ -268,7 +225,7 @@ def case_file(ctx: EngineContext, session: Session, actor: Actor,
     rows = session.scalars(select(CaseRecord).where(CaseRecord.case_number == case_number)
                            .order_by(CaseRecord.completed_at, CaseRecord.id)).all()
     whole = case_view_kind(actor) == "full"
-    lanes = QUEUE_LANES.get(actor.role, ())
+    lanes = queue_lanes(actor.role)
     found = []
     for row in rows:
         category, display = category_of(row.process_id, row.bpmn_id)
@@ -303,6 +260,23 @@ def sections(records: list[FileRecord]) -> list[Section]:
 def referral_packages(records: list[FileRecord]) -> list[FileRecord]:
     """The referral packages among the records the reader may see, newest first."""
     return [r for r in reversed(records) if r.display == "referral"]
+
+
+#: What the access log says when a desk's task answers with its referral package.
+REFERRAL_READ = "task referral package"
+
+
+def task_referral_packages(ctx: EngineContext, session: Session, actor: Actor,
+                           case_number: str | None) -> list[FileRecord]:
+    """The referral packages of a task's case that the actor's desk (SDD, Meldpunt) receives,
+    newest first: what the task shows above its form. The caller has found the task in the
+    actor's scope (``tasks.get_task``); reading the packages is logged."""
+    if case_view_kind(actor) != "referral" or not case_number:
+        return []
+    packages = referral_packages(case_file(ctx, session, actor, case_number))
+    if packages:
+        record_access(session, actor, ctx.clock.now(), [case_number], REFERRAL_READ)
+    return packages
 
 
 def sdd_services(records: list[FileRecord]) -> list[tuple[str, str]]:

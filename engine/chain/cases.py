@@ -27,22 +27,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import case_file, cursors, messages, runtime
+from engine import cursors, messages, runtime
 from engine.access import (
-    REFERRAL_LANES,
     Actor,
     case_scope,
     case_view_kind,
     own_package_scope,
     record_access,
     record_refusal,
+    referral_lane,
     task_scope,
 )
+from engine.chain import case_file, policy
+from engine.chain.municipalities import normalise_postcode
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
 from engine.models import Case, Event, HumanTask, Organisation, ProcessInstance, User
-from engine.municipalities import normalise_postcode
 from engine.views import Page
 
 MAX_PAGE = 200
@@ -166,7 +167,7 @@ class CaseDetail:
     case: CaseView
     timeline: list[TimelineEntry]
     open_tasks: list[OpenTask] = field(default_factory=list)
-    #: what every completed task recorded, as far as the reader may see (``engine.case_file``)
+    #: what every completed task recorded, as far as the reader may see (``engine.chain.case_file``)
     file: list[case_file.FileRecord] = field(default_factory=list)
 
     @property
@@ -175,22 +176,8 @@ class CaseDetail:
         return case_file.sections(self.file)
 
 
-_IDENTITY = ("tenant_name", "street", "house_number", "postcode", "city", "phone", "email",
-             "date_of_birth")
-_ARREARS = ("arrears_amount", "arrears_months", "arrears_since", "monthly_rent")
-_LEGAL = ("hearing_date", "eviction_date")
-#: The fields each view shows (domain.md §6 data categories × roles).
-VISIBLE: dict[str, tuple[str, ...]] = {
-    "full": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-             "duplicate", "referred_to_sdd", "referred_to_care", "outcome", "holder_id",
-             "holder_name"),
-    "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-                   "outcome"),
-    "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
-    "referral_care_referral": (*_IDENTITY, *_LEGAL),
-    #: a desk's referral that is over on a closed case: its own package, no household data
-    "package": (),
-}
+#: A desk's referral that is over on a closed case: its own package, no household data.
+PACKAGE = "package"
 
 
 def _view_key(actor: Actor) -> str:
@@ -203,7 +190,9 @@ def _view_key(actor: Actor) -> str:
 def case_view(case: Case, actor: Actor, key: str | None = None) -> CaseView:
     """The case cut down to what ``actor``'s role may see (or to the view ``key``)."""
     key = key or _view_key(actor)
-    shown = {name: getattr(case, name) for name in VISIBLE[key]}
+    # The fields of the case's own data categories the role reads (domain.md §6).
+    names = () if key == PACKAGE else policy.header_fields(actor.role)
+    shown = {name: getattr(case, name) for name in names}
     return CaseView(case_number=case.case_number, view=key.split("_")[0],
                     municipality=case.municipality, corporation=case.corporation,
                     milestone=case.milestone, closed=case.closed, created_at=case.created_at,
@@ -288,7 +277,7 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     :raise NotFound: no such case in the actor's scope (also for roles that see no households).
     """
     case = _in_scope(session, actor, case_number)
-    if case is None and actor.role in REFERRAL_LANES:
+    if case is None and referral_lane(actor) is not None:
         ended = session.scalars(select(Case).where(Case.case_number == case_number,
                                                    own_package_scope(actor))).first()
         if ended is not None:
@@ -325,7 +314,7 @@ def _own_package(ctx: EngineContext, session: Session, actor: Actor, case: Case)
     lanes = _timeline_lanes(actor) or ()
     records = [r for r in case_file.case_file(ctx, session, actor, case.case_number)
                if r.display == "referral" or r.role in lanes]
-    view = dataclasses.replace(case_view(case, actor, "package"),
+    view = dataclasses.replace(case_view(case, actor, PACKAGE),
                                referrals=tuple(case_file.referral_packages(records)),
                                sdd_services=tuple(case_file.sdd_services(records)))
     tasks = session.execute(

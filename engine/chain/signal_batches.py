@@ -28,8 +28,8 @@ from sqlalchemy import insert, null, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from engine import intake
 from engine.access import Actor, may_report_signals
+from engine.chain import intake
 from engine.context import EngineContext
 from engine.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.models import SignalBatch, SignalBatchRow

@@ -1,7 +1,7 @@
 """Arrears signals from the housing corporations become cases, one by one or in a batch.
 
 A signal is validated as a whole (every bad field named in one ``InvalidInput``), its
-municipality follows from the tenant's address (``engine.municipalities``), and it is
+municipality follows from the tenant's address (``engine.chain.municipalities``), and it is
 idempotent per (corporation, external_id): the same signal again returns the existing case.
 A new case row holds the household's personal data; the chain starts with the message
 ``arrears_signal`` whose payload carries only what the process needs to route and time the
@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from engine import messages
 from engine.access import Actor, may_report_signals
-from engine.case_numbers import next_case_number
+from engine.chain.case_numbers import next_case_number
+from engine.chain.municipalities import municipality_for, normalise_postcode
 from engine.context import EngineContext
 from engine.errors import EngineError, InvalidInput, NotAllowed
 from engine.forms import iso_date, validate
 from engine.models import Case
-from engine.municipalities import municipality_for, normalise_postcode
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 START_MESSAGE = "arrears_signal"

@@ -37,8 +37,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine import clock as clock_module
-from engine.script_host import MAX_MESSAGE_CHARS, FrameTooLarge, read_frame, write_frame
-from engine.script_runtime import (
+from engine.sandbox.script_host import MAX_MESSAGE_CHARS, FrameTooLarge, read_frame, write_frame
+from engine.sandbox.script_runtime import (
     DEFAULT_MAX_DATA_BYTES,
     HELPER_NAMES,
     DataTooLarge,
@@ -180,11 +180,11 @@ class ScriptHost:
         which must not count against the first script's time limit)."""
         if self._process is not None and self._process.poll() is None:
             return self._process
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[2])
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": package_root,
                "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [sys.executable, "-m", "engine.script_host", str(self.memory_mb),
+            [sys.executable, "-m", "engine.sandbox.script_host", str(self.memory_mb),
              str(self.max_data_bytes)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=package_root)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from engine import users
+from engine.chain.municipalities import MUNICIPALITIES
 from engine.context import EngineContext
-from engine.municipalities import MUNICIPALITIES
 
 
 @dataclass(frozen=True)

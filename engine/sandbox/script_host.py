@@ -1,6 +1,6 @@
 """The sandbox process that runs diagram scripts.
 
-Started by ``scripting.ScriptHost`` as ``python -m engine.script_host <memory-MiB>
+Started by ``scripting.ScriptHost`` as ``python -m engine.sandbox.script_host <memory-MiB>
 <max-data-bytes>``. It reads length-prefixed requests on stdin and answers on stdout; it never
 touches the database or the network. Its address space is capped, and the parent kills it when
 an answer is late, so an endless loop or a huge allocation costs one sandbox process, never the
@@ -16,7 +16,7 @@ import sys
 from datetime import datetime
 from typing import IO, Any
 
-from engine.script_runtime import (
+from engine.sandbox.script_runtime import (
     DEFAULT_MAX_DATA_BYTES,
     DataTooLarge,
     compile_source,
