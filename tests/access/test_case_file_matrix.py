@@ -167,7 +167,7 @@ MARKED_FIELD = {"contact": "attempt_note", "conversation": "conversation_note",
 
 def _assess(chain: Chain, **low: int) -> None:
     chain.complete("record_first_contact_attempt", {
-        "attempt_date": chain.today(), "attempt_type": "home_visit", "day_part": "afternoon",
+        "attempt_date": chain.today(), "attempt_type": "Huisbezoek", "day_part": "afternoon",
         "contact_made": True, "attempt_note": MARKS["contact"]})
     chain.at("2026-04-28 09:00")
     chain.complete("hold_kitchen_table_conversation", {

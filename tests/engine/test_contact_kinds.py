@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.contact_kinds import AT_THE_DOOR, LEGACY, NATIONAL, national_kind
+from engine.chain.contact_kinds import AT_THE_DOOR, LEGACY, NATIONAL, national_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 DDAS = Path("/work/shared/ddas/json_schema_Uitwisselmodel.json")
