@@ -77,7 +77,12 @@ OUTCOME_LABELS: dict[str, str] = {
 #: What a corporation reports on its tenant's case: message name -> (NL, EN, payload schema).
 CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "arrears_resolved": ("Achterstand ingelopen", "Arrears paid", {}),
-    "arrangement_broken": ("Betalingsregeling niet nagekomen", "Payment arrangement broken", {}),
+    "arrangement_payment_received": (
+        "Termijn betalingsregeling ontvangen", "Arrangement instalment received",
+        {"properties": {"received_on": {"type": "string", "format": "date"},
+                        "amount": {"type": "number", "minimum": 0, "maximum": 100000}}}),
+    "arrangement_broken": ("Betalingsregeling niet nagekomen", "Payment arrangement broken",
+                           {"properties": {"broken_on": {"type": "string", "format": "date"}}}),
     "court_summons": ("Dagvaarding uitgebracht", "Court summons issued",
                       {"required": ["hearing_date"],
                        "properties": {"hearing_date": {"type": "string", "format": "date"}}}),
@@ -726,7 +731,7 @@ def _change_holder(ctx: EngineContext, session: Session, actor: Actor, case: Cas
 #: What the social team proposed that the corporation's task shows (task data -> shown as).
 PROPOSAL_FIELDS = ("proposed_instalment", "proposed_term_months", "request_note")
 #: The corporation's tasks that answer a proposal of the social team.
-PROPOSAL_TASKS = ("register_payment_arrangement",)
+PROPOSAL_TASKS = ("review_payment_arrangement",)
 
 
 @dataclass(frozen=True)
