@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import case_file, cursors, messages, runtime
+from engine import case_file, cursors, messages, referral_packages, runtime
 from engine.access import (
     REFERRAL_LANES,
     Actor,
@@ -173,6 +173,8 @@ class CaseDetail:
     open_tasks: list[OpenTask] = field(default_factory=list)
     #: what every completed task recorded, as far as the reader may see (``engine.case_file``)
     file: list[case_file.FileRecord] = field(default_factory=list)
+    #: the referral packages the reader may read, every version, newest first per recipient
+    packages: list[referral_packages.PackageView] = field(default_factory=list)
 
     @property
     def file_sections(self) -> list[case_file.Section]:
@@ -314,7 +316,9 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     lanes = _timeline_lanes(actor)
     open_tasks = [OpenTask(t.id, t.name, t.role, t.state, t.due_at) for t in tasks
                   if t.state in runtime.OPEN_STATES and (lanes is None or t.role in lanes)]
-    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records)
+    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records,
+                      packages=referral_packages.visible(ctx, session, actor,
+                                                         case.case_number))
 
 
 #: What the access log says of a desk's read of its own package after its access ended.
@@ -338,7 +342,9 @@ def _own_package(ctx: EngineContext, session: Session, actor: Actor, case: Case)
         .where(HumanTask.case_number == case.case_number, HumanTask.role.in_(lanes))
         .order_by(HumanTask.created_at)).all()
     entries = [e for e in timeline(session, actor, case, tasks) if e.kind in _TASK_EVENTS]
-    return CaseDetail(view, entries, [], file=records)
+    return CaseDetail(view, entries, [], file=records,
+                      packages=referral_packages.visible(ctx, session, actor,
+                                                         case.case_number))
 
 
 def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:

@@ -27,6 +27,7 @@ from engine.db import write_versioned
 from engine.errors import NotFound
 from engine.forms import form_fields, validate
 from engine.models import Case, HumanTask, ProcessInstance
+from engine.referral_packages import record_from_task as record_referral_package
 from engine.views import CompletionResult, TaskDetail, TaskView
 
 
@@ -218,6 +219,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
     case_file.record_completion(ctx, session, actor, task, instance, data, workflow,
                                 cached.deployment_id)
+    record_referral_package(ctx, session, actor, task.process_id, task.bpmn_id, task.id,
+                            task.case_number, instance.id, data)
     next_id = next((t["id"] for t in log.new_tasks
                      if task_visible(actor, t["role"], t["municipality"], t["corporation"])),
                     None)

@@ -14,6 +14,7 @@ from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
 from engine import cases, tasks
+from engine import referral_packages as packages
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.inbox import deadline_state
 from webui import forms, htmx
@@ -50,7 +51,10 @@ def _render(task_id: str, values: dict[str, Any] | None = None,
         detail=detail, case=case_detail.case if case_detail else None,
         timeline=case_detail.timeline if case_detail else [], deadline=deadline, left=left,
         fields=form_fields, errors=errors or {}, other_errors=other_errors, schema=schema,
-        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other, conflict=conflict)
+        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other, conflict=conflict,
+        package=None if fragment else packages.for_task(ctx, session, who,
+                                                         detail.task.case_number,
+                                                         detail.task.role))
     if fragment:
         # htmx swaps only 2xx answers: the refusal is in the fragment itself.
         return render_template("tasks/_work.html", **context), 200
