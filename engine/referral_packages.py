@@ -140,18 +140,23 @@ def record_from_task(ctx: EngineContext, session: Session, actor: Actor, process
     source = SOURCES.get((process_id, bpmn_id))
     if source is None or not case_number:
         return None
-    return _write(ctx, session, actor, source, case_number, instance_id, data, task_id, None)
+    # the crisis flag as the process had it when the referral was made (the case file keeps
+    # it with the task's record), or as the corporation's signal gave it
+    context = session.scalar(select(CaseRecord.context).where(CaseRecord.task_id == task_id))
+    crisis = isinstance(context, dict) and context.get("crisis") is True
+    return _write(ctx, session, actor, source, case_number, instance_id, data, task_id, None,
+                  crisis)
 
 
 def _write(ctx: EngineContext, session: Session, actor: Actor, source: Source,
            case_number: str, instance_id: int, data: dict[str, Any], task_id: str | None,
-           reason: str | None) -> ReferralPackage:
+           reason: str | None, crisis: bool = False) -> ReferralPackage:
     latest = session.scalar(select(func.max(ReferralPackage.version)).where(
         ReferralPackage.case_number == case_number,
         ReferralPackage.recipient_role == source.recipient_role)) or 0
-    crisis = session.scalar(select(Case.crisis).where(Case.case_number == case_number))
+    signal = session.scalar(select(Case.crisis).where(Case.case_number == case_number))
     consent = data.get(source.consent) is True
-    urgent = data.get(source.urgency) == URGENT or crisis is True
+    urgent = data.get(source.urgency) == URGENT or crisis or signal is True
     zrm = _zrm_summary(session, case_number) \
         if consent and data.get(source.zrm_consent) is True else None
     row = ReferralPackage(
@@ -226,8 +231,11 @@ def correct(ctx: EngineContext, session: Session, actor: Actor, case_number: str
     if validator is None:
         raise InvalidInput({"recipient": "Het verwijsformulier is niet meer beschikbaar."})
     validate(validator, data, fields=form_fields(schema))
+    context = session.scalar(select(CaseRecord.context).where(
+        CaseRecord.task_id == first.source_task_id)) if first.source_task_id else None
+    crisis = isinstance(context, dict) and context.get("crisis") is True
     row = _write(ctx, session, actor, source, case_number, first.instance_id, dict(data),
-                 first.source_task_id, text)
+                 first.source_task_id, text, crisis)
     if row.urgency == URGENT:  # the desk's open task goes to the top of its queue
         session.execute(update(HumanTask).where(
             HumanTask.case_number == case_number, HumanTask.role == recipient_role,
