@@ -22,7 +22,8 @@ from tests.factories import PASSWORD, make_user
 from tests.processes.chain import ZRM_DOMAINS, deploy_chain
 
 TODAY = "2026-04-23"  # the tests' clock (tests/conftest.py START)
-ZRM_NOTES = {2: "Zorgen: hulp nodig, loopt nu vast.", 4: "Gaat goed, geen zorgen."}
+ZRM_NOTES = {2: "Zorgen: hulp nodig, loopt nu vast.", 3: "Redt zich met moeite.",
+             4: "Gaat goed, geen zorgen."}
 TENANT = "Maaike Brouwer (synthetisch)"
 CONVERSATION = "Inkomen gedaald na baanverlies; schulden bij zorgverzekeraar."
 PLAN = "Samen met de SDD de schulden op een rij zetten."

@@ -84,6 +84,7 @@ def _propose(chain: Chain, instalment: int, months: int) -> None:
         "income_checked": True, "request_note": "Vast inkomen, geen andere schulden"})
     review = chain.task("review_payment_arrangement")
     assert (review.role, review.corporation) == ("corporation", "woonbron")
+    assert review.due_at is not None  # 5 working days to answer
     assert "review_payment_arrangement" not in chain.queue("social_team")
 
 
@@ -194,6 +195,7 @@ def arrangement_refused_and_renegotiated(chain: Chain) -> None:
     chain.complete("follow_up_broken_arrangement", {"broken_contact_made": True,
                                                     "next_step": "renegotiate"})
     _propose(chain, 60, 18)
+    assert chain.due("review_payment_arrangement") == due("2026-06-09T17:00")  # Tue + 5 wd
     _accept(chain, 60, 18, True)
     # a silent month again, and while the corporation's task is open it reports the break
     assert chain.at("2026-07-07 09:02") == 1
