@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import case_file, cursors, messages, referral_packages, runtime
+from engine import arrangements, case_file, cursors, messages, referral_packages, runtime
 from engine.access import (
     REFERRAL_LANES,
     Actor,
@@ -175,6 +175,8 @@ class CaseDetail:
     file: list[case_file.FileRecord] = field(default_factory=list)
     #: the referral packages the reader may read, every version, newest first per recipient
     packages: list[referral_packages.PackageView] = field(default_factory=list)
+    #: where the case's payment arrangement stands (those who read arrangements)
+    arrangement: arrangements.ArrangementStatus | None = None
 
     @property
     def file_sections(self) -> list[case_file.Section]:
@@ -318,7 +320,8 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
                   if t.state in runtime.OPEN_STATES and (lanes is None or t.role in lanes)]
     return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records,
                       packages=referral_packages.visible(ctx, session, actor,
-                                                         case.case_number))
+                                                         case.case_number),
+                      arrangement=arrangements.status(session, actor, case.case_number))
 
 
 #: What the access log says of a desk's read of its own package after its access ended.

@@ -128,3 +128,43 @@ def test_a_refusal_needs_its_reason_and_the_term_its_bounds(
     with ctx.sessionmaker() as session:
         assert session.scalars(select(HumanTask.bpmn_id).where(
             HumanTask.state == "open", HumanTask.role == "social_team")).all() == []
+
+
+def test_both_sides_see_how_far_the_arrangement_is(ctx: EngineContext, app: Flask,
+                                                   chain: Chain) -> None:
+    chain.complete("review_payment_arrangement", ACCEPT)
+    for moment in ("2026-05-29 10:00", "2026-06-29 10:00"):
+        chain.at(moment)
+        assert chain.send("arrangement_payment_received").status == "delivered"
+    chain.actor("corporation")
+    chain.actor("social_team")
+    for username in ("corporation-woonbron", "social_team-dordrecht"):
+        body = app.test_client().get(f"/api/v1/cases/{NUMBER}",
+                                     headers=bearer(ctx, username=username)).json
+        assert body["arrangement"] == {"state": "running", "months_confirmed": 2,
+                                       "term_months": 6, "instalment": 100.0}, username
+    chain.at("2026-07-10 10:00")
+    chain.send("arrangement_broken", broken_on="2026-07-10")
+    body = app.test_client().get(f"/api/v1/cases/{NUMBER}",
+                                 headers=bearer(ctx, username="corporation-woonbron")).json
+    assert body["arrangement"]["state"] == "broken"
+
+
+def test_a_refused_arrangement_shows_as_refused(ctx: EngineContext, app: Flask,
+                                                chain: Chain) -> None:
+    chain.complete("review_payment_arrangement", {"arrangement_accepted": False,
+                                                  "refusal_reason": "Te laag"})
+    chain.actor("corporation")
+    body = app.test_client().get(f"/api/v1/cases/{NUMBER}",
+                                 headers=bearer(ctx, username="corporation-woonbron")).json
+    assert body["arrangement"]["state"] == "refused"
+    chain.complete("handle_refused_arrangement", {"next_step": "budget_advice"})
+    chain.actor("social_team")
+    team = app.test_client().get(f"/api/v1/cases/{NUMBER}",
+                                 headers=bearer(ctx, username="social_team-dordrecht")).json
+    assert team["arrangement"]["state"] == "referred"
+    # a referral to the SDD is not the corporation's to know (domain.md §6)
+    body = app.test_client().get(f"/api/v1/cases/{NUMBER}",
+                                 headers=bearer(ctx, username="corporation-woonbron")).json
+    assert body["arrangement"]["state"] == "refused"
+    assert "SDD" not in str(body) and "budget_advice" not in str(body)

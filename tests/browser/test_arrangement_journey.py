@@ -83,6 +83,8 @@ def test_the_corporation_accepts_the_arrangement_the_social_team_proposes(
     corp.wait_for_selector("text=Gebeurtenis doorgegeven.")
     checked(corp)
     assert "Termijn betalingsregeling ontvangen" in corp.locator(".task-side").inner_text()
+    status = corp.locator(".arrangement-status").inner_text()
+    assert "Loopt" in status and "1 van 6 afgesproken maanden bevestigd" in status
     screenshot(corp, "case-file-corporation-arrangement.png")
     fits_a_phone(corp)
 

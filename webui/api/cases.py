@@ -80,7 +80,9 @@ def show(case_number: str) -> dict[str, Any]:
                           "actor": e.actor} for e in detail.timeline],
             "open_tasks": [{"id": t.id, "name": t.name, "role": t.role, "state": t.state,
                             "due_at": _value(t.due_at)} for t in detail.open_tasks],
-            "file": [record_json(r) for r in detail.file]}
+            "file": [record_json(r) for r in detail.file],
+            "arrangement": dataclasses.asdict(detail.arrangement)
+            if detail.arrangement is not None else None}
 
 
 CORRECT = {"type": "object", "required": ["data", "reason"], "additionalProperties": False,
