@@ -265,7 +265,7 @@ def test_meldpunt_journey(people: None, live_server: str, new_page: Any) -> None
     assert "Vereenzaamd, mijdt hulp" in package
     assert "Zorgmijder, bemoeizorg nodig" in package
     assert "Spoed" in package and "versie 1" in package
-    assert "Urgentie volgens het sociaal team" in facts(sdd) and "Spoed" in facts(sdd)
+    assert "Urgentie volgens het sociaal team" in facts(care) and "Spoed" in facts(care)
     assert CONVERSATION not in care.content()
     screenshot(care, "task-meldpunt-outcome.png")
     answer(care, care_outcome="guided_into_care", care_outcome_date=TODAY,
