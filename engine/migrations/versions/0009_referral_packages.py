@@ -66,7 +66,8 @@ def _backfill() -> None:
     records = sa.table('case_record', sa.column('id', sa.Integer),
                        sa.column('case_number', sa.String), sa.column('instance_id', sa.Integer),
                        sa.column('task_id', sa.String), sa.column('bpmn_id', sa.String),
-                       sa.column('data', sa.JSON), sa.column('completed_by', sa.String),
+                       sa.column('data', sa.JSON), sa.column('context', sa.JSON),
+                       sa.column('completed_by', sa.String),
                        sa.column('completed_at', engine.db.UTCDateTime()))
     cases = sa.table('case', sa.column('case_number', sa.String),
                      sa.column('crisis', sa.Boolean))
@@ -84,9 +85,12 @@ def _backfill() -> None:
                                                               records.c.id)):
         role, org, summary, service, consent, ground, urgency = SOURCES[row.bpmn_id]
         data = json.loads(row.data) if isinstance(row.data, str) else (row.data or {})
+        context = json.loads(row.context) if isinstance(row.context, str) \
+            else (row.context or {})
         key = (row.case_number, role)
         versions[key] = versions.get(key, 0) + 1
-        urgent = data.get(urgency) == 'urgent' or row.case_number in crisis
+        urgent = data.get(urgency) == 'urgent' or context.get('crisis') is True \
+            or row.case_number in crisis
         rows.append({
             'case_number': row.case_number, 'instance_id': row.instance_id,
             'recipient_organisation': org, 'recipient_role': role, 'version': versions[key],
