@@ -257,6 +257,12 @@ def test_the_desk_keeps_a_logged_read_of_its_own_package_after_its_access_ends(
         whats = session.scalars(select(AccessLog.what).where(
             AccessLog.username == "budget_advice-sdd")).all()
     assert "own referral package" in whats
+    # the case page shows the same: its own package, nothing of the household
+    page = login(app, "budget_advice-sdd").get(f"/cases/{NUMBER}").get_data(as_text=True)
+    assert "Verwijspakket voor Sociale Dienst Drechtsteden · versie 1" in page
+    assert "Schulden bij drie partijen" in page
+    assert "Voorstraat" not in page and "T. Est" not in page
+    assert "Verwijspakket corrigeren" not in page
     # the Meldpunt never got a package on this case
     assert _packages(app, _as(ctx, chain, "care_referral")).status_code == 404
 
