@@ -239,7 +239,14 @@ def message_case_scope(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
+#: Tasks only a person decides, never an organisation's machine token: accepting or refusing
+#: a payment arrangement commits the corporation to a tenant's repayment for months.
+PERSON_ONLY_TASKS = frozenset({"review_payment_arrangement"})
+
+
 def claimable(actor: Actor, task: HumanTask) -> bool:
+    if actor.is_machine and task.bpmn_id in PERSON_ONLY_TASKS:
+        return False
     found = rule(actor.role)
     return found.rows == ALL_ROWS or task.role in found.lanes
 

@@ -37,8 +37,9 @@ from engine.views import MessageResult
 LIVE_STATUSES = ("running", "waiting", "suspended")
 MAX_THROW_DEPTH = 5
 #: The facts from outside that the live processes catch (design.md, processes/README.md).
-EXTERNAL_MESSAGES = ("arrears_resolved", "arrangement_broken", "court_summons", "judgment",
-                     "eviction_date_set", "eviction_executed", "tenant_moved")
+EXTERNAL_MESSAGES = ("arrears_resolved", "arrangement_broken", "arrangement_payment_received",
+                     "court_summons", "judgment", "eviction_date_set", "eviction_executed",
+                     "tenant_moved")
 #: The correlation property every case process indexes.
 CASE_CORRELATION = "case_number"
 #: Key namespaces: an outside sender's keys all begin with ``from:<organisation>:``, so none

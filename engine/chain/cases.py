@@ -38,7 +38,7 @@ from engine.access import (
     referral_lane,
     task_scope,
 )
-from engine.chain import case_file, policy
+from engine.chain import arrangements, case_file, policy, referral_packages
 from engine.chain.municipalities import normalise_postcode
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
@@ -78,7 +78,12 @@ OUTCOME_LABELS: dict[str, str] = {
 #: What a corporation reports on its tenant's case: message name -> (NL, EN, payload schema).
 CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "arrears_resolved": ("Achterstand ingelopen", "Arrears paid", {}),
-    "arrangement_broken": ("Betalingsregeling niet nagekomen", "Payment arrangement broken", {}),
+    "arrangement_payment_received": (
+        "Termijn betalingsregeling ontvangen", "Arrangement instalment received",
+        {"properties": {"received_on": {"type": "string", "format": "date"},
+                        "amount": {"type": "number", "minimum": 0, "maximum": 100000}}}),
+    "arrangement_broken": ("Betalingsregeling niet nagekomen", "Payment arrangement broken",
+                           {"properties": {"broken_on": {"type": "string", "format": "date"}}}),
     "court_summons": ("Dagvaarding uitgebracht", "Court summons issued",
                       {"required": ["hearing_date"],
                        "properties": {"hearing_date": {"type": "string", "format": "date"}}}),
@@ -169,6 +174,10 @@ class CaseDetail:
     open_tasks: list[OpenTask] = field(default_factory=list)
     #: what every completed task recorded, as far as the reader may see (``engine.chain.case_file``)
     file: list[case_file.FileRecord] = field(default_factory=list)
+    #: the referral packages the reader may read, every version, newest first per recipient
+    packages: list[referral_packages.PackageView] = field(default_factory=list)
+    #: where the case's payment arrangement stands (those who read arrangements)
+    arrangement: arrangements.ArrangementStatus | None = None
 
     @property
     def file_sections(self) -> list[case_file.Section]:
@@ -298,7 +307,10 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
     lanes = _timeline_lanes(actor)
     open_tasks = [OpenTask(t.id, t.name, t.role, t.state, t.due_at) for t in tasks
                   if t.state in runtime.OPEN_STATES and (lanes is None or t.role in lanes)]
-    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records)
+    return CaseDetail(view, timeline(session, actor, case, tasks), open_tasks, file=records,
+                      packages=referral_packages.visible(ctx, session, actor,
+                                                         case.case_number),
+                      arrangement=arrangements.status(session, actor, case.case_number))
 
 
 #: What the access log says of a desk's read of its own package after its access ended.
@@ -322,7 +334,9 @@ def _own_package(ctx: EngineContext, session: Session, actor: Actor, case: Case)
         .where(HumanTask.case_number == case.case_number, HumanTask.role.in_(lanes))
         .order_by(HumanTask.created_at)).all()
     entries = [e for e in timeline(session, actor, case, tasks) if e.kind in _TASK_EVENTS]
-    return CaseDetail(view, entries, [], file=records)
+    return CaseDetail(view, entries, [], file=records,
+                      packages=referral_packages.visible(ctx, session, actor,
+                                                         case.case_number))
 
 
 def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:
@@ -715,7 +729,7 @@ def _change_holder(ctx: EngineContext, session: Session, actor: Actor, case: Cas
 #: What the social team proposed that the corporation's task shows (task data -> shown as).
 PROPOSAL_FIELDS = ("proposed_instalment", "proposed_term_months", "request_note")
 #: The corporation's tasks that answer a proposal of the social team.
-PROPOSAL_TASKS = ("register_payment_arrangement",)
+PROPOSAL_TASKS = ("review_payment_arrangement",)
 
 
 @dataclass(frozen=True)

@@ -526,6 +526,8 @@ class Seeder:
         return data
 
     def arrangement(self, h: Household) -> Life:
+        """The social team proposes, the corporation accepts and confirms every month's
+        instalment for the agreed term (kept), or reports a missed one after a few (broken)."""
         rng = self.rng
         yield from self.wait_for(h, "request_payment_arrangement")
         instalment = rng.choice((50, 75, 100, 125, 150))
@@ -534,15 +536,19 @@ class Seeder:
             "proposed_instalment": instalment, "proposed_term_months": term,
             "income_checked": True})
         yield self.later(rng.uniform(2, 7))
-        self.complete(h, "register_payment_arrangement", {
-            "agreed_instalment": instalment, "arrangement_term_months": term,
+        self.complete(h, "review_payment_arrangement", {
+            "arrangement_accepted": True, "agreed_instalment": instalment,
+            "arrangement_term_months": term,
             "arrangement_start_date": self.later(3).date().isoformat(),
             "direct_debit": rng.random() < 0.6})
-        if h.fate == "arrangement":  # kept: silence for three months, then closure
-            yield self.later(92)
+        paid = {"arrangement": term, "broken": rng.randint(0, 1)}.get(h.fate, 0)
+        for _month in range(paid):
+            yield self.later(rng.uniform(27, 33))
+            self.report(h, "arrangement_payment_received")
+        if h.fate == "arrangement":  # kept: every agreed month confirmed, then closure
             yield from self.wait_for(h, "confirm_case_closure")
             return
-        yield self.later(rng.uniform(15, 35) if h.fate == "evicted" else rng.uniform(20, 75))
+        yield self.later(rng.uniform(15, 35) if h.fate == "evicted" else rng.uniform(20, 45))
         self.report(h, "arrangement_broken")
         yield self.later(rng.uniform(0.5, 3))
         self.complete(h, "follow_up_broken_arrangement", {
@@ -767,7 +773,7 @@ def report(session: Session) -> SeedReport:
     result.outreach_ended = len(ended)
     result.reached = len(contact - lost)
     result.arrangements_kept = len(instances_with("record_arrangement_kept"))
-    result.arrangements_broken = len(instances_with("record_arrangement_broken"))
+    result.arrangements_broken = len(instances_with("record_referral_route"))
     result.summonses = len(instances_with("record_court_summons"))
     result.escalations = session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.bpmn_id.startswith("escalate_"),

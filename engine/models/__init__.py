@@ -10,11 +10,12 @@ from engine.models.human_task import HumanTask
 from engine.models.instance import InstanceCorrelation, ProcessInstance
 from engine.models.message import Message
 from engine.models.party import ApiToken, Organisation, User
+from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
 
 __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Event", "HumanTask",
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
-    "CaseNumberCounter", "CaseRecord", "SignalBatch", "SignalBatchRow",
+    "CaseNumberCounter", "CaseRecord", "ReferralPackage", "SignalBatch", "SignalBatchRow",
 ]

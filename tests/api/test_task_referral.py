@@ -53,9 +53,11 @@ def test_the_sdds_intake_task_carries_the_referral_package(
     assert fields["sdd_service"]["text"] == "Schuldbemiddeling SDD"
     assert fields["consent_given"]["value"] is False
     assert fields["legal_ground"]["text"].startswith("Wettelijke taak Wgs")
-    # nothing of the assessment comes along
-    text = str(body)
+    # nothing of the assessment comes along (no consent: the package has no ZRM summary)
+    assert body["referral_package"]["zrm_summary"] is None
+    text = str({k: v for k, v in body.items() if k != "referral_package"})
     assert "zrm" not in text and "toelichting" not in text and "help_wanted" not in text
+    assert "toelichting" not in str(body["referral_package"])
     with ctx.sessionmaker() as session:
         whats = list(session.scalars(select(AccessLog.what).where(
             AccessLog.username == "budget_advice-sdd", AccessLog.case_number == NUMBER)))

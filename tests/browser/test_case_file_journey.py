@@ -22,7 +22,8 @@ from tests.factories import PASSWORD, make_user
 from tests.processes.chain import ZRM_DOMAINS, deploy_chain
 
 TODAY = "2026-04-23"  # the tests' clock (tests/conftest.py START)
-ZRM_NOTES = {2: "Zorgen: hulp nodig, loopt nu vast.", 4: "Gaat goed, geen zorgen."}
+ZRM_NOTES = {2: "Zorgen: hulp nodig, loopt nu vast.", 3: "Redt zich met moeite.",
+             4: "Gaat goed, geen zorgen."}
 TENANT = "Maaike Brouwer (synthetisch)"
 CONVERSATION = "Inkomen gedaald na baanverlies; schulden bij zorgverzekeraar."
 PLAN = "Samen met de SDD de schulden op een rij zetten."
@@ -170,7 +171,7 @@ def test_sdd_journey(people: None, live_server: str, new_page: Any) -> None:
     checked(team)
     assert team.is_checked("input[name=sdd_service][value=debt_mediation]")
     answer(team, referral_summary="Vijf schuldeisers, loonbeslag dreigt. Graag snel.",
-           consent_given="true")
+           consent_given="true", sdd_urgency="urgent")
     finish(team, "Verwijzing SDD opstellen")
 
     # the SDD sees the package above its intake: summary, service and urgency
@@ -181,7 +182,8 @@ def test_sdd_journey(people: None, live_server: str, new_page: Any) -> None:
     package = package_above_form(sdd)
     assert "Vijf schuldeisers, loonbeslag dreigt." in package
     assert "Schuldbemiddeling SDD" in package
-    assert "Spoed" in package
+    assert "Spoed" in package and "versie 1" in package
+    assert "Urgentie volgens het sociaal team" in facts(sdd) and "Spoed" in facts(sdd)
     assert CONVERSATION not in sdd.content()  # the conversation is not the SDD's
     screenshot(sdd, "task-sdd-intake.png")
     fits_a_phone(sdd)
@@ -262,7 +264,8 @@ def test_meldpunt_journey(people: None, live_server: str, new_page: Any) -> None
     package = package_above_form(care)
     assert "Vereenzaamd, mijdt hulp" in package
     assert "Zorgmijder, bemoeizorg nodig" in package
-    assert "Spoed" in package
+    assert "Spoed" in package and "versie 1" in package
+    assert "Urgentie volgens het sociaal team" in facts(care) and "Spoed" in facts(care)
     assert CONVERSATION not in care.content()
     screenshot(care, "task-meldpunt-outcome.png")
     answer(care, care_outcome="guided_into_care", care_outcome_date=TODAY,

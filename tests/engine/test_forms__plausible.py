@@ -164,14 +164,15 @@ def test_ten_thousand_characters_are_refused_with_the_limit(chain):
 
 
 def test_messages_say_what_is_expected():
-    schema = _form("register_payment_arrangement")
+    schema = _form("review_payment_arrangement")
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     with pytest.raises(InvalidInput) as refused:
-        forms.validate(validator, {"agreed_instalment": "veel", "arrangement_term_months": 90,
+        forms.validate(validator, {"arrangement_accepted": True, "agreed_instalment": "veel",
+                                   "arrangement_term_months": 90,
                                    "arrangement_start_date": "31-02-2026"})
     errors = refused.value.errors
     assert errors["agreed_instalment"] == "moet een getal of bedrag zijn, zoals 812,50"
-    assert errors["arrangement_term_months"] == "mag hoogstens 60 zijn"
+    assert errors["arrangement_term_months"] == "mag hoogstens 36 zijn"
     assert errors["arrangement_start_date"] == "moet een bestaande datum zijn (dd-mm-jjjj)"
     assert errors["direct_debit"] == "is verplicht: maak een keuze"
     assert "Afgesproken maandbedrag (euro): moet een getal" in refused.value.message

@@ -84,9 +84,10 @@ def test_the_sdd_sees_the_referral_package_on_its_task(app: Flask, chain: Chain)
     package = re.search(r'<article class="referral-package.*?</article>', html, re.S)
     assert package is not None, "no referral package on the SDD's task"
     text = package.group(0)
-    assert "referral-package urgent" in text and "Spoed" in text
+    assert "package-document urgent" in text and "Spoed" in text  # crisis signal: urgent
+    assert "versie 1" in text  # the package as a versioned document
     assert "Schulden bij drie partijen" in text and "Schuldbemiddeling SDD" in text
-    assert "Toestemming huurder voor verwijzing" in text and "Nee" in text
+    assert "Toestemming huurder" in text and "Nee" in text
     assert "Wettelijke taak Wgs" in text
     # nothing of the assessment reaches the SDD
     assert "Zelfredzaamheid" not in html and "toelichting" not in html

@@ -142,9 +142,10 @@ def test_the_portal_lists_own_open_tasks_with_deadline_and_the_proposal(ctx, clo
     chain.case_number = "DR-2026-0002"
     _to_arrangement(chain, anna)
     register = next(t for t in chain.open_tasks()
-                    if t.bpmn_id == "register_payment_arrangement")
+                    if t.bpmn_id == "review_payment_arrangement")
     html = corp.get("/portal").get_data(as_text=True)
-    assert f'href="/tasks/{register.id}"' in html and "Betalingsregeling vastleggen" in html
+    assert f'href="/tasks/{register.id}"' in html
+    assert "Betalingsregeling aanvaarden of weigeren" in html
     assert "Voorstel sociaal team" in html and "12 maanden" in html
     assert "100,00" in html and "Betaalt via budgetbeheer" in html
     # nothing of the assessment reaches the corporation

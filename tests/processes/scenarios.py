@@ -10,7 +10,7 @@ flow node and every sequence flow of processes/*.bpmn.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.processes.chain import Chain
@@ -113,46 +113,88 @@ def visit_needed_before_no_contact(chain: Chain) -> None:
     assert chain.task_states("escalate_next_attempt_overdue") == ["completed"]
 
 
+#: The corporation's silence that gives it a task to say whether a month was paid.
+CONFIRMATION_WAIT = timedelta(days=35)
+
+
+def _propose(chain: Chain, instalment: int, months: int) -> None:
+    request = chain.task("request_payment_arrangement")
+    assert request.role == "social_team"
+    chain.complete("request_payment_arrangement", {
+        "proposed_instalment": instalment, "proposed_term_months": months,
+        "income_checked": True, "request_note": "Vast inkomen, geen andere schulden"})
+    review = chain.task("review_payment_arrangement")
+    assert (review.role, review.corporation) == ("corporation", "woonbron")
+    assert review.due_at is not None  # 5 working days to answer
+    assert "review_payment_arrangement" not in chain.queue("social_team")
+
+
+def _accept(chain: Chain, instalment: int, months: int, direct_debit: bool) -> None:
+    """The corporation accepts: the arrangement runs ``months`` confirmed months."""
+    chain.complete("review_payment_arrangement", {
+        "arrangement_accepted": True, "agreed_instalment": instalment,
+        "arrangement_term_months": months, "arrangement_start_date": "2026-05-01",
+        "direct_debit": direct_debit})
+    assert chain.open_ids() == []
+    view = chain.instance()
+    assert view.status == "waiting"
+    assert {"arrangement_broken", "arrangement_payment_received"} <= set(
+        chain.waiting_messages())
+    # silence is not compliance: 35 days without a message give the corporation a task
+    assert view.next_timer_due == chain.clock.now() + CONFIRMATION_WAIT
+
+
 def _arrangement(chain: Chain, finances: int, instalment: int, months: int,
                  direct_debit: bool) -> None:
     reach_and_talk(chain)
     chain.zrm(finances=finances)
     assert chain.open_ids() == ["agree_action_plan"]
     chain.plan()
-    request = chain.task("request_payment_arrangement")
-    assert request.role == "social_team"
-    chain.complete("request_payment_arrangement", {
-        "proposed_instalment": instalment, "proposed_term_months": months,
-        "income_checked": True})
-    register = chain.task("register_payment_arrangement")
-    assert (register.role, register.corporation) == ("corporation", "woonbron")
-    chain.complete("register_payment_arrangement", {
-        "agreed_instalment": instalment, "arrangement_term_months": months,
-        "arrangement_start_date": "2026-05-01", "direct_debit": direct_debit})
-    assert chain.open_ids() == []
-    view = chain.instance()
-    assert view.status == "waiting"
-    assert "arrangement_broken" in chain.waiting_messages()
-    # silence is compliance: the month timer counts from the registration
-    assert view.next_timer_due == chain.clock.now().replace(month=5)
+    _propose(chain, instalment, months)
+    _accept(chain, instalment, months, direct_debit)
+
+
+def _paid(chain: Chain, moment: str) -> None:
+    """The corporation confirms a month's instalment (``arrangement_payment_received``)."""
+    assert chain.at(moment) == 0
+    result = chain.send("arrangement_payment_received", received_on=moment[:10])
+    assert result.status == "delivered", result
 
 
 def arrangement_kept(chain: Chain) -> None:
-    _arrangement(chain, finances=3, instalment=100, months=12, direct_debit=True)
-    for moment in ("2026-06-01 18:00", "2026-07-01 19:00", "2026-08-01 20:00"):
-        assert chain.at(moment) == 1
-        assert chain.at(moment) == 0  # a month counts once
+    """Six agreed months, each confirmed: by message, by the corporation's task after a
+    silent month, and by a message that arrives while that task is open."""
+    _arrangement(chain, finances=3, instalment=100, months=6, direct_debit=True)
+    _paid(chain, "2026-05-29 10:00")  # month 1
+    _paid(chain, "2026-06-29 10:00")  # month 2
+    # month 3: no message for 35 days → the corporation says whether it was paid
+    assert chain.at("2026-08-03 09:59") == 0
+    assert chain.at("2026-08-03 10:01") == 1
+    confirm = chain.task("confirm_arrangement_month")
+    assert (confirm.role, confirm.corporation) == ("corporation", "woonbron")
+    chain.complete("confirm_arrangement_month", {"month_paid": True})
+    assert chain.open_ids() == []
+    _paid(chain, "2026-08-31 10:00")  # month 4
+    # month 5: the task opens, then the corporation's message comes after all
+    assert chain.at("2026-10-05 10:01") == 1
+    assert chain.open_ids() == ["confirm_arrangement_month"]
+    assert chain.send("arrangement_payment_received").status == "delivered"
+    assert chain.task_states("confirm_arrangement_month") == ["completed", "cancelled"]
+    assert chain.open_ids() == []  # five of six: not kept yet
+    _paid(chain, "2026-10-30 10:00")  # month 6
     assert chain.open_ids() == ["confirm_case_closure"]
     chain.close()
     data = chain.assert_closed("arrangement_kept", "(Budget)advies en/of quick fix",
                                "Afgesloten: hulp geaccepteerd")
     assert data["advised_route"] == "arrangement" and data["route"] == "arrangement"
-    assert data["months_kept"] == 3 and data["arrangement_result"] == "kept"
+    assert data["months_confirmed"] == 6 and data["arrangement_result"] == "kept"
+    assert data["arrangement_term_months"] == 6
+    assert len(data["arrangement_confirmations"]) == 6
 
 
 def arrangement_broken(chain: Chain) -> None:
     _arrangement(chain, finances=4, instalment=80, months=10, direct_debit=False)
-    assert chain.at("2026-06-01 12:00") == 1  # month 1 kept
+    _paid(chain, "2026-05-29 12:00")  # month 1
     assert chain.at("2026-06-15 12:00") == 0
     assert chain.send("arrangement_broken", broken_on="2026-06-15").status == "delivered"
     follow_up = chain.task("follow_up_broken_arrangement")
@@ -165,8 +207,71 @@ def arrangement_broken(chain: Chain) -> None:
     chain.close()
     data = chain.assert_closed("budget_advice_completed", "(Budget)advies en/of quick fix",
                                "Afgesloten: hulp geaccepteerd")
-    assert data["arrangement_result"] == "broken" and data["months_kept"] == 1
+    assert data["arrangement_result"] == "broken" and data["months_confirmed"] == 1
     assert data["route"] == "budget_advice" and data["arrangement_broken_on"] == "2026-06-15"
+
+
+def arrangement_refused_and_renegotiated(chain: Chain) -> None:
+    """Refused, renegotiated, accepted; a month unpaid, renegotiated again; broken while the
+    corporation's confirmation task is open, and then referred to debt mediation."""
+    reach_and_talk(chain)
+    chain.zrm(finances=3)
+    chain.plan()
+    _propose(chain, 40, 24)
+    chain.complete("review_payment_arrangement", {
+        "arrangement_accepted": False, "refusal_reason": "Te laag: de huur loopt verder op"})
+    handle = chain.task("handle_refused_arrangement")
+    assert handle.role == "social_team"
+    assert handle.due_at == due("2026-05-01T17:00")  # 3 working days
+    chain.complete("handle_refused_arrangement", {"next_step": "renegotiate"})
+    _propose(chain, 90, 12)  # a new proposal, the same task again
+    assert chain.task_states("request_payment_arrangement") == ["completed", "completed"]
+    _accept(chain, 90, 12, False)
+    # month 1 silent; the corporation says it was not paid: broken
+    assert chain.at("2026-06-02 09:01") == 1
+    chain.complete("confirm_arrangement_month", {"month_paid": False,
+                                                 "month_note": "Niets ontvangen"})
+    follow_up = chain.task("follow_up_broken_arrangement")
+    assert follow_up.due_at == due("2026-06-05T17:00")
+    chain.complete("follow_up_broken_arrangement", {"broken_contact_made": True,
+                                                    "next_step": "renegotiate"})
+    _propose(chain, 60, 18)
+    assert chain.due("review_payment_arrangement") == due("2026-06-09T17:00")  # Tue + 5 wd
+    _accept(chain, 60, 18, True)
+    # a silent month again, and while the corporation's task is open it reports the break
+    assert chain.at("2026-07-07 09:02") == 1
+    assert chain.open_ids() == ["confirm_arrangement_month"]
+    assert chain.send("arrangement_broken", broken_on="2026-07-07").status == "delivered"
+    assert chain.task_states("confirm_arrangement_month")[-1] == "cancelled"
+    chain.complete("follow_up_broken_arrangement", {"broken_contact_made": False,
+                                                    "next_step": "debt_mediation"})
+    assert chain.open_ids() == ["prepare_sdd_referral"]
+    chain.sdd("debt_mediation", "debt_mediation_started", True)
+    chain.close()
+    data = chain.assert_closed("handed_to_debt_assistance",
+                               "Vervolghulp en/of verwijzing financieel",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["arrangement_result"] == "broken" and data["route"] == "debt_mediation"
+    assert data["arrangement_broken_on"] == "2026-07-07" and data["months_confirmed"] == 0
+    assert data["arrangement_term_months"] == 18
+
+
+def arrangement_refused_and_referred(chain: Chain) -> None:
+    """The corporation refuses; the social team refers to the SDD instead."""
+    reach_and_talk(chain)
+    chain.zrm(finances=3)
+    chain.plan()
+    _propose(chain, 25, 36)
+    chain.complete("review_payment_arrangement", {
+        "arrangement_accepted": False, "refusal_reason": "Looptijd te lang"})
+    chain.complete("handle_refused_arrangement", {"next_step": "debt_mediation"})
+    assert chain.open_ids() == ["prepare_sdd_referral"]
+    chain.sdd("debt_mediation", "debt_mediation_started", False)
+    chain.close()
+    data = chain.assert_closed("handed_to_debt_assistance",
+                               "Vervolghulp en/of verwijzing financieel",
+                               "Afgesloten: hulp geaccepteerd")
+    assert data["arrangement_result"] == "refused" and data["route"] == "debt_mediation"
 
 
 def budget_advice(chain: Chain) -> None:
@@ -444,6 +549,7 @@ ALL: dict[str, Scenario] = {
     "02b_visit_needed_before_no_contact": visit_needed_before_no_contact,
     "03_arrangement_kept": arrangement_kept,
     "04_arrangement_broken": arrangement_broken,
+    "04b_arrangement_refused_and_renegotiated": arrangement_refused_and_renegotiated,
     "05_budget_advice": budget_advice,
     "06_debt_mediation": debt_mediation,
     "07_meldpunt": meldpunt,

@@ -10,12 +10,20 @@ def test_paid_before_contact(chain: Chain) -> None:
     scenarios.paid_before_contact(chain)
 
 
-def test_reached_and_arrangement_kept_three_months(chain: Chain) -> None:
+def test_arrangement_kept_only_after_every_agreed_month_is_confirmed(chain: Chain) -> None:
     scenarios.arrangement_kept(chain)
 
 
 def test_broken_arrangement_goes_back_to_the_social_team(chain: Chain) -> None:
     scenarios.arrangement_broken(chain)
+
+
+def test_refused_arrangement_is_renegotiated_and_broken_one_referred(chain: Chain) -> None:
+    scenarios.arrangement_refused_and_renegotiated(chain)
+
+
+def test_refused_arrangement_referred_to_the_sdd(chain: Chain) -> None:
+    scenarios.arrangement_refused_and_referred(chain)
 
 
 def test_budget_advice(chain: Chain) -> None:

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import request
+from flask import g, request
 
 from engine.chain import case_file, cases
+from engine.chain import referral_packages as packages
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
@@ -79,4 +80,37 @@ def show(case_number: str) -> dict[str, Any]:
                           "actor": e.actor} for e in detail.timeline],
             "open_tasks": [{"id": t.id, "name": t.name, "role": t.role, "state": t.state,
                             "due_at": _value(t.due_at)} for t in detail.open_tasks],
-            "file": [record_json(r) for r in detail.file]}
+            "file": [record_json(r) for r in detail.file],
+            "arrangement": dataclasses.asdict(detail.arrangement)
+            if detail.arrangement is not None else None}
+
+
+CORRECT = {"type": "object", "required": ["data", "reason"], "additionalProperties": False,
+           "properties": {"data": {"type": "object"},
+                          "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}
+
+
+@route("/cases/{case_number}/referral-packages", "GET",
+       "The case's referral packages the caller may read: every version, newest first per "
+       "recipient (`latest` marks the one the desk works from). The social team reads what "
+       "it sent; the SDD and the Meldpunt only their own package, also after their access to "
+       "the household ended (a logged read); 404 for anyone else",
+       query=[{"name": "recipient", "schema": {"type": "string"}}])
+def referral_packages(case_number: str) -> dict[str, Any]:
+    found = packages.read(engine_context(), get_session(), current_actor(), case_number,
+                          request.args.get("recipient") or None)
+    return {"items": [p.as_json() for p in found]}
+
+
+@route("/cases/{case_number}/referral-packages/{recipient}", "POST",
+       "Correct the referral package sent to `recipient` (budget_advice: the SDD, "
+       "care_referral: the Meldpunt): `data` holds the referral form's fields as they should "
+       "be, `reason` why. Makes the next version; earlier versions stay readable. Only the "
+       "social team of the case's municipality", request_schema=CORRECT)
+def correct_referral_package(case_number: str, recipient: str) -> dict[str, Any]:
+    ctx, session, actor = engine_context(), get_session(), current_actor()
+    row = packages.correct(ctx, session, actor, case_number, recipient, g.body["data"],
+                           g.body["reason"])
+    latest = packages.visible(ctx, session, actor, case_number, row.recipient_role,
+                              latest_only=True)
+    return latest[0].as_json() if latest else {"version": row.version}

@@ -9,6 +9,7 @@ from flask import g, request
 from engine import inbox, tasks
 from engine.access import case_view_kind
 from engine.chain import case_file
+from engine.chain import referral_packages as packages
 from engine.views import as_dict
 from webui.api.cases import record_json
 from webui.api.routing import current_actor, limit_arg, route
@@ -38,7 +39,8 @@ def list_tasks() -> dict[str, Any]:
 @route("/tasks/{task_id}", "GET", "One task with its form (JSON Schema), the data it starts "
        "from (only what the form names in x-prefill-from), the facts it shows (x-show) and, "
        "for the SDD and the Meldpunt, the referral packages of its case (`referrals`, newest "
-       "first, as the case file shows them)")
+       "first, as the case file shows them) and the latest version of the package addressed "
+       "to the desk (`referral_package`, with its urgency)")
 def get_task(task_id: str) -> dict[str, Any]:
     ctx, session, actor = engine_context(), get_session(), current_actor()
     detail = tasks.get_task(ctx, session, actor, task_id)
@@ -49,6 +51,9 @@ def get_task(task_id: str) -> dict[str, Any]:
     if case_view_kind(actor) == "referral":
         view["referrals"] = [record_json(r) for r in case_file.task_referral_packages(
             ctx, session, actor, detail.task.case_number)]
+        package = packages.for_task(ctx, session, actor, detail.task.case_number,
+                                    detail.task.role)
+        view["referral_package"] = package.as_json() if package is not None else None
     return view  # type: ignore[no-any-return]
 
 

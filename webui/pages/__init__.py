@@ -55,8 +55,8 @@ def _globals() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from webui.pages import cases, inbox, portal, tasks
+    from webui.pages import cases, inbox, portal, referral_packages, tasks
 
-    for module in (inbox, tasks, cases, portal):
+    for module in (inbox, tasks, cases, portal, referral_packages):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from engine import tasks
 from engine.chain import cases
+from engine.chain import referral_packages as packages
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.inbox import deadline_state
 from webui import forms, htmx
@@ -51,7 +52,10 @@ def _render(task_id: str, values: dict[str, Any] | None = None,
         detail=detail, case=case_detail.case if case_detail else None,
         timeline=case_detail.timeline if case_detail else [], deadline=deadline, left=left,
         fields=form_fields, errors=errors or {}, other_errors=other_errors, schema=schema,
-        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other, conflict=conflict)
+        open_task=open_task, mine=mine, claimed_by_other=claimed_by_other, conflict=conflict,
+        package=None if fragment else packages.for_task(ctx, session, who,
+                                                         detail.task.case_number,
+                                                         detail.task.role))
     if fragment:
         # htmx swaps only 2xx answers: the refusal is in the fragment itself.
         return render_template("tasks/_work.html", **context), 200
