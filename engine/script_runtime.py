@@ -27,7 +27,7 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
-from engine import workdays
+from engine import national_results, workdays
 
 _BUILTIN_NAMES = (
     "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
@@ -41,8 +41,8 @@ SAFE_BUILTINS.update({"None": None, "True": True, "False": False})
 
 #: Names a process owner may call besides the builtins; documented in processes/README.md.
 HELPER_NAMES = ("now", "today", "add_working_days", "working_days_between", "deadline_on",
-                "deadline_after_working_days", "deadline_after_days", "datetime", "date",
-                "timedelta", "Decimal")
+                "deadline_after_working_days", "deadline_after_days", "corporation_outcome",
+                "datetime", "date", "timedelta", "Decimal")
 
 
 class ScriptRejected(SyntaxError):
@@ -111,6 +111,8 @@ def make_globals(moment: datetime) -> dict[str, Any]:
         "deadline_on": deadline_on,
         "deadline_after_working_days": deadline_after_working_days,
         "deadline_after_days": deadline_after_days,
+        # what the corporation may learn follows from the national result (one table, engine)
+        "corporation_outcome": national_results.corporation_outcome,
         "datetime": datetime,
         "date": date,
         "timedelta": timedelta,
