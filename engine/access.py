@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from engine.context import EngineContext
 
 ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
-         "budget_advice", "care_referral", "process_owner", "manager", "privacy_officer",
-         "admin")
+         "budget_advice", "budget_advice_lead", "care_referral", "care_referral_lead",
+         "process_owner", "manager", "privacy_officer", "admin")
 #: The roles whose members work tasks, and the task lanes each may see in its team queue.
 QUEUE_LANES: dict[str, tuple[str, ...]] = {
     "corporation": ("corporation",),
@@ -39,7 +39,10 @@ QUEUE_LANES: dict[str, tuple[str, ...]] = {
     "social_team": ("social_team",),
     "social_team_lead": ("social_team", "social_team_lead"),
     "budget_advice": ("budget_advice",),
+    # the desks' leads: their team's tasks, and the escalations of their team's late tasks
+    "budget_advice_lead": ("budget_advice", "budget_advice_lead"),
     "care_referral": ("care_referral",),
+    "care_referral_lead": ("care_referral", "care_referral_lead"),
 }
 
 
@@ -178,10 +181,13 @@ CASE_VIEWS: dict[str, str] = {
     "corporation": "milestones",
     "corporation_lead": "milestones",
     "budget_advice": "referral",
+    "budget_advice_lead": "referral",
     "care_referral": "referral",
+    "care_referral_lead": "referral",
 }
 #: The task lane whose presence on a case refers it to a role (SDD and the Meldpunt).
-REFERRAL_LANES = {"budget_advice": "budget_advice", "care_referral": "care_referral"}
+REFERRAL_LANES = {"budget_advice": "budget_advice", "budget_advice_lead": "budget_advice",
+                  "care_referral": "care_referral", "care_referral_lead": "care_referral"}
 
 
 def case_view_kind(actor: Actor) -> str | None:
@@ -236,7 +242,8 @@ def may_report_signals(actor: Actor) -> bool:
 
 
 def may_assign(actor: Actor) -> bool:
-    return actor.role in ("social_team_lead", "corporation_lead", "admin")
+    return actor.role in ("social_team_lead", "corporation_lead", "budget_advice_lead",
+                          "care_referral_lead", "admin")
 
 
 def record_access(session: Session, actor: Actor, at: datetime, case_numbers: list[str],

@@ -46,10 +46,15 @@ RECORDS: dict[tuple[str, str], tuple[str, str]] = {
     ("payment_arrangement", "follow_up_broken_arrangement"): ("plan", "fields"),
     ("debt_assistance_referral", "prepare_sdd_referral"): ("referral_sdd", "referral"),
     ("debt_assistance_referral", "hold_sdd_intake"): ("sdd_intake", "fields"),
-    ("debt_assistance_referral", "escalate_sdd_intake_overdue"): ("escalation", "fields"),
+    ("debt_assistance_referral", "escalate_sdd_intake_overdue"): ("sdd_escalation", "fields"),
     ("debt_assistance_referral", "report_sdd_outcome"): ("sdd_outcome", "fields"),
+    ("debt_assistance_referral", "escalate_sdd_decision_overdue"): ("sdd_escalation", "fields"),
+    ("debt_assistance_referral", "decide_sdd_after_household_change"): ("sdd_outcome", "fields"),
     ("care_referral", "prepare_care_referral"): ("referral_care", "referral"),
     ("care_referral", "report_care_referral_outcome"): ("care_outcome", "fields"),
+    ("care_referral", "escalate_care_response_overdue"): ("care_escalation", "fields"),
+    ("care_referral", "decide_care_after_household_change"): ("care_outcome", "fields"),
+    ("care_referral", "follow_up_care_not_accepted"): ("plan", "fields"),
     ("arrears_case", "act_on_court_summons"): ("contact", "fields"),
     ("arrears_case", "consider_last_chance_agreement"): ("legal_track", "fields"),
     ("arrears_case", "escalate_eviction_date"): ("escalation", "fields"),
@@ -109,8 +114,19 @@ ACCESS: dict[str, dict[str, str]] = {
     "closure": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": "status",
                 "care_referral": "status", "corporation": "generic",
                 "corporation_lead": "generic", "admin": ALL},
+    # a desk's late task reaches its own lead (issue 10): the social team sees it was escalated
+    "sdd_escalation": {"social_team": ALL, "social_team_lead": ALL, "budget_advice": ALL,
+                       "budget_advice_lead": ALL, "admin": ALL},
+    "care_escalation": {"care_referral": ALL, "admin": ALL},
     "other": {"social_team": ALL, "social_team_lead": ALL, "admin": ALL},
 }
+#: A desk's lead reads what the desk reads (the SDD's and the Meldpunt's leads get the
+#: escalations of their own team's late tasks).
+DESK_LEADS = {"budget_advice": "budget_advice_lead", "care_referral": "care_referral_lead"}
+for _cells in ACCESS.values():
+    for _desk, _lead in DESK_LEADS.items():
+        if _desk in _cells:
+            _cells.setdefault(_lead, _cells[_desk])
 #: The fields a limited cut of a category shows (a cut not listed shows nothing).
 CUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "care_outcome": {"status": ("care_outcome", "care_outcome_date")},

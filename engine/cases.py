@@ -188,6 +188,8 @@ VISIBLE: dict[str, tuple[str, ...]] = {
                    "outcome"),
     "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
     "referral_care_referral": (*_IDENTITY, *_LEGAL),
+    "referral_budget_advice_lead": (*_IDENTITY, *_ARREARS, *_LEGAL),
+    "referral_care_referral_lead": (*_IDENTITY, *_LEGAL),
     #: a desk's referral that is over on a closed case: its own package, no household data
     "package": (),
 }

@@ -27,7 +27,8 @@ def actor() -> Actor:
 def home_for(who: Actor) -> str:
     if who.role.startswith("corporation"):
         return "/portal"
-    if who.role in ("social_team", "social_team_lead", "budget_advice", "care_referral"):
+    if who.role in ("social_team", "social_team_lead", "budget_advice", "budget_advice_lead",
+                    "care_referral", "care_referral_lead"):
         return "/inbox"
     if who.role == "admin":
         return "/cases"
@@ -40,7 +41,10 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "social_team": ("Medewerker sociaal team", "Social team member"),
     "social_team_lead": ("Coördinator sociaal team", "Social team coordinator"),
     "budget_advice": ("Budgetadviseur SDD", "SDD budget advisor"),
+    "budget_advice_lead": ("Teamleider budgetadvies SDD", "SDD budget advice team lead"),
     "care_referral": ("Medewerker Meldpunt Zorg en Overlast", "Care reporting point officer"),
+    "care_referral_lead": ("Teamleider Meldpunt Zorg en Overlast",
+                           "Care reporting point team lead"),
     "process_owner": ("Proceseigenaar", "Process owner"),
     "manager": ("Manager", "Manager"),
     "privacy_officer": ("Privacyfunctionaris", "Privacy officer"),
