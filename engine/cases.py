@@ -43,6 +43,7 @@ from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
 from engine.models import Case, Event, HumanTask, Organisation, ProcessInstance, User
 from engine.municipalities import normalise_postcode
+from engine.national_results import corporation_outcome, is_national_result
 from engine.views import Page
 
 MAX_PAGE = 200
@@ -70,6 +71,7 @@ OUTCOME_LABELS: dict[str, str] = {
     "Afgesloten: geen contact": "Closed: no contact",
     "Afgesloten: verhuisd": "Closed: moved",
     "Afgesloten: ontruimd": "Closed: evicted",
+    "Afgesloten": "Closed",
     "Niet opgepakt: herhaalde melding": "Not picked up: repeated signal",
     "Niet opgepakt": "Not picked up",
 }
@@ -409,16 +411,26 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     facts = _facts([workflow.data] + [task.data for task in frontier])
     lanes = {task.task_spec.lane for task in ready}
     closed = row.status in ("completed", "terminated") or True in facts.get("case_closed", set())
-    feedback = {str(f) for f in facts.get("corporation_feedback", set())}
-    outcome = next((f for f in sorted(feedback) if f in OUTCOME_LABELS), None) \
-        if closed else None
+    result = _national_result(workflow) if closed else None
+    outcome = corporation_outcome(result)
+    if outcome is None and closed:  # a diagram that decides no national result
+        feedback = {str(f) for f in facts.get("corporation_feedback", set())}
+        outcome = next((f for f in sorted(feedback) if f in OUTCOME_LABELS), None)
     derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
-               "care_referral" in lanes, outcome)
+               "care_referral" in lanes, outcome, result)
     current = _sync_case_row(ctx, session, row, derived)
     if current is not None:
         _mark_urgent(session, ready, bool(current.crisis))
     if current is not None and not closed:
         _sync_holder(ctx, session, row, current.id, current.holder_id, ready)
+
+
+def _national_result(workflow: Any) -> str | None:
+    """The national result the closure decided last (the final decision after the social
+    team's choice, not the proposal before it); only a value of the national list counts."""
+    last = workflow.last_task
+    value = last.data.get("national_outcome_code") if last is not None else None
+    return value if is_national_result(value) else None
 
 
 #: The desks whose queues put urgent referrals first.
@@ -439,12 +451,12 @@ def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
 # Built once: these run after every step of every case.
 _CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
                      Case.referred_to_care, Case.outcome, Case.holder_id, Case.crisis,
-                     ).where(Case.case_number == bindparam("case_number"))
+                     Case.national_result).where(Case.case_number == bindparam("case_number"))
 _CASE_UPDATE = (update(cast(Table, Case.__table__))
                 .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
                 .values({name: bindparam(name) for name in (
                     "milestone", "closed", "referred_to_sdd", "referred_to_care", "outcome",
-                    "updated_at")}))
+                    "national_result", "updated_at")}))
 
 
 def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
@@ -454,12 +466,13 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
     current = session.execute(_CASE_STATE, {"case_number": row.business_key}).first()
     if current is None:
         return None
-    raw_milestone, closed, to_sdd, to_care, outcome = derived
+    raw_milestone, closed, to_sdd, to_care, outcome, result = derived
     milestone = _forward(current.milestone, raw_milestone)
     wanted = (milestone, closed, current.referred_to_sdd or to_sdd,
-              current.referred_to_care or to_care, current.outcome or outcome)
+              current.referred_to_care or to_care, current.outcome or outcome,
+              current.national_result or result)
     if wanted == (current.milestone, current.closed, current.referred_to_sdd,
-                  current.referred_to_care, current.outcome):
+                  current.referred_to_care, current.outcome, current.national_result):
         return current
     now = ctx.clock.now()
     connection = session.connection()
@@ -468,7 +481,8 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
             "instance_id": row.id, "at": now, "kind": "milestone", "element_id": None,
             "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
     values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
-              "referred_to_care": wanted[3], "outcome": wanted[4], "updated_at": now}
+              "referred_to_care": wanted[3], "outcome": wanted[4],
+              "national_result": wanted[5], "updated_at": now}
     connection.execute(_CASE_UPDATE, {**values, "case_id": current.id})
     loaded = session.identity_map.get(identity_key(Case, current.id))
     if loaded is not None:  # a Case object this session holds shows the new values too
