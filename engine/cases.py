@@ -141,6 +141,8 @@ class CaseView:
     sdd_services: tuple[tuple[str, str], ...] = ()
     #: the generic outcome of a closed case (``OUTCOME_LABELS``), for everyone who sees it
     outcome: str | None = None
+    #: the national result (DDAS ``EnumEindresultaat``) of a closed case: the social team only
+    national_result: str | None = None
     #: who holds the case (the social team only): None is the team queue
     holder_id: int | None = None
     holder_name: str | None = None
@@ -184,8 +186,8 @@ _LEGAL = ("hearing_date", "eviction_date")
 #: The fields each view shows (domain.md §6 data categories × roles).
 VISIBLE: dict[str, tuple[str, ...]] = {
     "full": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-             "duplicate", "referred_to_sdd", "referred_to_care", "outcome", "holder_id",
-             "holder_name"),
+             "duplicate", "referred_to_sdd", "referred_to_care", "outcome", "national_result",
+             "holder_id", "holder_name"),
     "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
                    "outcome"),
     "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
@@ -371,13 +373,18 @@ def timeline(session: Session, actor: Actor, case: Case,
         .where(ProcessInstance.business_key == case.case_number,
                Event.kind.in_(("instance_started", "instance_completed", "task_ready",
                                "task_completed", "task_assigned", "message_delivered",
-                               "timer_fired", "error", "milestone", "case_reported")))
+                               "timer_fired", "error", "milestone", "case_reported",
+                               RESULT_CORRECTED)))
         .order_by(Event.id).limit(MAX_TIMELINE)).all()
     entries = [TimelineEntry(case.created_at, "milestone", "received")]
     for event in rows:
         detail = event.detail or {}
         if event.kind == "milestone":
             entries.append(TimelineEntry(event.at, "milestone", str(detail.get("milestone"))))
+        elif event.kind == RESULT_CORRECTED:
+            if kind == "full":  # the national result is the social team's
+                entries.append(TimelineEntry(event.at, "result_corrected",
+                                             str(detail.get("to")), event.actor))
         elif event.kind == "case_reported":
             entries.append(TimelineEntry(event.at, "reported", str(detail.get("message")),
                                          event.actor))
@@ -683,6 +690,56 @@ def hand_case(ctx: EngineContext, session: Session, actor: Actor, case_number: s
     if case.closed:
         raise InvalidInput({"holder": "Deze casus is afgesloten."})
     _change_holder(ctx, session, actor, case, colleague.id, colleague.username)
+    return case_view(case, actor)
+
+
+#: The event a team lead's correction of a case's national result writes.
+RESULT_CORRECTED = "national_result_corrected"
+MAX_REASON = 2000
+
+
+def correct_national_result(ctx: EngineContext, session: Session, actor: Actor,
+                            case_number: str, result: str, reason: str) -> CaseView:
+    """The social team lead corrects the national result of a closed case of the team's
+    municipality, with a reason; the corporation's generic outcome follows from the new
+    result. The change is an event (who, when, from, to, why) in the case's history.
+
+    :raise NotAllowed: the actor is not a social team lead (a machine token never is).
+    :raise NotFound: not a case of the lead's municipality.
+    :raise InvalidInput: a result not on the national list (DDAS ``EnumEindresultaat``), the
+        result the case already has, no reason, or a case that is not closed yet.
+    """
+    if actor.role != "social_team_lead":
+        raise NotAllowed("alleen de coördinator van het sociaal team corrigeert het "
+                         "landelijk eindresultaat")
+    case = _scoped(ctx, session, actor, case_number, "national result correction")
+    errors: dict[str, str] = {}
+    if not is_national_result(result):
+        errors["national_result"] = "Kies een eindresultaat uit de landelijke lijst " \
+                                    "(DDAS EnumEindresultaat)."
+    elif result == case.national_result:
+        errors["national_result"] = "Dit is al het eindresultaat van deze casus."
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text or len(text) > MAX_REASON:
+        errors["reason"] = f"Geef een reden (verplicht, hoogstens {MAX_REASON} tekens)."
+    if not case.closed and "national_result" not in errors:
+        errors["national_result"] = "De casus is nog niet afgesloten; het eindresultaat " \
+                                    "volgt uit de afsluiting."
+    if errors:
+        raise InvalidInput(errors)
+    previous = case.national_result
+    case.national_result = result
+    case.outcome = corporation_outcome(result)
+    case.updated_at = ctx.clock.now()
+    instance_id = session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.business_key == case.case_number).order_by(ProcessInstance.id)
+        .limit(1))
+    session.execute(insert(Event), [{
+        "instance_id": instance_id, "at": ctx.clock.now(), "kind": RESULT_CORRECTED,
+        "element_id": None, "task_id": None, "actor": actor.username,
+        "detail": {"from": previous, "to": result, "reason": text,
+                   "outcome": case.outcome}}])
+    session.flush()
     return case_view(case, actor)
 
 

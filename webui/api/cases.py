@@ -10,8 +10,11 @@ from typing import Any
 from flask import request
 
 from engine import case_file, cases
+from engine.errors import InvalidInput
+from engine.national_results import EINDRESULTATEN
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
+from webui.input_guard import json_body
 
 
 def _value(value: Any) -> Any:
@@ -80,3 +83,27 @@ def show(case_number: str) -> dict[str, Any]:
             "open_tasks": [{"id": t.id, "name": t.name, "role": t.role, "state": t.state,
                             "due_at": _value(t.due_at)} for t in detail.open_tasks],
             "file": [record_json(r) for r in detail.file]}
+
+
+RESULT_CORRECTION = {
+    "type": "object", "additionalProperties": False,
+    "required": ["national_result", "reason"],
+    "properties": {
+        "national_result": {"type": "string", "enum": list(EINDRESULTATEN),
+                            "description": "DDAS EnumEindresultaat (v0.9)"},
+        "reason": {"type": "string", "minLength": 1, "maxLength": cases.MAX_REASON}},
+}
+
+
+@route("/cases/{case_number}/national-result", "POST",
+       "The social team lead corrects a closed case's national result, with a reason",
+       request_schema=RESULT_CORRECTION, validate=False)
+def correct_result(case_number: str) -> dict[str, Any]:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": "send a JSON object (Content-Type: application/json)"})
+    result, reason = body.get("national_result"), body.get("reason")
+    view = cases.correct_national_result(
+        engine_context(), get_session(), current_actor(), case_number,
+        result if isinstance(result, str) else "", reason if isinstance(reason, str) else "")
+    return case_json(view)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from engine import cases
 from engine.access import case_view_kind
 from engine.errors import InvalidInput, NotFound
+from engine.national_results import EINDRESULTATEN
 from webui import htmx
 from webui.auth import login_required
 from webui.db import commit, engine_context, get_session
@@ -119,3 +120,33 @@ def holder(case_number: str) -> Any:
     return render_template("cases/holder.html", case=detail.case,
                            colleagues=cases.holder_choices(session, who), errors=errors), \
         422 if errors else 200
+
+
+#: The correction form's fields by their Dutch labels, for the error summary.
+RESULT_FIELD_LABELS = {"national_result": "Nieuw eindresultaat", "reason": "Reden van de correctie"}
+
+
+@bp.route("/cases/<case_number>/result", methods=["GET", "POST"])
+@login_required
+def result(case_number: str) -> Any:
+    """The social team lead corrects a closed case's national result, with a reason."""
+    ctx, session, who = engine_context(), get_session(), actor()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            cases.correct_national_result(ctx, session, who, case_number,
+                                          request.form.get("national_result", ""),
+                                          request.form.get("reason", ""))
+        except InvalidInput as invalid:
+            session.rollback()
+            errors = invalid.errors
+        else:
+            commit()
+            flash(_("Het eindresultaat is gecorrigeerd."), "success")
+            return htmx.redirect_to(f"/cases/{case_number}")
+    if who.role != "social_team_lead":
+        raise NotFound("case not found")
+    detail = cases.get_case(ctx, session, who, case_number)
+    return render_template("cases/result.html", case=detail.case, results=EINDRESULTATEN,
+                           errors=errors, values=request.form,
+                           field_labels=RESULT_FIELD_LABELS), 422 if errors else 200
