@@ -8,8 +8,27 @@ with the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.processes.chain import Chain
-from tests.processes.scenarios import Scenario, due, reach_and_talk
+
+# (``scenarios`` imports this module to add these to its ``ALL``, so nothing is imported back)
+Scenario = Callable[[Chain], None]
+
+
+def due(text: str) -> datetime:
+    """A deadline as the diagrams write it: ``2026-05-01T17:00`` local time in Amsterdam."""
+    return datetime.fromisoformat(text + ":00").replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+def reach_and_talk(chain: Chain) -> None:
+    """Signal, first contact at once, the conversation five days later with help wanted."""
+    chain.signal()
+    chain.reach()
+    chain.at("2026-04-28 09:00")
+    chain.talk(True, False)
 
 
 def _to_sdd(chain: Chain, service: str = "budget_advice") -> None:
