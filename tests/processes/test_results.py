@@ -5,9 +5,16 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from engine import instances
+from engine.access import SYSTEM
+from engine.context import EngineContext
+from engine.models import HumanTask
 from engine.national_results import CORPORATION_OUTCOMES, EINDRESULTATEN
+from tests.casework import complete_claimed
 from tests.processes import scenarios, scenarios_outcomes
-from tests.processes.chain import Chain
+from tests.processes.chain import Chain, deploy_chain
 
 #: Each national result (DDAS EnumEindresultaat v0.9) and the scenario that produces it
 #: (processes/SCENARIOS.md); the scenario asserts the result on the closed case's column.
@@ -93,3 +100,43 @@ def test_a_terminate_end_in_a_called_process_ends_only_that_process(chain: Chain
     assert chain.task_states("escalate_sdd_intake_overdue") == ["cancelled"]
     assert chain.open_ids() == ["confirm_case_closure"]
     assert chain.instance().status != "completed"
+
+
+def _proposed(ctx: EngineContext, data: dict[str, object]) -> dict[str, object]:
+    """Run the closure alone (it has a none start event), confirmed as proposed."""
+    with ctx.sessionmaker.begin() as session:
+        started = instances.start_instance(ctx, session, SYSTEM, "case_closure", data)
+    with ctx.sessionmaker.begin() as session:
+        task_id = session.scalars(select(HumanTask.id).where(
+            HumanTask.instance_id == started.id)).one()
+        complete_claimed(ctx, session, SYSTEM, task_id, {"closure_date": "2026-04-23"})
+    with ctx.sessionmaker() as session:
+        view = instances.get_instance(ctx, session, SYSTEM, started.id)
+    assert view.status == "completed" and view.data is not None, view
+    return view.data
+
+
+def test_a_household_already_in_an_sdd_trajectory_has_another_trajectory(
+        ctx: EngineContext, chain: Chain) -> None:
+    """The intake's flag (``known_sdd_trajectory``, set by the legal track's intake) turns a
+    case that got no help of its own into "ander lopend traject"; without the flag, or after
+    help of its own, the result stays what the closure says."""
+    deploy_chain(ctx)
+    flagged = _proposed(ctx, {"closure_reason": "help_declined", "known_sdd_trajectory": True})
+    assert flagged["national_outcome_code"] == "Inwoner heeft al een ander lopend traject"
+    assert flagged["corporation_feedback"] == "Afgesloten"
+    helped = _proposed(ctx, {"closure_reason": "budget_advice_completed",
+                             "known_sdd_trajectory": True})
+    assert helped["national_outcome_code"] == "(Budget)advies en/of quick fix"
+    absent = _proposed(ctx, {"closure_reason": "help_declined"})
+    assert absent["known_sdd_trajectory"] is False
+    assert absent["national_outcome_code"] == "Inwoner hoeft geen hulp vanuit vroegsignalering"
+
+
+def test_an_unknown_closure_reason_stops_in_error_rather_than_report_a_wrong_code(
+        ctx: EngineContext, chain: Chain) -> None:
+    deploy_chain(ctx)
+    with ctx.sessionmaker.begin() as session:
+        view = instances.start_instance(ctx, session, SYSTEM, "case_closure",
+                                        {"closure_reason": "something_new"})
+    assert view.status == "error" and view.error is not None
