@@ -91,7 +91,10 @@ CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
                            "properties": {"eviction_date": {"type": "string",
                                                             "format": "date"}}}),
     "eviction_executed": ("Ontruiming uitgevoerd", "Eviction executed", {}),
-    "tenant_moved": ("Huurder verhuisd", "Tenant moved", {}),
+    # a move within the same municipality keeps the case (issue 10): say where to, if known
+    "tenant_moved": ("Huurder verhuisd", "Tenant moved",
+                     {"properties": {"new_municipality": {"type": "string", "minLength": 1,
+                                                          "maxLength": 100}}}),
 }
 #: Events that cannot be undone: the corporation's page asks for explicit confirmation
 #: (``CONFIRM_FIELD``) before sending one.

@@ -46,6 +46,7 @@ def index() -> Any:
 #: The event form's fields by their Dutch labels, for the error summary.
 EVENT_FIELD_LABELS = {"name": "Gebeurtenis", "hearing_date": "Datum zitting",
                       "judgment_date": "Datum vonnis", "eviction_date": "Ontruimingsdatum",
+                      "new_municipality": "Nieuwe woonplaats",
                       cases.CONFIRM_FIELD: "Bevestiging"}
 
 
@@ -73,9 +74,9 @@ def report_event(case_number: str) -> Any:
     its confirmation box ticked, else the form comes back (422) naming that box."""
     ctx, session, who = engine_context(), get_session(), actor()
     name = request.form.get("name", "")
-    payload = {key: request.form.get(key) for key in ("hearing_date", "eviction_date",
-                                                      "judgment_date")
-               if request.form.get(key)}
+    payload = {key: (request.form.get(key) or "").strip() for key in (
+        "hearing_date", "eviction_date", "judgment_date", "new_municipality")
+        if (request.form.get(key) or "").strip()}
     payload = {k: v for k, v in payload.items()
                if k in cases.CORPORATION_MESSAGES.get(name, ("", "", {}))[2]
                .get("properties", {})}
