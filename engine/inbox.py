@@ -58,10 +58,12 @@ QUEUES = ("mine", "team", "assigned")
 SORTS = ("due", "created")
 #: Roles whose queue spans the whole region, so that they may narrow it to one municipality
 #: (the SDD's budget advisers and the Meldpunt; a social team sees one municipality anyway).
-MUNICIPALITY_FILTER_ROLES = ("budget_advice", "care_referral")
+MUNICIPALITY_FILTER_ROLES = ("budget_advice", "budget_advice_lead", "care_referral",
+                             "care_referral_lead")
 MAX_TASK_TYPE = 200
 #: Roles whose queues put the tasks of urgent referrals first (``human_task.urgent``).
-URGENT_FIRST_ROLES = ("budget_advice", "care_referral")
+URGENT_FIRST_ROLES = ("budget_advice", "budget_advice_lead", "care_referral",
+                      "care_referral_lead")
 
 
 @dataclass(frozen=True)

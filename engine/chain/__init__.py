@@ -20,8 +20,10 @@ def install(ctx: EngineContext) -> EngineContext:
     model follows every step, a completed task's record is kept, and searches understand case
     numbers, postcodes and names. Installing twice changes nothing. Returns ``ctx``."""
     from engine.chain import case_file, cases, policy, referral_packages
+    from engine.sandbox import script_runtime
 
     policy.install()
+    script_runtime.install_helpers("engine.chain.script_helpers")
     if ctx.hooks.installed == NAME:
         return ctx
     ctx.hooks.after_step.append(cases.after_step)

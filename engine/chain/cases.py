@@ -40,6 +40,7 @@ from engine.access import (
 )
 from engine.chain import arrangements, case_file, policy, referral_packages
 from engine.chain.municipalities import normalise_postcode
+from engine.chain.national_results import corporation_outcome, is_national_result
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
@@ -71,6 +72,7 @@ OUTCOME_LABELS: dict[str, str] = {
     "Afgesloten: geen contact": "Closed: no contact",
     "Afgesloten: verhuisd": "Closed: moved",
     "Afgesloten: ontruimd": "Closed: evicted",
+    "Afgesloten": "Closed",
     "Niet opgepakt: herhaalde melding": "Not picked up: repeated signal",
     "Niet opgepakt": "Not picked up",
 }
@@ -95,7 +97,10 @@ CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
                            "properties": {"eviction_date": {"type": "string",
                                                             "format": "date"}}}),
     "eviction_executed": ("Ontruiming uitgevoerd", "Eviction executed", {}),
-    "tenant_moved": ("Huurder verhuisd", "Tenant moved", {}),
+    # a move within the same municipality keeps the case (issue 10): say where to, if known
+    "tenant_moved": ("Huurder verhuisd", "Tenant moved",
+                     {"properties": {"new_municipality": {"type": "string", "minLength": 1,
+                                                          "maxLength": 100}}}),
 }
 #: Events that cannot be undone: the corporation's page asks for explicit confirmation
 #: (``CONFIRM_FIELD``) before sending one.
@@ -145,6 +150,8 @@ class CaseView:
     sdd_services: tuple[tuple[str, str], ...] = ()
     #: the generic outcome of a closed case (``OUTCOME_LABELS``), for everyone who sees it
     outcome: str | None = None
+    #: the national result (DDAS ``EnumEindresultaat``) of a closed case: the social team only
+    national_result: str | None = None
     #: who holds the case (the social team only): None is the team queue
     holder_id: int | None = None
     holder_name: str | None = None
@@ -370,13 +377,18 @@ def timeline(session: Session, actor: Actor, case: Case,
         .where(ProcessInstance.business_key == case.case_number,
                Event.kind.in_(("instance_started", "instance_completed", "task_ready",
                                "task_completed", "task_assigned", "message_delivered",
-                               "timer_fired", "error", "milestone", "case_reported")))
+                               "timer_fired", "error", "milestone", "case_reported",
+                               RESULT_CORRECTED)))
         .order_by(Event.id).limit(MAX_TIMELINE)).all()
     entries = [TimelineEntry(case.created_at, "milestone", "received")]
     for event in rows:
         detail = event.detail or {}
         if event.kind == "milestone":
             entries.append(TimelineEntry(event.at, "milestone", str(detail.get("milestone"))))
+        elif event.kind == RESULT_CORRECTED:
+            if kind == "full":  # the national result is the social team's
+                entries.append(TimelineEntry(event.at, "result_corrected",
+                                             str(detail.get("to")), event.actor))
         elif event.kind == "case_reported":
             entries.append(TimelineEntry(event.at, "reported", str(detail.get("message")),
                                          event.actor))
@@ -410,16 +422,26 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     facts = _facts([workflow.data] + [task.data for task in frontier])
     lanes = {task.task_spec.lane for task in ready}
     closed = row.status in ("completed", "terminated") or True in facts.get("case_closed", set())
-    feedback = {str(f) for f in facts.get("corporation_feedback", set())}
-    outcome = next((f for f in sorted(feedback) if f in OUTCOME_LABELS), None) \
-        if closed else None
+    result = _national_result(workflow) if closed else None
+    outcome = corporation_outcome(result)
+    if outcome is None and closed:  # a diagram that decides no national result
+        feedback = {str(f) for f in facts.get("corporation_feedback", set())}
+        outcome = next((f for f in sorted(feedback) if f in OUTCOME_LABELS), None)
     derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
-               "care_referral" in lanes, outcome)
+               "care_referral" in lanes, outcome, result)
     current = _sync_case_row(ctx, session, row, derived)
     if current is not None:
         _mark_urgent(session, ready, bool(current.crisis))
     if current is not None and not closed:
         _sync_holder(ctx, session, row, current.id, current.holder_id, ready)
+
+
+def _national_result(workflow: Any) -> str | None:
+    """The national result the closure decided last (the final decision after the social
+    team's choice, not the proposal before it); only a value of the national list counts."""
+    last = workflow.last_task
+    value = last.data.get("national_outcome_code") if last is not None else None
+    return value if is_national_result(value) else None
 
 
 #: The desks whose queues put urgent referrals first.
@@ -440,12 +462,12 @@ def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
 # Built once: these run after every step of every case.
 _CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
                      Case.referred_to_care, Case.outcome, Case.holder_id, Case.crisis,
-                     ).where(Case.case_number == bindparam("case_number"))
+                     Case.national_result).where(Case.case_number == bindparam("case_number"))
 _CASE_UPDATE = (update(cast(Table, Case.__table__))
                 .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
                 .values({name: bindparam(name) for name in (
                     "milestone", "closed", "referred_to_sdd", "referred_to_care", "outcome",
-                    "updated_at")}))
+                    "national_result", "updated_at")}))
 
 
 def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
@@ -455,12 +477,13 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
     current = session.execute(_CASE_STATE, {"case_number": row.business_key}).first()
     if current is None:
         return None
-    raw_milestone, closed, to_sdd, to_care, outcome = derived
+    raw_milestone, closed, to_sdd, to_care, outcome, result = derived
     milestone = _forward(current.milestone, raw_milestone)
     wanted = (milestone, closed, current.referred_to_sdd or to_sdd,
-              current.referred_to_care or to_care, current.outcome or outcome)
+              current.referred_to_care or to_care, current.outcome or outcome,
+              current.national_result or result)
     if wanted == (current.milestone, current.closed, current.referred_to_sdd,
-                  current.referred_to_care, current.outcome):
+                  current.referred_to_care, current.outcome, current.national_result):
         return current
     now = ctx.clock.now()
     connection = session.connection()
@@ -469,7 +492,8 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
             "instance_id": row.id, "at": now, "kind": "milestone", "element_id": None,
             "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
     values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
-              "referred_to_care": wanted[3], "outcome": wanted[4], "updated_at": now}
+              "referred_to_care": wanted[3], "outcome": wanted[4],
+              "national_result": wanted[5], "updated_at": now}
     connection.execute(_CASE_UPDATE, {**values, "case_id": current.id})
     loaded = session.identity_map.get(identity_key(Case, current.id))
     if loaded is not None:  # a Case object this session holds shows the new values too
@@ -670,6 +694,56 @@ def hand_case(ctx: EngineContext, session: Session, actor: Actor, case_number: s
     if case.closed:
         raise InvalidInput({"holder": "Deze casus is afgesloten."})
     _change_holder(ctx, session, actor, case, colleague.id, colleague.username)
+    return case_view(case, actor)
+
+
+#: The event a team lead's correction of a case's national result writes.
+RESULT_CORRECTED = "national_result_corrected"
+MAX_REASON = 2000
+
+
+def correct_national_result(ctx: EngineContext, session: Session, actor: Actor,
+                            case_number: str, result: str, reason: str) -> CaseView:
+    """The social team lead corrects the national result of a closed case of the team's
+    municipality, with a reason; the corporation's generic outcome follows from the new
+    result. The change is an event (who, when, from, to, why) in the case's history.
+
+    :raise NotAllowed: the actor is not a social team lead (a machine token never is).
+    :raise NotFound: not a case of the lead's municipality.
+    :raise InvalidInput: a result not on the national list (DDAS ``EnumEindresultaat``), the
+        result the case already has, no reason, or a case that is not closed yet.
+    """
+    if actor.role != "social_team_lead":
+        raise NotAllowed("alleen de coördinator van het sociaal team corrigeert het "
+                         "landelijk eindresultaat")
+    case = _scoped(ctx, session, actor, case_number, "national result correction")
+    errors: dict[str, str] = {}
+    if not is_national_result(result):
+        errors["national_result"] = "Kies een eindresultaat uit de landelijke lijst " \
+                                    "(DDAS EnumEindresultaat)."
+    elif result == case.national_result:
+        errors["national_result"] = "Dit is al het eindresultaat van deze casus."
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text or len(text) > MAX_REASON:
+        errors["reason"] = f"Geef een reden (verplicht, hoogstens {MAX_REASON} tekens)."
+    if not case.closed and "national_result" not in errors:
+        errors["national_result"] = "De casus is nog niet afgesloten; het eindresultaat " \
+                                    "volgt uit de afsluiting."
+    if errors:
+        raise InvalidInput(errors)
+    previous = case.national_result
+    case.national_result = result
+    case.outcome = corporation_outcome(result)
+    case.updated_at = ctx.clock.now()
+    instance_id = session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.business_key == case.case_number).order_by(ProcessInstance.id)
+        .limit(1))
+    session.execute(insert(Event), [{
+        "instance_id": instance_id, "at": ctx.clock.now(), "kind": RESULT_CORRECTED,
+        "element_id": None, "task_id": None, "actor": actor.username,
+        "detail": {"from": previous, "to": result, "reason": text,
+                   "outcome": case.outcome}}])
+    session.flush()
     return case_view(case, actor)
 
 

@@ -39,7 +39,9 @@ def demo_users() -> list[DemoUser]:
     for corp in _CORPORATIONS:
         people.append((f"corp-{corp}", "corporation", corp))
         people.append((f"corpl-{corp}", "corporation_lead", corp))
-    people += [("sdd", "budget_advice", "sdd"), ("meldpunt", "care_referral", "veilig-thuis"),
+    people += [("sdd", "budget_advice", "sdd"), ("sddl", "budget_advice_lead", "sdd"),
+               ("meldpunt", "care_referral", "veilig-thuis"),
+               ("meldpuntl", "care_referral_lead", "veilig-thuis"),
                ("proceseigenaar", "process_owner", "regio"), ("manager", "manager", "regio"),
                ("privacy", "privacy_officer", "regio"), ("admin", "admin", "regio")]
     result = []

@@ -298,7 +298,9 @@ class Seeder:
             raise Diverted
         org = {"social_team": h.municipality, "social_team_lead": h.municipality,
                "corporation": h.corporation, "corporation_lead": h.corporation,
-               "budget_advice": "sdd", "care_referral": "veilig-thuis"}[task.role or ""]
+               "budget_advice": "sdd", "budget_advice_lead": "sdd",
+               "care_referral": "veilig-thuis",
+               "care_referral_lead": "veilig-thuis"}[task.role or ""]
         worker = self.actor(task.role or "", org)
         tasks.claim_task(self.ctx, self.db, worker, task.id)
         tasks.complete_task(self.ctx, self.db, worker, task.id, data)
@@ -637,20 +639,25 @@ class Seeder:
     # --- the leads ------------------------------------------------------------------
 
     def handle_escalations(self) -> None:
-        """Team leads handle escalations a day or two after they appear."""
+        """Team leads handle escalations a day or two after they appear: each the lead of the
+        organisation whose task was late (the social team's, the SDD's, the Meldpunt's)."""
         cutoff = self.clock.now() - timedelta(days=1)
-        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality).where(
+        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality, HumanTask.role)
+                               .where(
             HumanTask.state == "open", HumanTask.bpmn_id.in_(
                 ("escalate_first_contact_overdue", "escalate_conversation_overdue",
-                 "escalate_sdd_intake_overdue")),
+                 "escalate_sdd_intake_overdue", "escalate_sdd_decision_overdue",
+                 "escalate_care_response_overdue")),
             HumanTask.created_at < cutoff)
             # Timers fire in batches at one moment: the instance breaks the tie, never the
             # task's random id, so the same seed gives the same year.
             .order_by(HumanTask.created_at, HumanTask.instance_id, HumanTask.bpmn_id)).all()
-        for task_id, municipality in rows:
+        for task_id, municipality, role in rows:
             if self.rng.random() < 0.4:
                 continue
-            lead = self.actor("social_team_lead", municipality or "dordrecht")
+            org = {"budget_advice_lead": "sdd", "care_referral_lead": "veilig-thuis"}.get(
+                role or "", municipality or "dordrecht")
+            lead = self.actor(role or "social_team_lead", org)
             tasks.claim_task(self.ctx, self.db, lead, task_id)
             tasks.complete_task(self.ctx, self.db, lead, task_id, {
                 "escalation_action": self.rng.choice(("reassigned", "caseworker_contacted",

@@ -36,6 +36,8 @@ from engine.access import (
 CORP, CORP_L = "corporation", "corporation_lead"
 ST, ST_C = "social_team", "social_team_lead"
 SDD, MZO = "budget_advice", "care_referral"
+#: The desks' leads: their team's tasks and the escalations of their team's late tasks.
+SDD_L, MZO_L = "budget_advice_lead", "care_referral_lead"
 PO, MGR, FG, ADM = "process_owner", "manager", "privacy_officer", "admin"
 #: An organisation's machine token that is not a corporation's (a municipality's system).
 MACHINE = "machine"
@@ -56,6 +58,10 @@ RULES: dict[str, RoleRule] = {
                    instances="rows", may=frozenset({ASSIGN})),
     SDD: RoleRule(lanes=(SDD,), rows=REFERRED, case_view="referral"),
     MZO: RoleRule(lanes=(MZO,), rows=REFERRED, case_view="referral"),
+    SDD_L: RoleRule(lanes=(SDD, SDD_L), rows=REFERRED, case_view="referral",
+                    may=frozenset({ASSIGN})),
+    MZO_L: RoleRule(lanes=(MZO, MZO_L), rows=REFERRED, case_view="referral",
+                    may=frozenset({ASSIGN})),
     PO: RoleRule(instances="all", may=frozenset({DEPLOY, START_INSTANCES})),
     MGR: RoleRule(),
     FG: RoleRule(),
@@ -78,6 +84,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ST_C: ("Coördinator sociaal team", "Social team coordinator"),
     SDD: ("Budgetadviseur SDD", "SDD budget advisor"),
     MZO: ("Medewerker Meldpunt Zorg en Overlast", "Care reporting point officer"),
+    SDD_L: ("Teamleider SDD", "SDD team lead"),
+    MZO_L: ("Teamleider Meldpunt", "Care reporting point team lead"),
     PO: ("Proceseigenaar", "Process owner"),
     MGR: ("Manager", "Manager"),
     FG: ("Privacyfunctionaris", "Privacy officer"),
@@ -144,6 +152,10 @@ MATRIX: dict[str, dict[str, str]] = {
             MGR: NONE, FG: R, ADM: NONE},
 }
 
+# domain.md §6 has no column for the desks' leads: a lead reads what its desk reads.
+for _cells in MATRIX.values():
+    _cells[SDD_L], _cells[MZO_L] = _cells[SDD], _cells[MZO]
+
 #: How much of a category a cell shows one case's reader. ``W`` reads back what the role
 #: recorded itself; ``W (send)`` sends and does not read back; a summary travels only inside
 #: a referral package; aggregates and the audit log are not case reads.
@@ -180,7 +192,7 @@ HEADER: dict[str, dict[str, tuple[str, ...]]] = {
     OUTREACH: {READ: (*_REPORTED, "duplicate", "referred_to_sdd", "referred_to_care",
                       "holder_id", "holder_name"),
                STATUS_OWN: _REPORTED},
-    CLOSURE: {READ: ("outcome",), GENERIC_OUTCOME: ("outcome",)},
+    CLOSURE: {READ: ("outcome", "national_result"), GENERIC_OUTCOME: ("outcome",)},
 }
 
 
@@ -207,6 +219,9 @@ RECORD_DATA: dict[str, str] = {
     "sdd_outcome": FINANCES,
     "referral_care": CARE_REFERRAL,
     "care_outcome": CARE_OUTCOME,
+    # a desk's late task escalated to its own lead: part of the desk's own record
+    "sdd_escalation": FINANCES,
+    "care_escalation": CARE_REFERRAL,
     "legal_track": LEGAL,
     "closure": CLOSURE,
     "other": OUTREACH,

@@ -60,6 +60,9 @@ class Case(Base):
     #: the generic outcome the corporation may learn once the case is closed (domain.md §1.4:
     #: never the reason behind "not picked up", nothing of the assessment)
     outcome: Mapped[str | None] = mapped_column(String(60))
+    #: the national result (DDAS ``EnumEindresultaat``) the closure decided, or the one the
+    #: social team lead corrected it to (event ``national_result_corrected``)
+    national_result: Mapped[str | None] = mapped_column(String(80))
     # who holds the case: the caseworker who took the outreach, or whom the lead handed it to
     holder_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"), index=True)

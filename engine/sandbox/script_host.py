@@ -24,6 +24,7 @@ from engine.sandbox.script_runtime import (
     dumps,
     dumps_data,
     dumps_value,
+    install_helpers,
     loads,
     make_globals,
 )
@@ -111,6 +112,8 @@ def _line() -> int:
 def main() -> None:
     limit_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 512
     max_data_bytes = int(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_MAX_DATA_BYTES
+    for module_name in filter(None, (sys.argv[3] if len(sys.argv) > 3 else "").split(",")):
+        install_helpers(module_name)  # the domain's helpers, as the engine process has them
     limit = limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -9,6 +9,7 @@ dates, datetimes and decimals — nothing else may live in task data).
 from __future__ import annotations
 
 import builtins
+import importlib
 import json
 import re
 from collections.abc import Callable
@@ -40,9 +41,34 @@ SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _BUIL
 SAFE_BUILTINS.update({"None": None, "True": True, "False": False})
 
 #: Names a process owner may call besides the builtins; documented in processes/README.md.
-HELPER_NAMES = ("now", "today", "add_working_days", "working_days_between", "deadline_on",
-                "deadline_after_working_days", "deadline_after_days", "datetime", "date",
-                "timedelta", "Decimal")
+BASE_HELPER_NAMES = ("now", "today", "add_working_days", "working_days_between",
+                     "deadline_on", "deadline_after_working_days", "deadline_after_days",
+                     "datetime", "date", "timedelta", "Decimal")
+
+#: Helpers a domain adds (``install_helpers``), and the modules they came from: the sandbox
+#: process imports the same modules by name, so both sides offer the same helpers.
+_DOMAIN_HELPERS: dict[str, Callable[..., Any]] = {}
+HELPER_MODULES: list[str] = []
+
+
+def install_helpers(module_name: str) -> None:
+    """Offer the ``SCRIPT_HELPERS`` (name -> pure function) of a domain module to scripts.
+
+    The engine knows no domain: the chain calls this at start-up with its own module's name,
+    and the sandbox process is started with the same names."""
+    module = importlib.import_module(module_name)
+    helpers: dict[str, Callable[..., Any]] = dict(module.SCRIPT_HELPERS)
+    clash = set(helpers).intersection(BASE_HELPER_NAMES)
+    if clash:
+        raise ValueError(f"{module_name} redefines the helper(s) {sorted(clash)}")
+    _DOMAIN_HELPERS.update(helpers)
+    if module_name not in HELPER_MODULES:
+        HELPER_MODULES.append(module_name)
+
+
+def helper_names() -> tuple[str, ...]:
+    """Every helper name a script may call: the engine's and the installed domain's."""
+    return BASE_HELPER_NAMES + tuple(_DOMAIN_HELPERS)
 
 
 class ScriptRejected(SyntaxError):
@@ -115,6 +141,7 @@ def make_globals(moment: datetime) -> dict[str, Any]:
         "date": date,
         "timedelta": timedelta,
         "Decimal": Decimal,
+        **_DOMAIN_HELPERS,
     }
 
 

@@ -40,12 +40,13 @@ from engine import clock as clock_module
 from engine.sandbox.script_host import MAX_MESSAGE_CHARS, FrameTooLarge, read_frame, write_frame
 from engine.sandbox.script_runtime import (
     DEFAULT_MAX_DATA_BYTES,
-    HELPER_NAMES,
+    HELPER_MODULES,
     DataTooLarge,
     ScriptRejected,
     compile_source,
     dumps,
     dumps_value,
+    helper_names,
     loads,
     make_globals,
 )
@@ -102,7 +103,7 @@ def check_source(source: str, mode: str = "exec") -> list[tuple[str, int]]:
             elif node.id in FORBIDDEN_NAMES:
                 problems.append((f"'{node.id}' is not available in scripts", line))
             elif (id(node) in module_uses and node.id in sys.stdlib_module_names
-                  and node.id not in assigned and node.id not in HELPER_NAMES):
+                  and node.id not in assigned and node.id not in helper_names()):
                 problems.append((f"module '{node.id}' is not available: scripts get classes "
                                  "and functions, never modules", line))
         elif isinstance(node, ast.Attribute):
@@ -173,22 +174,26 @@ class ScriptHost:
         self.memory_mb = memory_mb
         self.max_data_bytes = max_data_bytes
         self._process: subprocess.Popen[bytes] | None = None
+        self._helper_modules: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def _ensure(self) -> subprocess.Popen[bytes]:
         """The running sandbox; a new one is started and awaited (its imports take a moment,
         which must not count against the first script's time limit)."""
         if self._process is not None and self._process.poll() is None:
-            return self._process
+            if self._helper_modules == tuple(HELPER_MODULES):
+                return self._process
+            self._kill()  # a domain installed helpers since: start again with them
         package_root = str(Path(__file__).resolve().parents[2])
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": package_root,
                "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             [sys.executable, "-m", "engine.sandbox.script_host", str(self.memory_mb),
-             str(self.max_data_bytes)],
+             str(self.max_data_bytes), ",".join(HELPER_MODULES)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=package_root)
         self._process = process
+        self._helper_modules = tuple(HELPER_MODULES)
         assert process.stdin is not None and process.stdout is not None
         write_frame(process.stdin, dumps({"op": "ping"}))
         ready, _, _ = select.select([process.stdout], [], [], STARTUP_SECONDS)
@@ -290,7 +295,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
-        clash = set(HELPER_NAMES).intersection(context)
+        clash = set(helper_names()).intersection(context)
         if clash:
             raise ScriptError(f"task data overwrites the helper(s) {sorted(clash)}; rename "
                               "those fields")

@@ -280,8 +280,9 @@ def test_meldpunt_journey(people: None, live_server: str, new_page: Any) -> None
     open_task(team, base, "mine", "Casus afsluiten")
     checked(team)
     shown = facts(team)
-    assert "Doorverwezen naar Meldpunt Zorg en Overlast" in shown
-    assert "Vervolghulp en/of verwijzing niet financieel" in shown
+    # referred without the tenant's consent (bemoeizorg): the national "zonder contact"
+    assert "Doorverwezen zonder toestemming (bemoeizorg)" in shown
+    assert "Verwijzing zonder contact" in shown
     answer(team, closure_date=TODAY)
     finish(team, "Casus afsluiten")
 
@@ -292,11 +293,14 @@ def test_meldpunt_journey(people: None, live_server: str, new_page: Any) -> None
     outcome = team.locator("article.record-care_outcome").inner_text()
     assert "Toegeleid naar zorg" in outcome
     assert team.locator("ul.zrm-grid li").count() == 13
+    summary = team.locator("section.case-summary").inner_text()
+    assert "Landelijk eindresultaat" in summary and "Verwijzing zonder contact" in summary
 
     corp.goto(f"{base}/cases/{number}")
     checked(corp)
     html = corp.content()
-    assert "Afgesloten: hulp geaccepteerd" in html
+    assert "Afgesloten" in html
     for secret in (CONVERSATION, "Zelfredzaamheid", "Vereenzaamd", "Zorgmijder",
-                   "Toegeleid naar zorg", "Meldpunt", "Vervolghulp"):
+                   "Toegeleid naar zorg", "Meldpunt", "Vervolghulp", "Verwijzing zonder contact",
+                   "Landelijk eindresultaat"):
         assert secret not in html, secret

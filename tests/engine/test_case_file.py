@@ -143,8 +143,8 @@ def test_the_file_is_labelled_from_the_forms(chain: Chain) -> None:
     urgency = package.get("care_urgency")
     assert urgency is not None and urgency.choice == ("Spoed", "Urgent")
     closure = by_id["confirm_case_closure"]
-    assert closure.value("national_outcome_code") == \
-        "Vervolghulp en/of verwijzing niet financieel"
+    # referred without the tenant's consent (bemoeizorg): national_result.dmn (issue 10)
+    assert closure.value("national_outcome_code") == "Verwijzing zonder contact"
     assert detail.case.referrals == (package,)
 
 

@@ -84,7 +84,8 @@ class Chain:
             return self.municipality
         if role.startswith("corporation"):
             return self.corporation
-        return {"budget_advice": "sdd", "care_referral": "veilig-thuis"}[role]
+        return {"budget_advice": "sdd", "budget_advice_lead": "sdd",
+                "care_referral": "veilig-thuis", "care_referral_lead": "veilig-thuis"}[role]
 
     def actor(self, role: str) -> Actor:
         org = self.organisation_for(role)
@@ -209,8 +210,12 @@ class Chain:
         return self.complete("report_sdd_outcome", {"sdd_outcome": outcome,
                                                     "sdd_outcome_date": self.today()})
 
-    def close(self) -> str:
-        return self.complete("confirm_case_closure", {"closure_date": self.today()})
+    def close(self, correction: str | None = None) -> str:
+        data: dict[str, Any] = {"closure_date": self.today()}
+        if correction:
+            data.update(closure_correction=correction,
+                        closure_correction_reason="Gehoord van de wijkagent")
+        return self.complete("confirm_case_closure", data)
 
     # --- what the case looks like -----------------------------------------------------
 
@@ -269,6 +274,10 @@ class Chain:
         assert view.data["case_closed"] is True
         assert view.data["closed_on"] == self.today()
         assert self.open_tasks() == []
+        with self.ctx.sessionmaker() as session:  # the case's column, filled at closure
+            case = session.scalars(select(Case).where(
+                Case.case_number == self.case_number)).one()
+            assert (case.national_result, case.outcome, case.closed) == (code, feedback, True)
         return view.data
 
 

@@ -330,9 +330,9 @@ def meldpunt(chain: Chain) -> None:
     chain.complete("report_care_referral_outcome", {"care_outcome": "guided_into_care",
                                                     "care_outcome_date": chain.today()})
     chain.close()
-    data = chain.assert_closed("referred_to_care",
-                               "Vervolghulp en/of verwijzing niet financieel",
-                               "Afgesloten: hulp geaccepteerd")
+    # referred without the tenant's consent (bemoeizorg): the national "zonder contact"
+    data = chain.assert_closed("referred_without_contact", "Verwijzing zonder contact",
+                               "Afgesloten")
     assert data["advised_route"] == "meldpunt" and data["multi_problem"] is True
     assert data["domains_at_or_below_2"] == 3 and data["priority"] == "crisis"
 
@@ -391,7 +391,9 @@ def eviction_executed(chain: Chain) -> None:
     assert chain.open_ids() == ["act_on_court_summons", "confirm_case_closure"]
     assert chain.task_states("escalate_first_contact_overdue") == ["cancelled"]
     chain.close()
-    data = chain.assert_closed("evicted", None, "Afgesloten: ontruimd")
+    # an eviction closes with a national result too: the household lost the address
+    data = chain.assert_closed("evicted", "Persoon is geen inwoner (meer) in de gemeente",
+                               "Afgesloten: verhuisd")
     assert data["evicted_on"] == "2026-06-03"
     assert chain.task_states("act_on_court_summons") == ["cancelled"]
 
@@ -468,14 +470,19 @@ def deadlines_missed_and_escalated(chain: Chain) -> None:
     assert chain.at("2026-06-29 14:59") == 0  # 17:00 CEST is 15:00 UTC
     assert chain.at("2026-06-29 15:01") == 1
     assert chain.open_ids() == ["escalate_sdd_intake_overdue", "hold_sdd_intake"]
+    # the SDD's late task reaches the SDD's lead, not the social team's
+    assert chain.task("escalate_sdd_intake_overdue").role == "budget_advice_lead"
+    assert chain.queue("social_team_lead") == []
+    assert chain.queue("budget_advice_lead") == ["escalate_sdd_intake_overdue",
+                                                 "hold_sdd_intake"]
     # dated the day they happen: a date after today is refused (issue 9)
     chain.complete("hold_sdd_intake", {"sdd_intake_date": "2026-06-29",
                                        "sdd_trajectory": "stabilisation"})
     chain.complete("report_sdd_outcome", {"sdd_outcome": "debt_mediation_started",
                                           "sdd_outcome_date": "2026-06-29"})
-    # the referral returns only when the escalation beside it has ended too
-    assert chain.open_ids() == ["escalate_sdd_intake_overdue"]
-    chain.complete("escalate_sdd_intake_overdue", {"escalation_action": "caseworker_contacted"})
+    # the escalation does not hold the case: the referral's end cancels it
+    assert chain.open_ids() == ["confirm_case_closure"]
+    assert chain.task_states("escalate_sdd_intake_overdue") == ["cancelled"]
     chain.close()
     data = chain.assert_closed("handed_to_debt_assistance",
                                "Vervolghulp en/of verwijzing financieel",
@@ -564,3 +571,8 @@ ALL: dict[str, Scenario] = {
     "15_contact_lost_before_the_conversation": contact_lost_before_the_conversation,
     "16_contact_lost_at_the_plan": contact_lost_at_the_plan,
 }
+
+# the scenarios of issue 10 (results, desk deadlines, interruptions), 15 onwards
+from tests.processes import scenarios_outcomes  # noqa: E402  (it uses the helpers above)
+
+ALL.update(scenarios_outcomes.ALL)

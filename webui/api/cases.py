@@ -11,8 +11,11 @@ from flask import g, request
 
 from engine.chain import case_file, cases
 from engine.chain import referral_packages as packages
+from engine.chain.national_results import EINDRESULTATEN
+from engine.errors import InvalidInput
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
+from webui.input_guard import json_body
 
 
 def _value(value: Any) -> Any:
@@ -114,3 +117,27 @@ def correct_referral_package(case_number: str, recipient: str) -> dict[str, Any]
     latest = packages.visible(ctx, session, actor, case_number, row.recipient_role,
                               latest_only=True)
     return latest[0].as_json() if latest else {"version": row.version}
+
+
+RESULT_CORRECTION = {
+    "type": "object", "additionalProperties": False,
+    "required": ["national_result", "reason"],
+    "properties": {
+        "national_result": {"type": "string", "enum": list(EINDRESULTATEN),
+                            "description": "DDAS EnumEindresultaat (v0.9)"},
+        "reason": {"type": "string", "minLength": 1, "maxLength": cases.MAX_REASON}},
+}
+
+
+@route("/cases/{case_number}/national-result", "POST",
+       "The social team lead corrects a closed case's national result, with a reason",
+       request_schema=RESULT_CORRECTION, validate=False)
+def correct_result(case_number: str) -> dict[str, Any]:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": "send a JSON object (Content-Type: application/json)"})
+    result, reason = body.get("national_result"), body.get("reason")
+    view = cases.correct_national_result(
+        engine_context(), get_session(), current_actor(), case_number,
+        result if isinstance(result, str) else "", reason if isinstance(reason, str) else "")
+    return case_json(view)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from engine.access import case_view_kind
 from engine.chain import cases
+from engine.chain.national_results import EINDRESULTATEN
 from engine.errors import InvalidInput, NotFound
 from webui import htmx
 from webui.auth import login_required
@@ -45,6 +46,7 @@ def index() -> Any:
 #: The event form's fields by their Dutch labels, for the error summary.
 EVENT_FIELD_LABELS = {"name": "Gebeurtenis", "hearing_date": "Datum zitting",
                       "judgment_date": "Datum vonnis", "eviction_date": "Ontruimingsdatum",
+                      "new_municipality": "Nieuwe woonplaats",
                       cases.CONFIRM_FIELD: "Bevestiging"}
 
 
@@ -72,9 +74,9 @@ def report_event(case_number: str) -> Any:
     its confirmation box ticked, else the form comes back (422) naming that box."""
     ctx, session, who = engine_context(), get_session(), actor()
     name = request.form.get("name", "")
-    payload = {key: request.form.get(key) for key in ("hearing_date", "eviction_date",
-                                                      "judgment_date")
-               if request.form.get(key)}
+    payload = {key: (request.form.get(key) or "").strip() for key in (
+        "hearing_date", "eviction_date", "judgment_date", "new_municipality")
+        if (request.form.get(key) or "").strip()}
     payload = {k: v for k, v in payload.items()
                if k in cases.CORPORATION_MESSAGES.get(name, ("", "", {}))[2]
                .get("properties", {})}
@@ -119,3 +121,33 @@ def holder(case_number: str) -> Any:
     return render_template("cases/holder.html", case=detail.case,
                            colleagues=cases.holder_choices(session, who), errors=errors), \
         422 if errors else 200
+
+
+#: The correction form's fields by their Dutch labels, for the error summary.
+RESULT_FIELD_LABELS = {"national_result": "Nieuw eindresultaat", "reason": "Reden van de correctie"}
+
+
+@bp.route("/cases/<case_number>/result", methods=["GET", "POST"])
+@login_required
+def result(case_number: str) -> Any:
+    """The social team lead corrects a closed case's national result, with a reason."""
+    ctx, session, who = engine_context(), get_session(), actor()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            cases.correct_national_result(ctx, session, who, case_number,
+                                          request.form.get("national_result", ""),
+                                          request.form.get("reason", ""))
+        except InvalidInput as invalid:
+            session.rollback()
+            errors = invalid.errors
+        else:
+            commit()
+            flash(_("Het eindresultaat is gecorrigeerd."), "success")
+            return htmx.redirect_to(f"/cases/{case_number}")
+    if who.role != "social_team_lead":
+        raise NotFound("case not found")
+    detail = cases.get_case(ctx, session, who, case_number)
+    return render_template("cases/result.html", case=detail.case, results=EINDRESULTATEN,
+                           errors=errors, values=request.form,
+                           field_labels=RESULT_FIELD_LABELS), 422 if errors else 200
