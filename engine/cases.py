@@ -437,12 +437,12 @@ def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
 # Built once: these run after every step of every case.
 _CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
                      Case.referred_to_care, Case.outcome, Case.holder_id, Case.crisis,
-                     ).where(Case.case_number == bindparam("case_number"))
+                     Case.closed_at).where(Case.case_number == bindparam("case_number"))
 _CASE_UPDATE = (update(cast(Table, Case.__table__))
                 .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
                 .values({name: bindparam(name) for name in (
                     "milestone", "closed", "referred_to_sdd", "referred_to_care", "outcome",
-                    "updated_at")}))
+                    "closed_at", "updated_at")}))
 
 
 def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
@@ -466,7 +466,9 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
             "instance_id": row.id, "at": now, "kind": "milestone", "element_id": None,
             "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
     values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
-              "referred_to_care": wanted[3], "outcome": wanted[4], "updated_at": now}
+              "referred_to_care": wanted[3], "outcome": wanted[4],
+              # when it closed: a repeat signal's twelve months count from here (households)
+              "closed_at": current.closed_at or (now if closed else None), "updated_at": now}
     connection.execute(_CASE_UPDATE, {**values, "case_id": current.id})
     loaded = session.identity_map.get(identity_key(Case, current.id))
     if loaded is not None:  # a Case object this session holds shows the new values too

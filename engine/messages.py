@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import runtime
+from engine import households, runtime
 from engine.access import Actor, may_send_messages, message_case_scope, record_refusal
 from engine.context import EngineContext
 from engine.deployments import definition_for_start_message
@@ -38,7 +38,10 @@ LIVE_STATUSES = ("running", "waiting", "suspended")
 MAX_THROW_DEPTH = 5
 #: The facts from outside that the live processes catch (design.md, processes/README.md).
 EXTERNAL_MESSAGES = ("arrears_resolved", "arrangement_broken", "court_summons", "judgment",
-                     "eviction_date_set", "eviction_executed", "tenant_moved")
+                     "eviction_date_set", "eviction_postponed", "eviction_cancelled",
+                     "eviction_executed", "tenant_left", "tenant_moved")
+#: The message that starts a case's process (intake, and a reopened case).
+START_MESSAGE = "arrears_signal"
 #: The correlation property every case process indexes.
 CASE_CORRELATION = "case_number"
 #: Key namespaces: an outside sender's keys all begin with ``from:<organisation>:``, so none
@@ -71,11 +74,35 @@ def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
     if name not in EXTERNAL_MESSAGES:
         raise InvalidInput({"name": "is geen bekend bericht; kies uit "
                                     + ", ".join(EXTERNAL_MESSAGES)})
-    case_number = _case_in_scope(ctx, session, actor, name, correlation_name,
-                                 correlation_value)
+    case = households.current_case(session, _case_in_scope(ctx, session, actor, name,
+                                                           correlation_name, correlation_value))
+    key = _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key)
+    if case.closed and name in households.LEGAL_EVENTS:
+        return _reopen(ctx, session, actor, case, name, payload, key)
+    case_number = case.case_number
     return _receive(ctx, session, actor, None, name, {**payload, CASE_CORRELATION: case_number},
-                    CASE_CORRELATION, case_number,
-                    _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key), depth=0)
+                    CASE_CORRELATION, case_number, key, depth=0)
+
+
+def _reopen(ctx: EngineContext, session: Session, actor: Actor, closed: Case, name: str,
+            payload: dict[str, Any], key: str | None) -> MessageResult:
+    """A legal event for a closed case: the household's file reopens as a new linked case whose
+    process starts with the event (the legal track never drops a threat). The message is kept
+    as started by the new case, so its idempotency key returns the new case again."""
+    message = _take_in(ctx, session, actor, name, {**payload, CASE_CORRELATION:
+                                                   closed.case_number},
+                       CASE_CORRELATION, closed.case_number, key)
+    if isinstance(message, MessageResult):
+        return message
+    case = households.reopen(ctx, session, closed, name, payload, actor.username)
+    start = households.start_payload(ctx, session, case,
+                                     legal_event=households.legal_event(name, payload))
+    result = start_case_process(ctx, session, actor, START_MESSAGE, start, case.case_number,
+                                f"reopen:{message.id}")
+    message.status = "started"
+    message.instance_id = result.instance_id
+    message.delivered_at = ctx.clock.now()
+    return MessageResult(message.id, "started", result.instance_id, case.case_number)
 
 
 def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name: str,
@@ -102,8 +129,8 @@ def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name:
 
 
 def _case_in_scope(ctx: EngineContext, session: Session, actor: Actor, name: str,
-                   correlation_name: str | None, correlation_value: str | None) -> str:
-    """The case number a message names, if the case exists and the actor may send about it;
+                   correlation_name: str | None, correlation_value: str | None) -> Case:
+    """The case a message names, if the case exists and the actor may send about it;
     else the attempt is logged (see ``record_refusal``) and the answer is ``NotFound``."""
     if not correlation_name or not correlation_value:
         raise InvalidInput({"case_number": "is verplicht: een bericht gaat over een bestaande "
@@ -119,8 +146,8 @@ def _case_in_scope(ctx: EngineContext, session: Session, actor: Actor, name: str
                      Case.external_id == correlation_value)
     else:
         raise InvalidInput({"correlation": "gebruik case_number of external_id"})
-    found = session.scalar(select(Case.case_number).where(where, message_case_scope(actor))
-                           .limit(1))
+    found = session.scalars(select(Case).where(where, message_case_scope(actor))
+                            .limit(1)).first()
     if found is None:  # missing and out of scope answer the same
         existing = session.scalar(select(Case.case_number).where(where).limit(1))
         record_refusal(ctx, actor, f"message {name}", correlation_value, existing)
