@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import case_file, cursors, messages, runtime
+from engine import case_file, cursors, households, messages, runtime
 from engine.access import (
     REFERRAL_LANES,
     Actor,
@@ -131,6 +131,13 @@ class CaseView:
     duplicate: bool | None = None
     hearing_date: date | None = None
     eviction_date: date | None = None
+    #: a signal for an address whose case closed in the last 12 months (engine.households)
+    repeat: bool | None = None
+    #: how the case began: ``reopened:<event>``, ``legal_event:<event>``, ``arrears_increased``
+    opened_by: str | None = None
+    known_sdd_trajectory: bool | None = None
+    #: the household's earlier cases this one links back to, newest first (case detail only)
+    history: tuple[households.EarlierCase, ...] = ()
     referred_to_sdd: bool | None = None
     referred_to_care: bool | None = None
     #: the referral packages the reader may see, newest first (case detail only)
@@ -182,10 +189,10 @@ _LEGAL = ("hearing_date", "eviction_date")
 #: The fields each view shows (domain.md §6 data categories × roles).
 VISIBLE: dict[str, tuple[str, ...]] = {
     "full": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-             "duplicate", "referred_to_sdd", "referred_to_care", "outcome", "holder_id",
+             "duplicate", "repeat", "opened_by", "known_sdd_trajectory", "referred_to_sdd", "referred_to_care", "outcome", "holder_id",
              "holder_name"),
     "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-                   "outcome"),
+                   "repeat", "opened_by", "outcome"),
     "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
     "referral_care_referral": (*_IDENTITY, *_LEGAL),
     #: a desk's referral that is over on a closed case: its own package, no household data
@@ -297,9 +304,13 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
         _refuse(ctx, session, actor, case_number, what)
     record_access(session, actor, ctx.clock.now(), [case.case_number], what)
     records = case_file.case_file(ctx, session, actor, case.case_number)
-    view = dataclasses.replace(case_view(case, actor),
-                               referrals=tuple(case_file.referral_packages(records)),
-                               sdd_services=tuple(case_file.sdd_services(records)))
+    shown = case_view(case, actor)
+    earlier = (households.history(session, case, None if shown.view == "full"
+                                  else case.corporation)
+               if shown.view in ("full", "milestones") else [])
+    view = dataclasses.replace(shown, referrals=tuple(case_file.referral_packages(records)),
+                               sdd_services=tuple(case_file.sdd_services(records)),
+                               history=tuple(earlier))
     # Every task of the case, once: the open ones are listed, all of them name timeline rows.
     tasks = session.execute(
         select(HumanTask.id, HumanTask.name, HumanTask.role, HumanTask.state,

@@ -41,6 +41,19 @@ REPEAT_WINDOW = timedelta(days=365)
 #: How far the chain of follow-up cases is followed (a guard; real chains are 1-3 long).
 _MAX_FOLLOW = 20
 _EXTERNAL_ID_LENGTH = 100  # Case.external_id
+#: How a case began (``Case.opened_by``), as the case page says it: (Dutch, English).
+OPENED_BY_LABELS: dict[str, tuple[str, str]] = {
+    "reopened:court_summons": ("Heropend na een dagvaarding", "Reopened after a court summons"),
+    "reopened:judgment": ("Heropend na een vonnis", "Reopened after a judgment"),
+    "reopened:eviction_date_set": ("Heropend na een ontruimingsdatum",
+                                   "Reopened after an eviction date"),
+    "legal_event:court_summons": ("Gemeld met een dagvaarding", "Reported with a court summons"),
+    "legal_event:judgment": ("Gemeld met een vonnis", "Reported with a judgment"),
+    "legal_event:eviction_date_set": ("Gemeld met een ontruimingsdatum",
+                                      "Reported with an eviction date"),
+    "arrears_increased": ("Nieuwe melding met een hogere achterstand",
+                          "New signal with higher arrears"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,37 @@ class Household:
     open_case: Case | None
     recent_closed: Case | None
     known_sdd_trajectory: bool
+
+
+@dataclass(frozen=True)
+class EarlierCase:
+    """One earlier case of a household, as the case page lists it (no household data)."""
+
+    case_number: str
+    created_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    opened_by: str | None
+    repeat: bool
+
+
+def history(session: Session, case: Case, corporation: str | None = None
+            ) -> list[EarlierCase]:
+    """The household's earlier cases that ``case`` links back to, newest first; with
+    ``corporation``, only that corporation's own (what a corporation may see)."""
+    found: list[EarlierCase] = []
+    previous_id = case.previous_case_id
+    for _ in range(_MAX_FOLLOW):
+        if previous_id is None:
+            break
+        earlier = session.get(Case, previous_id)
+        if earlier is None:
+            break
+        if corporation is None or earlier.corporation == corporation:
+            found.append(EarlierCase(earlier.case_number, earlier.created_at, earlier.closed_at,
+                                     earlier.outcome, earlier.opened_by, earlier.repeat))
+        previous_id = earlier.previous_case_id
+    return found
 
 
 def look_up(session: Session, postcode: str, house_number: str, now: datetime) -> Household:
