@@ -74,6 +74,12 @@ OUTCOME_LABELS: dict[str, str] = {
     "Niet opgepakt": "Not picked up",
 }
 
+#: How a tenant left the home without an eviction (message ``tenant_left``): (NL, EN).
+LEFT_HOW: dict[str, tuple[str, str]] = {
+    "keys_handed_in": ("Sleutels ingeleverd", "Keys handed in"),
+    "left_without_notice": ("Met onbekende bestemming vertrokken", "Left without notice"),
+}
+
 #: What a corporation reports on its tenant's case: message name -> (NL, EN, payload schema).
 CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "arrears_resolved": ("Achterstand ingelopen", "Arrears paid", {}),
@@ -88,7 +94,16 @@ CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
                           {"required": ["eviction_date"],
                            "properties": {"eviction_date": {"type": "string",
                                                             "format": "date"}}}),
+    "eviction_postponed": ("Ontruiming uitgesteld", "Eviction postponed",
+                           {"required": ["eviction_date"],
+                            "properties": {"eviction_date": {"type": "string",
+                                                             "format": "date"}}}),
+    "eviction_cancelled": ("Ontruiming geannuleerd", "Eviction cancelled", {}),
     "eviction_executed": ("Ontruiming uitgevoerd", "Eviction executed", {}),
+    "tenant_left": ("Huurder vertrokken", "Tenant left",
+                    {"required": ["how"],
+                     "properties": {"how": {"enum": list(LEFT_HOW)},
+                                    "left_on": {"type": "string", "format": "date"}}}),
     "tenant_moved": ("Huurder verhuisd", "Tenant moved", {}),
 }
 #: Events that cannot be undone: the corporation's page asks for explicit confirmation
@@ -554,8 +569,10 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
     validate(_PAYLOADS[name], data)
     if "hearing_date" in data:
         case.hearing_date = date.fromisoformat(data["hearing_date"])
-    if "eviction_date" in data:
+    if "eviction_date" in data:  # set, or postponed to a new date
         case.eviction_date = date.fromisoformat(data["eviction_date"])
+    if name == "eviction_cancelled":
+        case.eviction_date = None
     now = ctx.clock.now()
     case.updated_at = now
     messages.send_message(ctx, session, actor, name, {"case_number": case.case_number, **data},

@@ -97,14 +97,16 @@ def history(session: Session, case: Case, corporation: str | None = None
 
 
 def look_up(session: Session, postcode: str, house_number: str, now: datetime) -> Household:
-    """The address's newest running case, its newest case closed within ``REPEAT_WINDOW``, and
-    whether either (or any case in the window) went to the SDD."""
+    """The address's newest running case (picked up, not closed), its newest case closed
+    within ``REPEAT_WINDOW``, and whether any of these went to the SDD."""
     since = now - REPEAT_WINDOW
     rows = session.scalars(select(Case).where(
         Case.postcode == postcode, Case.house_number == house_number,
         or_(Case.closed.is_(False), Case.closed_at >= since))
         .order_by(Case.id.desc()).limit(50)).all()
-    open_case = next((c for c in rows if not c.closed), None)
+    # a signal that was not picked up runs only to its closure: it is no running case
+    open_case = next((c for c in rows if not c.closed and c.milestone != "not_picked_up"),
+                     None)
     recent = next((c for c in rows if c.closed), None)
     return Household(open_case, recent, any(c.referred_to_sdd for c in rows))
 

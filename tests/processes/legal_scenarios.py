@@ -84,7 +84,7 @@ def eviction_date_for_a_tenant_never_reported(chain: Chain) -> None:
     assert chain.due("act_on_eviction_date") == term
     assert chain.due("record_first_contact_attempt") == term
     assert chain.send("eviction_postponed",
-                      new_eviction_date="2026-07-01").status == "delivered"
+                      eviction_date="2026-07-01").status == "delivered"
     assert chain.at("2026-04-29 14:59") == 0
     assert chain.at("2026-04-29 15:01") == 1
     assert chain.open_ids() == ["act_on_eviction_date", "escalate_eviction_date",
