@@ -204,8 +204,8 @@ _LEGAL = ("hearing_date", "eviction_date")
 #: The fields each view shows (domain.md §6 data categories × roles).
 VISIBLE: dict[str, tuple[str, ...]] = {
     "full": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
-             "duplicate", "repeat", "opened_by", "known_sdd_trajectory", "referred_to_sdd", "referred_to_care", "outcome", "holder_id",
-             "holder_name"),
+             "duplicate", "repeat", "opened_by", "known_sdd_trajectory", "referred_to_sdd",
+             "referred_to_care", "outcome", "holder_id", "holder_name"),
     "milestones": ("external_id", *_IDENTITY, *_ARREARS, *_LEGAL, "crisis", "warm_handover",
                    "repeat", "opened_by", "outcome"),
     "referral_budget_advice": (*_IDENTITY, *_ARREARS, *_LEGAL),
