@@ -120,6 +120,8 @@ LETTERS = "ABCEGHJKLMNPRTVWXZ"
 #: How long an eviction can take from the signal (contact, arrangement, legal track): later
 #: signals are not given that fate.
 EVICTION_DAYS = 130
+#: The legal track's escalations (three working days after a summons or an eviction date).
+LEGAL_ESCALATIONS = ("escalate_court_summons", "escalate_eviction_date")
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -348,6 +350,8 @@ class Seeder:
             earlier = self.db.scalars(select(Case).where(Case.case_number == case_number)).one()
             signal["tenant"].update(postcode=postcode, house_number=house,
                                     street=earlier.street, city=earlier.city)
+            # the same debt, not higher (a higher one would be picked up: engine.households)
+            signal["arrears"]["amount"] = min(amount, float(earlier.arrears_amount))
             household.municipality = earlier.municipality
             household.corporation = earlier.corporation
             signal["external_id"] = f"DEMO-{earlier.corporation[:4].upper()}-{number:05d}"
@@ -604,10 +608,9 @@ class Seeder:
         eviction_day = self.later(14).date()
         self.report(h, "eviction_date_set", eviction_date=eviction_day.isoformat())
         yield self.later(rng.uniform(0.5, 2.5))
-        self.complete(h, "escalate_eviction_date", {
-            "eviction_escalation_action": rng.choice(("home_visit_planned",
-                                                      "consulted_corporation",
-                                                      "no_action_possible"))})
+        self.complete(h, "act_on_eviction_date", {
+            "crisis_contact_date": self.today(), "crisis_contact_made": rng.random() < 0.5,
+            "crisis_measures": rng.choice(("debt_assistance", "last_chance", "none"))})
         yield datetime(eviction_day.year, eviction_day.month, eviction_day.day, 9, 0,
                        tzinfo=UTC)
         self.report(h, "eviction_executed")
@@ -623,22 +626,26 @@ class Seeder:
     def handle_escalations(self) -> None:
         """Team leads handle escalations a day or two after they appear."""
         cutoff = self.clock.now() - timedelta(days=1)
-        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality).where(
+        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality,
+                                      HumanTask.bpmn_id).where(
             HumanTask.state == "open", HumanTask.bpmn_id.in_(
                 ("escalate_first_contact_overdue", "escalate_conversation_overdue",
-                 "escalate_sdd_intake_overdue")),
+                 "escalate_sdd_intake_overdue", *LEGAL_ESCALATIONS)),
             HumanTask.created_at < cutoff)
             # Timers fire in batches at one moment: the instance breaks the tie, never the
             # task's random id, so the same seed gives the same year.
             .order_by(HumanTask.created_at, HumanTask.instance_id, HumanTask.bpmn_id)).all()
-        for task_id, municipality in rows:
+        for task_id, municipality, bpmn_id in rows:
             if self.rng.random() < 0.4:
                 continue
             lead = self.actor("social_team_lead", municipality or "dordrecht")
             tasks.claim_task(self.ctx, self.db, lead, task_id)
-            tasks.complete_task(self.ctx, self.db, lead, task_id, {
+            data = ({"eviction_escalation_action": self.rng.choice((
+                "home_visit_planned", "consulted_corporation", "no_action_possible"))}
+                if bpmn_id in LEGAL_ESCALATIONS else {
                 "escalation_action": self.rng.choice(("reassigned", "caseworker_contacted",
                                                       "delay_accepted"))})
+            tasks.complete_task(self.ctx, self.db, lead, task_id, data)
 
     # --- the run ------------------------------------------------------------------
 
