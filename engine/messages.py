@@ -10,6 +10,10 @@ Two doors, so need-to-know holds for every sender (people and machine tokens ali
 ``send_message`` takes a fact about an existing case in the sender's scope, only under a name
 the processes catch, with the idempotency key namespaced by the sender's organisation; and
 ``start_case_process``, which only intake calls, is the one way a case's process starts.
+
+The legal track never drops a threat: a ``court_summons``, ``judgment`` or ``eviction_date_set``
+for a closed case reopens the household's file as a new linked case (``engine.households``)
+whose process starts with the event; any later message naming the closed case goes to it.
 """
 
 from __future__ import annotations
