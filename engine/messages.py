@@ -81,11 +81,27 @@ def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
     case = households.current_case(session, _case_in_scope(ctx, session, actor, name,
                                                            correlation_name, correlation_value))
     key = _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key)
-    if case.closed and name in households.LEGAL_EVENTS:
+    if name in households.LEGAL_EVENTS and (case.closed
+                                             or _at_closure(session, case.case_number, name)):
         return _reopen(ctx, session, actor, case, name, payload, key)
     case_number = case.case_number
     return _receive(ctx, session, actor, None, name, {**payload, CASE_CORRELATION: case_number},
                     CASE_CORRELATION, case_number, key, depth=0)
+
+
+#: The step every case ends with; a case there catches no legal event any more.
+_CLOSURE_TASK = "confirm_case_closure"
+
+
+def _at_closure(session: Session, case_number: str, name: str) -> bool:
+    """Whether the case's process only waits for its closure to be confirmed: a legal event
+    kept there would be dropped when the case completes, so it reopens the file instead."""
+    rows = session.execute(select(ProcessInstance.current_elements,
+                                  ProcessInstance.waiting_messages).where(
+        ProcessInstance.business_key == case_number,
+        ProcessInstance.status.in_(LIVE_STATUSES))).all()
+    return bool(rows) and all(_CLOSURE_TASK in (current or []) and name not in (waiting or [])
+                              for current, waiting in rows)
 
 
 def _reopen(ctx: EngineContext, session: Session, actor: Actor, closed: Case, name: str,

@@ -116,6 +116,20 @@ def test_the_municipality_may_report_an_eviction_date_for_its_closed_case(
                                                           "record_first_contact_attempt"]
 
 
+def test_a_judgment_while_the_closure_awaits_confirmation_is_not_dropped(
+        ctx: EngineContext, client: FlaskClient) -> None:
+    woonbron = bearer(ctx, org="woonbron")
+    response = client.post("/api/v1/signals", headers=woonbron, json=signal(
+        "WB-LEGAL-7", arrears={"amount": "20.00"}))  # not picked up: only the closure waits
+    number = response.json["case_number"]
+    assert _open_tasks(ctx, number) == ["confirm_case_closure"]
+    sent = client.post("/api/v1/messages", headers=woonbron, json={
+        "name": "judgment", "case_number": number, "payload": {"outcome": "eviction"}})
+    assert sent.status_code == 202 and sent.json["status"] == "started"
+    assert _open_tasks(ctx, sent.json["case_number"]) == ["consider_last_chance_agreement",
+                                                          "record_first_contact_attempt"]
+
+
 def test_an_arrears_message_for_a_closed_case_reopens_nothing(
         ctx: EngineContext, client: FlaskClient) -> None:
     woonbron = bearer(ctx, org="woonbron")
@@ -178,6 +192,11 @@ def test_repeat_within_twelve_months_and_higher_arrears(
     assert case.repeat and case.previous_case_id == _case(ctx, closed).id
     assert case.known_sdd_trajectory and not case.duplicate
     assert _open_tasks(ctx, number) == ["record_first_contact_attempt"]
+    with ctx.sessionmaker() as session:  # the process is told (triage_signal reads it)
+        start = session.scalars(select(Message).where(
+            Message.name == "arrears_signal", Message.correlation_value == number)).one()
+    assert start.payload["known_sdd_trajectory"] is True and start.payload["repeat"] is True
+    assert start.payload["previous_case_number"] == closed
     # a duplicate with the same amount is not picked up; a higher one is, linked to it
     same = client.post("/api/v1/signals", headers=woonbron, json=signal("WB-REP-3"))
     assert _open_tasks(ctx, same.json["case_number"]) == ["confirm_case_closure"]
