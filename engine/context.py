@@ -57,6 +57,21 @@ def _case_number_prefix(query: str, case_number: Any, /) -> Any:
     return case_number.startswith(query.strip().upper(), autoescape=True)
 
 
+class ClosedCaseEvents(Protocol):
+    """How the domain treats a message about a case it has closed: a legal event reopens the
+    household's file as a new linked case (``engine.chain.households``)."""
+
+    def follow(self, session: Session, case: Any, /) -> Any:
+        """The newest case of ``case``'s reopen chain (``case`` itself when never reopened)."""
+
+    def reopens(self, name: str, /) -> bool:
+        """Whether message ``name`` for a closed case opens a new one."""
+
+    def reopen(self, ctx: EngineContext, session: Session, closed: Any, name: str,
+               payload: dict[str, Any], username: str | None, /) -> tuple[Any, dict[str, Any]]:
+        """The new linked case and the payload its process starts with."""
+
+
 @dataclass
 class ChainHooks:
     """Where the domain on top of the engine plugs in; ``engine.chain.install`` fills it."""
@@ -64,6 +79,8 @@ class ChainHooks:
     after_step: list[StepHook] = field(default_factory=list)
     after_completion: list[CompletionHook] = field(default_factory=list)
     case_search: CaseSearch = _case_number_prefix
+    #: None: a message for a closed case is kept like any other
+    closed_cases: ClosedCaseEvents | None = None
     #: the name of what installed the hooks (installing twice is a no-op)
     installed: str | None = None
 

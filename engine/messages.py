@@ -10,6 +10,11 @@ Two doors, so need-to-know holds for every sender (people and machine tokens ali
 ``send_message`` takes a fact about an existing case in the sender's scope, only under a name
 the processes catch, with the idempotency key namespaced by the sender's organisation; and
 ``start_case_process``, which only intake calls, is the one way a case's process starts.
+
+The legal track never drops a threat: a ``court_summons``, ``judgment`` or ``eviction_date_set``
+for a closed case reopens the household's file as a new linked case (the chain's
+``closed_cases`` hook) whose process starts with the event; any later message naming the
+closed case goes to it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from engine import runtime
 from engine.access import Actor, may_send_messages, message_case_scope, record_refusal
-from engine.context import EngineContext
+from engine.context import ClosedCaseEvents, EngineContext
 from engine.deployments import definition_for_start_message
 from engine.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.instances import start_definition
@@ -38,8 +43,10 @@ LIVE_STATUSES = ("running", "waiting", "suspended")
 MAX_THROW_DEPTH = 5
 #: The facts from outside that the live processes catch (design.md, processes/README.md).
 EXTERNAL_MESSAGES = ("arrears_resolved", "arrangement_broken", "arrangement_payment_received",
-                     "court_summons", "judgment", "eviction_date_set", "eviction_executed",
-                     "tenant_moved")
+                     "court_summons", "judgment", "eviction_date_set", "eviction_postponed",
+                     "eviction_cancelled", "eviction_executed", "tenant_left", "tenant_moved")
+#: The message that starts a case's process (intake, and a reopened case).
+START_MESSAGE = "arrears_signal"
 #: The correlation property every case process indexes.
 CASE_CORRELATION = "case_number"
 #: Key namespaces: an outside sender's keys all begin with ``from:<organisation>:``, so none
@@ -72,11 +79,52 @@ def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
     if name not in EXTERNAL_MESSAGES:
         raise InvalidInput({"name": "is geen bekend bericht; kies uit "
                                     + ", ".join(EXTERNAL_MESSAGES)})
-    case_number = _case_in_scope(ctx, session, actor, name, correlation_name,
-                                 correlation_value)
+    case = _case_in_scope(ctx, session, actor, name, correlation_name, correlation_value)
+    closed_cases = ctx.hooks.closed_cases
+    if closed_cases is not None:
+        case = closed_cases.follow(session, case)
+    key = _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key)
+    if closed_cases is not None and closed_cases.reopens(name) and (
+            case.closed or _at_closure(session, case.case_number, name)):
+        return _reopen(ctx, session, actor, closed_cases, case, name, payload, key)
+    case_number = case.case_number
     return _receive(ctx, session, actor, None, name, {**payload, CASE_CORRELATION: case_number},
-                    CASE_CORRELATION, case_number,
-                    _namespaced(f"{_OUTSIDE}:{actor.organisation}", idempotency_key), depth=0)
+                    CASE_CORRELATION, case_number, key, depth=0)
+
+
+#: The step every case ends with; a case there catches no legal event any more.
+_CLOSURE_TASK = "confirm_case_closure"
+
+
+def _at_closure(session: Session, case_number: str, name: str) -> bool:
+    """Whether the case's process only waits for its closure to be confirmed: a legal event
+    kept there would be dropped when the case completes, so it reopens the file instead."""
+    rows = session.execute(select(ProcessInstance.current_elements,
+                                  ProcessInstance.waiting_messages).where(
+        ProcessInstance.business_key == case_number,
+        ProcessInstance.status.in_(LIVE_STATUSES))).all()
+    return bool(rows) and all(_CLOSURE_TASK in (current or []) and name not in (waiting or [])
+                              for current, waiting in rows)
+
+
+def _reopen(ctx: EngineContext, session: Session, actor: Actor, closed_cases: ClosedCaseEvents,
+            closed: Case, name: str, payload: dict[str, Any], key: str | None
+            ) -> MessageResult:
+    """A legal event for a closed case: the household's file reopens as a new linked case whose
+    process starts with the event (the legal track never drops a threat). The message is kept
+    as started by the new case, so its idempotency key returns the new case again."""
+    message = _take_in(ctx, session, actor, name, {**payload, CASE_CORRELATION:
+                                                   closed.case_number},
+                       CASE_CORRELATION, closed.case_number, key)
+    if isinstance(message, MessageResult):
+        return message
+    case, start = closed_cases.reopen(ctx, session, closed, name, payload, actor.username)
+    result = start_case_process(ctx, session, actor, START_MESSAGE, start, case.case_number,
+                                f"reopen:{message.id}")
+    message.status = "started"
+    message.instance_id = result.instance_id
+    message.delivered_at = ctx.clock.now()
+    return MessageResult(message.id, "started", result.instance_id, case.case_number)
 
 
 def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name: str,
@@ -103,8 +151,8 @@ def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name:
 
 
 def _case_in_scope(ctx: EngineContext, session: Session, actor: Actor, name: str,
-                   correlation_name: str | None, correlation_value: str | None) -> str:
-    """The case number a message names, if the case exists and the actor may send about it;
+                   correlation_name: str | None, correlation_value: str | None) -> Case:
+    """The case a message names, if the case exists and the actor may send about it;
     else the attempt is logged (see ``record_refusal``) and the answer is ``NotFound``."""
     if not correlation_name or not correlation_value:
         raise InvalidInput({"case_number": "is verplicht: een bericht gaat over een bestaande "
@@ -120,8 +168,8 @@ def _case_in_scope(ctx: EngineContext, session: Session, actor: Actor, name: str
                      Case.external_id == correlation_value)
     else:
         raise InvalidInput({"correlation": "gebruik case_number of external_id"})
-    found = session.scalar(select(Case.case_number).where(where, message_case_scope(actor))
-                           .limit(1))
+    found = session.scalars(select(Case).where(where, message_case_scope(actor))
+                            .limit(1)).first()
     if found is None:  # missing and out of scope answer the same
         existing = session.scalar(select(Case.case_number).where(where).limit(1))
         record_refusal(ctx, actor, f"message {name}", correlation_value, existing)

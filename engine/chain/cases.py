@@ -38,7 +38,7 @@ from engine.access import (
     referral_lane,
     task_scope,
 )
-from engine.chain import arrangements, case_file, policy, referral_packages
+from engine.chain import arrangements, case_file, households, policy, referral_packages
 from engine.chain.municipalities import normalise_postcode
 from engine.chain.national_results import corporation_outcome, is_national_result
 from engine.context import EngineContext
@@ -77,6 +77,12 @@ OUTCOME_LABELS: dict[str, str] = {
     "Niet opgepakt": "Not picked up",
 }
 
+#: How a tenant left the home without an eviction (message ``tenant_left``): (NL, EN).
+LEFT_HOW: dict[str, tuple[str, str]] = {
+    "keys_handed_in": ("Sleutels ingeleverd", "Keys handed in"),
+    "left_without_notice": ("Met onbekende bestemming vertrokken", "Left without notice"),
+}
+
 #: What a corporation reports on its tenant's case: message name -> (NL, EN, payload schema).
 CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "arrears_resolved": ("Achterstand ingelopen", "Arrears paid", {}),
@@ -96,7 +102,16 @@ CORPORATION_MESSAGES: dict[str, tuple[str, str, dict[str, Any]]] = {
                           {"required": ["eviction_date"],
                            "properties": {"eviction_date": {"type": "string",
                                                             "format": "date"}}}),
+    "eviction_postponed": ("Ontruiming uitgesteld", "Eviction postponed",
+                           {"required": ["eviction_date"],
+                            "properties": {"eviction_date": {"type": "string",
+                                                             "format": "date"}}}),
+    "eviction_cancelled": ("Ontruiming geannuleerd", "Eviction cancelled", {}),
     "eviction_executed": ("Ontruiming uitgevoerd", "Eviction executed", {}),
+    "tenant_left": ("Huurder vertrokken", "Tenant left",
+                    {"required": ["how"],
+                     "properties": {"how": {"enum": list(LEFT_HOW)},
+                                    "left_on": {"type": "string", "format": "date"}}}),
     # a move within the same municipality keeps the case (issue 10): say where to, if known
     "tenant_moved": ("Huurder verhuisd", "Tenant moved",
                      {"properties": {"new_municipality": {"type": "string", "minLength": 1,
@@ -142,6 +157,13 @@ class CaseView:
     duplicate: bool | None = None
     hearing_date: date | None = None
     eviction_date: date | None = None
+    #: a signal for an address whose case closed in the last 12 months (engine.chain.households)
+    repeat: bool | None = None
+    #: how the case began: ``reopened:<event>``, ``legal_event:<event>``, ``arrears_increased``
+    opened_by: str | None = None
+    known_sdd_trajectory: bool | None = None
+    #: the household's earlier cases this one links back to, newest first (case detail only)
+    history: tuple[households.EarlierCase, ...] = ()
     referred_to_sdd: bool | None = None
     referred_to_care: bool | None = None
     #: the referral packages the reader may see, newest first (case detail only)
@@ -302,9 +324,13 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
         _refuse(ctx, session, actor, case_number, what)
     record_access(session, actor, ctx.clock.now(), [case.case_number], what)
     records = case_file.case_file(ctx, session, actor, case.case_number)
-    view = dataclasses.replace(case_view(case, actor),
-                               referrals=tuple(case_file.referral_packages(records)),
-                               sdd_services=tuple(case_file.sdd_services(records)))
+    shown = case_view(case, actor)
+    earlier = (households.history(session, case, None if shown.view == "full"
+                                  else case.corporation)
+               if shown.view in ("full", "milestones") else [])
+    view = dataclasses.replace(shown, referrals=tuple(case_file.referral_packages(records)),
+                               sdd_services=tuple(case_file.sdd_services(records)),
+                               history=tuple(earlier))
     # Every task of the case, once: the open ones are listed, all of them name timeline rows.
     tasks = session.execute(
         select(HumanTask.id, HumanTask.name, HumanTask.role, HumanTask.state,
@@ -462,12 +488,13 @@ def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
 # Built once: these run after every step of every case.
 _CASE_STATE = select(Case.id, Case.milestone, Case.closed, Case.referred_to_sdd,
                      Case.referred_to_care, Case.outcome, Case.holder_id, Case.crisis,
-                     Case.national_result).where(Case.case_number == bindparam("case_number"))
+                     Case.national_result, Case.closed_at).where(
+    Case.case_number == bindparam("case_number"))
 _CASE_UPDATE = (update(cast(Table, Case.__table__))
                 .where(cast(Table, Case.__table__).c.id == bindparam("case_id"))
                 .values({name: bindparam(name) for name in (
                     "milestone", "closed", "referred_to_sdd", "referred_to_care", "outcome",
-                    "national_result", "updated_at")}))
+                    "national_result", "closed_at", "updated_at")}))
 
 
 def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
@@ -493,7 +520,9 @@ def _sync_case_row(ctx: EngineContext, session: Session, row: ProcessInstance,
             "task_id": None, "actor": None, "detail": {"milestone": milestone}}])
     values = {"milestone": wanted[0], "closed": wanted[1], "referred_to_sdd": wanted[2],
               "referred_to_care": wanted[3], "outcome": wanted[4],
-              "national_result": wanted[5], "updated_at": now}
+              "national_result": wanted[5],
+              # when it closed: a repeat signal's twelve months count from here (households)
+              "closed_at": current.closed_at or (now if closed else None), "updated_at": now}
     connection.execute(_CASE_UPDATE, {**values, "case_id": current.id})
     loaded = session.identity_map.get(identity_key(Case, current.id))
     if loaded is not None:  # a Case object this session holds shows the new values too
@@ -568,8 +597,10 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
     validate(_PAYLOADS[name], data)
     if "hearing_date" in data:
         case.hearing_date = date.fromisoformat(data["hearing_date"])
-    if "eviction_date" in data:
+    if "eviction_date" in data:  # set, or postponed to a new date
         case.eviction_date = date.fromisoformat(data["eviction_date"])
+    if name == "eviction_cancelled":
+        case.eviction_date = None
     now = ctx.clock.now()
     case.updated_at = now
     messages.send_message(ctx, session, actor, name, {"case_number": case.case_number, **data},

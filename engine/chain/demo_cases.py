@@ -37,11 +37,11 @@ from sqlalchemy.orm import Session
 
 from engine import tasks, users
 from engine.access import Actor
-from engine.chain import cases, intake
+from engine.chain import cases, households, intake
 from engine.chain.demo import seed_users
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.models import Case, Event, HumanTask, ProcessInstance, User
+from engine.models import Case, Event, HumanTask, Message, ProcessInstance, User
 from engine.workdays import is_working_day
 from engine.worker import fire_due_timers
 from engine.workflow_cache import WorkflowCache
@@ -82,7 +82,16 @@ class DemoConfig:
     #: out at an even pace to the signals early enough for the legal track to finish; a few
     #: of those still close another way first, hence a little over 30.
     evictions_per_1800_signals: float = 33.0
-    summons_during_outreach: float = 0.11  # of picked-up households (§7.5: ~180 summonses a year)
+    #: Picked-up households the corporation summons (§7.5: ~180 summonses a year). A summons
+    #: comes once the arrears reach three months (§4: "usually at 3 months' arrears"), so for
+    #: many households after their case has closed: the summons then reopens the file.
+    summons_during_outreach: float = 0.11
+    #: Summonses (outside the eviction path) that reach a judgment without eviction; with the
+    #: evictions' own judgments about 120 a year, a quarter of them evictions (§7.5).
+    judgments_share_of_summonses: float = 0.70
+    #: Signals for an address whose case closed in the last 12 months (issue 10: ~30 %);
+    #: drawn above the target because the first months have no closed cases to repeat.
+    repeat_households: float = 0.45
     crisis: float = 0.02
     warm_handover: float = 0.06
     #: Seasonality (§7.2): small peaks in January-February and September.
@@ -121,6 +130,8 @@ LETTERS = "ABCEGHJKLMNPRTVWXZ"
 #: How long an eviction can take from the signal (contact, arrangement, legal track): later
 #: signals are not given that fate.
 EVICTION_DAYS = 130
+#: The legal track's escalations (three working days after a summons or an eviction date).
+LEGAL_ESCALATIONS = ("escalate_court_summons", "escalate_eviction_date")
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -138,6 +149,9 @@ class SeedReport:
     arrangements_kept: int = 0
     arrangements_broken: int = 0
     summonses: int = 0
+    judgments: int = 0
+    reopened: int = 0
+    repeats: int = 0
     escalations: int = 0
     open_cases: int = 0
     open_tasks: int = 0
@@ -182,7 +196,10 @@ class SeedReport:
             f"broken ({self.kept_share:.0%} kept)",
             f"outcomes ({closed} closed): {share(self.outcomes)}",
             f"evictions:        {self.evictions}",
-            f"court summonses:  {self.summonses}; escalations: {self.escalations}",
+            f"court summonses:  {self.summonses} ({self.reopened} reopened a closed case); "
+            f"judgments: {self.judgments}; escalations: {self.escalations}",
+            f"repeat households: {self.repeats} ({self.repeats / max(1, self.signals):.0%} "
+            "of signals: an earlier case at the address closed in the last 12 months)",
             f"open cases:       {self.open_cases} (open tasks: {self.open_tasks})",
         ]
 
@@ -237,6 +254,8 @@ class Seeder:
         self.session: Session | None = None
         self.actors: dict[tuple[str, str], Actor] = {}
         self.open_addresses: list[tuple[str, str, str]] = []  # (case, postcode, number)
+        #: closed cases' addresses by corporation: (closed on, case number)
+        self.closed_addresses: dict[str, list[tuple[date, str]]] = {}
         # Evictions are few and the §7.5 range narrow: they are handed out at an even pace
         # over the signals that can get that far (see ``draw_fate``), not by chance.
         self.eviction_target = 0
@@ -346,11 +365,27 @@ class Seeder:
         if fate in ("below_threshold", "duplicate"):  # these would be picked up anyway
             signal["crisis"] = signal["warm_handover"] = False
         household = Household(number, corporation, municipality, fate, signal)
+        recent = [n for day, n in self.closed_addresses.get(corporation, [])
+                  if day >= self.clock.now().date() - timedelta(days=365)]
+        earlier = None
+        if fate != "duplicate" and recent and rng.random() < cfg.repeat_households:
+            earlier = self.db.scalars(select(Case).where(
+                Case.case_number == rng.choice(recent))).one()
+            if households.look_up(self.db, earlier.postcode, earlier.house_number,
+                                  self.clock.now()).open_case is not None:
+                earlier = None  # the household has a running case again: no repeat
+        if earlier is not None:
+            signal["tenant"].update(postcode=earlier.postcode, house_number=earlier.house_number,
+                                    street=earlier.street, city=earlier.city,
+                                    name=earlier.tenant_name)
+            household.municipality = earlier.municipality
         if fate == "duplicate" and self.open_addresses:
             case_number, postcode, house = rng.choice(self.open_addresses)
             earlier = self.db.scalars(select(Case).where(Case.case_number == case_number)).one()
             signal["tenant"].update(postcode=postcode, house_number=house,
                                     street=earlier.street, city=earlier.city)
+            # the same debt, not higher (a higher one would be picked up: engine.households)
+            signal["arrears"]["amount"] = min(amount, float(earlier.arrears_amount))
             household.municipality = earlier.municipality
             household.corporation = earlier.corporation
             signal["external_id"] = f"DEMO-{earlier.corporation[:4].upper()}-{number:05d}"
@@ -414,23 +449,47 @@ class Seeder:
         self.open_addresses.append((h.case_number, self.db.scalars(
             select(Case.postcode).where(Case.case_number == h.case_number)).one(),
             str(h.signal["tenant"]["house_number"])))
-        if h.summons:
-            yield self.later(self.rng.uniform(0.5, 3))
-            self.report(h, "court_summons",
-                        hearing_date=(self.clock.now().date() + timedelta(days=21)).isoformat())
-            yield self.later(self.rng.uniform(0.5, 2.5))
-            self.complete(h, "act_on_court_summons", {
-                "crisis_contact_date": self.today(),
-                "crisis_contact_made": h.fate not in ("no_contact_attempts",
-                                                      "no_contact_timeout"),
-                "crisis_measures": self.rng.choice(("payment_arrangement", "debt_assistance",
-                                                    "special_assistance", "none"))})
+        if h.summons:  # the corporation summons once the arrears reach three months
+            months = int(h.signal["arrears"]["months"])
+            self.push(self.later(max(0, 3 - months) * 30 + self.rng.uniform(5, 25)),
+                      self.legal_track(h), household=h)
         yield self.later(self.lognormal_days(3 * 7 / 5, 10 * 7 / 5))
         yield from self.outreach(h)
         if h.fate in ("no_contact_attempts", "no_contact_timeout"):
             yield from self.close(h, 0.5, 3)
             return
         yield from self.after_contact(h)
+
+    def legal_track(self, h: Household) -> Life:
+        """A summons (reopening the file when the case has closed), crisis contact, and for
+        some a judgment and a last-chance agreement; a reopened case closes after outreach."""
+        rng = self.rng
+        number = h.case_number
+        hearing = self.later(rng.uniform(28, 42)).date()
+        self.report(h, "court_summons", hearing_date=hearing.isoformat())
+        case = self.db.scalars(select(Case).where(Case.case_number == number)).one()
+        follow = households.current_case(self.db, case)
+        reopened = Household(h.number, h.corporation, h.municipality, "reopened", h.signal,
+                             follow.case_number, received=self.clock.now().date())
+        target = reopened if follow.case_number != number else h
+        yield self.later(rng.uniform(0.5, 2.5))
+        self.complete_if_open(target, "act_on_court_summons", {
+            "crisis_contact_date": self.today(), "crisis_contact_made": rng.random() < 0.6,
+            "crisis_measures": rng.choice(("payment_arrangement", "debt_assistance",
+                                           "special_assistance", "none"))})
+        if rng.random() < self.config.judgments_share_of_summonses:
+            yield datetime(hearing.year, hearing.month, hearing.day, 13, 0, tzinfo=UTC)
+            self.report(target, "judgment", judgment_date=self.today(),
+                        outcome="payment_order")
+            yield self.later(rng.uniform(1, 5))
+            self.complete_if_open(target, "consider_last_chance_agreement", {
+                "last_chance_offered": True, "eviction_postponed": False})
+        if target is reopened:  # nobody is reached again: outreach runs out, then closure
+            yield from self.close(reopened, 0.5, 3, patience=60)
+
+    def complete_if_open(self, h: Household, bpmn_id: str, data: dict[str, Any]) -> None:
+        if self.open_task(h, bpmn_id) is not None:
+            self.complete(h, bpmn_id, data)
 
     def attempt(self, h: Household, contact: bool, first: bool, visit: bool = False) -> None:
         """One attempt of a national kind (DDAS ``EnumContactsoort``); ``visit``: a home visit
@@ -622,19 +681,20 @@ class Seeder:
         eviction_day = self.later(14).date()
         self.report(h, "eviction_date_set", eviction_date=eviction_day.isoformat())
         yield self.later(rng.uniform(0.5, 2.5))
-        self.complete(h, "escalate_eviction_date", {
-            "eviction_escalation_action": rng.choice(("home_visit_planned",
-                                                      "consulted_corporation",
-                                                      "no_action_possible"))})
+        self.complete(h, "act_on_eviction_date", {
+            "crisis_contact_date": self.today(), "crisis_contact_made": rng.random() < 0.5,
+            "crisis_measures": rng.choice(("debt_assistance", "last_chance", "none"))})
         yield datetime(eviction_day.year, eviction_day.month, eviction_day.day, 9, 0,
                        tzinfo=UTC)
         self.report(h, "eviction_executed")
 
-    def close(self, h: Household, low: float, high: float) -> Life:
-        yield from self.wait_for(h, "confirm_case_closure", patience=30)
+    def close(self, h: Household, low: float, high: float, patience: int = 30) -> Life:
+        yield from self.wait_for(h, "confirm_case_closure", patience=patience)
         yield self.later(self.rng.uniform(low, high))
         self.complete(h, "confirm_case_closure", {"closure_date": self.today()})
         self.open_addresses = [a for a in self.open_addresses if a[0] != h.case_number]
+        self.closed_addresses.setdefault(h.corporation, []).append(
+            (self.clock.now().date(), h.case_number or ""))
 
     # --- the leads ------------------------------------------------------------------
 
@@ -642,26 +702,29 @@ class Seeder:
         """Team leads handle escalations a day or two after they appear: each the lead of the
         organisation whose task was late (the social team's, the SDD's, the Meldpunt's)."""
         cutoff = self.clock.now() - timedelta(days=1)
-        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality, HumanTask.role)
-                               .where(
+        rows = self.db.execute(select(HumanTask.id, HumanTask.municipality, HumanTask.role,
+                                      HumanTask.bpmn_id).where(
             HumanTask.state == "open", HumanTask.bpmn_id.in_(
                 ("escalate_first_contact_overdue", "escalate_conversation_overdue",
                  "escalate_sdd_intake_overdue", "escalate_sdd_decision_overdue",
-                 "escalate_care_response_overdue")),
+                 "escalate_care_response_overdue", *LEGAL_ESCALATIONS)),
             HumanTask.created_at < cutoff)
             # Timers fire in batches at one moment: the instance breaks the tie, never the
             # task's random id, so the same seed gives the same year.
             .order_by(HumanTask.created_at, HumanTask.instance_id, HumanTask.bpmn_id)).all()
-        for task_id, municipality, role in rows:
+        for task_id, municipality, role, bpmn_id in rows:
             if self.rng.random() < 0.4:
                 continue
             org = {"budget_advice_lead": "sdd", "care_referral_lead": "veilig-thuis"}.get(
                 role or "", municipality or "dordrecht")
             lead = self.actor(role or "social_team_lead", org)
             tasks.claim_task(self.ctx, self.db, lead, task_id)
-            tasks.complete_task(self.ctx, self.db, lead, task_id, {
+            data = ({"eviction_escalation_action": self.rng.choice((
+                "home_visit_planned", "consulted_corporation", "no_action_possible"))}
+                if bpmn_id in LEGAL_ESCALATIONS else {
                 "escalation_action": self.rng.choice(("reassigned", "caseworker_contacted",
                                                       "delay_accepted"))})
+            tasks.complete_task(self.ctx, self.db, lead, task_id, data)
 
     # --- the run ------------------------------------------------------------------
 
@@ -747,9 +810,13 @@ def report(session: Session) -> SeedReport:
     """The counts of the synthetic cases in the database (read back, not planned)."""
     result = SeedReport()
     synthetic = select(Case.case_number).where(Case.synthetic.is_(True))
-    for corporation, municipality, milestone, closed in session.execute(select(
-            Case.corporation, Case.municipality, Case.milestone, Case.closed).where(
-            Case.synthetic.is_(True))):
+    for corporation, municipality, milestone, closed, repeat, opened_by in session.execute(
+            select(Case.corporation, Case.municipality, Case.milestone, Case.closed,
+                   Case.repeat, Case.opened_by).where(Case.synthetic.is_(True))):
+        if (opened_by or "").startswith("reopened:"):  # the household's file, not a signal
+            result.reopened += 1
+            continue
+        result.repeats += bool(repeat)
         result.signals += 1
         result.by_corporation[corporation] += 1
         result.by_municipality[municipality] += 1
@@ -781,7 +848,10 @@ def report(session: Session) -> SeedReport:
     result.reached = len(contact - lost)
     result.arrangements_kept = len(instances_with("record_arrangement_kept"))
     result.arrangements_broken = len(instances_with("record_referral_route"))
-    result.summonses = len(instances_with("record_court_summons"))
+    result.summonses = session.scalar(select(func.count()).select_from(Message).where(
+        Message.name == "court_summons", Message.correlation_value.in_(synthetic))) or 0
+    result.judgments = session.scalar(select(func.count()).select_from(Message).where(
+        Message.name == "judgment", Message.correlation_value.in_(synthetic))) or 0
     result.escalations = session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.bpmn_id.startswith("escalate_"),
         HumanTask.instance_id.in_(instances))) or 0

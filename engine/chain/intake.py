@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine import messages
 from engine.access import Actor, may_report_signals
+from engine.chain import households
 from engine.chain.case_numbers import next_case_number
 from engine.chain.municipalities import municipality_for, normalise_postcode
 from engine.context import EngineContext
@@ -34,7 +35,7 @@ from engine.forms import iso_date, validate
 from engine.models import Case
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
-START_MESSAGE = "arrears_signal"
+START_MESSAGE = messages.START_MESSAGE
 MAX_BATCH = 10_000
 _AMOUNT = r"^\s*[0-9]{1,7}([.,][0-9]{1,2})?\s*$"
 _DATE = {"type": ["string", "null"], "format": "date"}
@@ -80,6 +81,26 @@ SIGNAL_SCHEMA: dict[str, Any] = {
                          "exclusiveMinimum": 0, "maximum": 100_000},
         "warm_handover": {"type": "boolean"},
         "crisis": {"type": "boolean"},
+        # A tenant never reported (or whose case is closed) with a legal event already under
+        # way: the case starts on the legal track (threatening, contact in 3 working days).
+        "legal_event": {
+            "type": "object",
+            "required": ["kind"],
+            "additionalProperties": False,
+            "properties": {
+                "kind": {"enum": list(households.LEGAL_EVENTS)},
+                "hearing_date": {"type": "string", "format": "date"},
+                "judgment_date": {"type": "string", "format": "date"},
+                "outcome": {"type": "string", "maxLength": 100},
+                "eviction_date": {"type": "string", "format": "date"},
+            },
+            "allOf": [
+                {"if": {"properties": {"kind": {"const": "court_summons"}}},
+                 "then": {"required": ["hearing_date"]}},
+                {"if": {"properties": {"kind": {"const": "eviction_date_set"}}},
+                 "then": {"required": ["eviction_date"]}},
+            ],
+        },
     },
 }
 _VALIDATOR = Draft202012Validator(SIGNAL_SCHEMA, format_checker=FormatChecker())
@@ -135,6 +156,7 @@ class _Clean:
     warm_handover: bool
     crisis: bool
     municipality: str
+    legal_event: dict[str, Any] | None
 
 
 def _amount(value: Any) -> Decimal:
@@ -201,7 +223,10 @@ def _clean(ctx: EngineContext, signal: Any) -> _Clean:
         date_of_birth=parsed["tenant/date_of_birth"], amount=parsed["arrears/amount"],
         months=int(arrears["months"]), since=parsed["arrears/since"],
         rent=parsed["monthly_rent"], warm_handover=bool(signal.get("warm_handover", False)),
-        crisis=bool(signal.get("crisis", False)), municipality=municipality.slug)
+        crisis=bool(signal.get("crisis", False)), municipality=municipality.slug,
+        legal_event=(households.legal_event(signal["legal_event"]["kind"],
+                                            signal["legal_event"])
+                     if isinstance(signal.get("legal_event"), dict) else None))
 
 
 def report_signal(ctx: EngineContext, session: Session, actor: Actor, signal: Any,
@@ -221,7 +246,7 @@ def report_signal(ctx: EngineContext, session: Session, actor: Actor, signal: An
         try:
             with session.begin_nested():
                 case = _create(ctx, session, actor, clean, synthetic)
-                _start_chain(ctx, session, actor, case)
+                _start_chain(ctx, session, actor, case, clean.legal_event)
             return SignalResult(case.case_number, True, case.municipality)
         except IntegrityError:
             existing = _existing(session, actor.organisation, clean.external_id)
@@ -241,9 +266,13 @@ def _create(ctx: EngineContext, session: Session, actor: Actor, clean: _Clean,
     # The number first: on SQLite its counter update takes the write lock before any read
     # of this transaction, so a signal sent during a batch waits its turn instead of failing.
     case_number = next_case_number(session, clean.municipality, now.astimezone(LOCAL_TZ).year)
-    duplicate = session.scalar(select(Case.id).where(
-        Case.postcode == clean.postcode, Case.house_number == clean.house_number,
-        Case.closed.is_(False)).limit(1)) is not None
+    household = households.look_up(session, clean.postcode, clean.house_number, now)
+    running, earlier = household.open_case, household.recent_closed
+    increased = running is not None and clean.amount > running.arrears_amount
+    legal = clean.legal_event
+    opened_by = (f"legal_event:{legal['kind']}" if legal
+                 else "arrears_increased" if increased else None)
+    linked = running if running is not None else earlier
     case = Case(
         case_number=case_number,
         corporation=actor.organisation, municipality=clean.municipality,
@@ -252,7 +281,12 @@ def _create(ctx: EngineContext, session: Session, actor: Actor, clean: _Clean,
         phone=clean.phone, email=clean.email, date_of_birth=clean.date_of_birth,
         synthetic=synthetic, arrears_amount=clean.amount, arrears_months=clean.months,
         arrears_since=clean.since, monthly_rent=clean.rent, crisis=clean.crisis,
-        warm_handover=clean.warm_handover, duplicate=duplicate, milestone="received",
+        warm_handover=clean.warm_handover, duplicate=running is not None,
+        repeat=running is None and earlier is not None,
+        previous_case_id=linked.id if linked is not None else None, opened_by=opened_by,
+        known_sdd_trajectory=household.known_sdd_trajectory,
+        hearing_date=_legal_day(legal, "hearing_date"),
+        eviction_date=_legal_day(legal, "eviction_date"), milestone="received",
         closed=False, referred_to_sdd=False, referred_to_care=False, created_at=now,
         updated_at=now, created_by=actor.username)
     session.add(case)
@@ -260,15 +294,16 @@ def _create(ctx: EngineContext, session: Session, actor: Actor, clean: _Clean,
     return case
 
 
-def _start_chain(ctx: EngineContext, session: Session, actor: Actor, case: Case) -> None:
-    payload = {
-        "case_number": case.case_number, "municipality": case.municipality,
-        "corporation": case.corporation, "arrears_amount": float(case.arrears_amount),
-        "arrears_months": case.arrears_months, "monthly_rent": float(case.monthly_rent),
-        "crisis": case.crisis, "warm_handover": case.warm_handover,
-        "duplicate": case.duplicate,
-        "received_on": ctx.clock.now().astimezone(LOCAL_TZ).date().isoformat(),
-    }
+def _legal_day(legal: dict[str, Any] | None, name: str) -> date | None:
+    value = (legal or {}).get(name)
+    return date.fromisoformat(value) if value else None
+
+
+def _start_chain(ctx: EngineContext, session: Session, actor: Actor, case: Case,
+                 legal_event: dict[str, Any] | None) -> None:
+    payload = households.start_payload(ctx, session, case)
+    if legal_event:
+        payload["legal_event"] = legal_event
     messages.start_case_process(ctx, session, actor, START_MESSAGE, payload, case.case_number,
                                idempotency_key=f"signal:{case.corporation}:{case.external_id}")
 

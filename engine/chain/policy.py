@@ -189,9 +189,9 @@ HEADER: dict[str, dict[str, tuple[str, ...]]] = {
     IDENTITY: {READ: _IDENTITY_FIELDS},
     ARREARS: {READ: _ARREARS_FIELDS},
     LEGAL: {READ: _LEGAL_FIELDS, STATUS: _LEGAL_FIELDS},
-    OUTREACH: {READ: (*_REPORTED, "duplicate", "referred_to_sdd", "referred_to_care",
-                      "holder_id", "holder_name"),
-               STATUS_OWN: _REPORTED},
+    OUTREACH: {READ: (*_REPORTED, "duplicate", "repeat", "opened_by", "known_sdd_trajectory",
+                      "referred_to_sdd", "referred_to_care", "holder_id", "holder_name"),
+               STATUS_OWN: (*_REPORTED, "repeat", "opened_by")},
     CLOSURE: {READ: ("outcome", "national_result"), GENERIC_OUTCOME: ("outcome",)},
 }
 

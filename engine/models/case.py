@@ -74,6 +74,19 @@ class Case(Base):
     # legal track reported by the corporation
     hearing_date: Mapped[date | None]
     eviction_date: Mapped[date | None]
+    #: when the case closed (the 12-month window of a repeat signal counts from it)
+    closed_at: Mapped[datetime | None]
+    # the household's earlier case (engine.chain.households): a closed case this one reopens after a
+    # legal event, a case closed in the last 12 months (``repeat``), or the running case whose
+    # arrears have grown (``opened_by == "arrears_increased"``)
+    previous_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="SET NULL"), index=True)
+    repeat: Mapped[bool] = mapped_column(default=False)
+    #: how the case began: None for an ordinary signal, else ``reopened:<message>``,
+    #: ``legal_event:<message>`` or ``arrears_increased``
+    opened_by: Mapped[str | None] = mapped_column(String(40))
+    #: the household was already in an SDD trajectory when this case began
+    known_sdd_trajectory: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(100))

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine import cases
+from engine.chain import cases
 from engine.access import ROLES, SYSTEM, Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from engine import messages
 from engine.access import SYSTEM, Actor
+from engine.chain import households
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.models import AccessLog, HumanTask, Message, ProcessInstance
@@ -176,8 +177,10 @@ def test_only_the_names_the_processes_catch_are_accepted(ctx: EngineContext, cha
             _send(ctx, SYSTEM, name, case_number=case)
         assert set(refused.value.errors) == {"name"}
     for name in messages.EXTERNAL_MESSAGES:
+        # once the case only awaits its closure, a legal event reopens the file (households)
         assert _send(ctx, SYSTEM, name, case_number=case, key=name).status in (
-            "delivered", "kept")
+            ("delivered", "kept", "started") if name in households.LEGAL_EVENTS
+            else ("delivered", "kept"))
 
 
 def test_an_external_id_is_resolved_within_the_senders_own_corporation(

@@ -352,12 +352,17 @@ def court_summons_during_outreach(chain: Chain) -> None:
     assert chain.at("2026-04-30 15:01") == 1
     escalation = chain.task("escalate_first_contact_overdue", role="social_team_lead")
     assert escalation.role == "social_team_lead"
-    assert chain.open_ids() == ["act_on_court_summons", "escalate_first_contact_overdue",
-                                "record_first_contact_attempt"]
+    # the summons' own three working days escalate too, beside the task (not instead of it)
+    assert chain.task("escalate_court_summons").role == "social_team_lead"
+    assert chain.open_ids() == ["act_on_court_summons", "escalate_court_summons",
+                                "escalate_first_contact_overdue", "record_first_contact_attempt"]
     chain.complete("escalate_first_contact_overdue", {"escalation_action": "caseworker_contacted"})
+    chain.complete("escalate_court_summons", {"eviction_escalation_action": "home_visit_planned"})
     chain.complete("act_on_court_summons", {"crisis_contact_date": "2026-04-30",
                                             "crisis_contact_made": False,
                                             "crisis_measures": "none"})
+    # a reminder before the hearing (Tue 12 May: three working days before is Thu 7 May)
+    assert chain.instance().next_timer_due == due("2026-05-07T17:00")
     chain.reach()
     assert chain.open_ids() == ["hold_kitchen_table_conversation"]
     assert chain.send("arrears_resolved", paid_on="2026-05-04").status == "delivered"
@@ -380,15 +385,24 @@ def eviction_executed(chain: Chain) -> None:
     chain.complete("consider_last_chance_agreement", {"last_chance_offered": False,
                                                       "eviction_postponed": False})
     assert chain.send("eviction_date_set", eviction_date="2026-06-03").status == "delivered"
-    escalation = chain.task("escalate_eviction_date")
-    assert escalation.role == "social_team_lead"
+    contact = chain.task("act_on_eviction_date")
+    assert contact.role == "social_team"
     # Hemelvaartsdag 05-14 and the Friday after it (equated by royal decree) are skipped
-    assert escalation.due_at == due("2026-05-19T17:00")
+    assert contact.due_at == due("2026-05-19T17:00")
+    assert chain.at("2026-05-19 14:59") == 0
+    assert "escalate_eviction_date" not in chain.open_ids()
+    assert chain.at("2026-05-19 15:01") == 1
+    assert chain.task("escalate_eviction_date").role == "social_team_lead"
     chain.complete("escalate_eviction_date", {"eviction_escalation_action": "home_visit_planned"})
+    chain.complete("act_on_eviction_date", {"crisis_contact_date": "2026-05-19",
+                                            "crisis_contact_made": True,
+                                            "crisis_measures": "last_chance"})
     chain.at("2026-06-03 09:00")
     assert chain.send("eviction_executed", executed_on="2026-06-03").status == "delivered"
-    # the help track is gone with its tasks; the legal-track task outlives it until closure
-    assert chain.open_ids() == ["act_on_court_summons", "confirm_case_closure"]
+    # the help track is gone with its tasks; the legal-track tasks outlive it until closure,
+    # and the lead's summons escalation never held the case
+    assert chain.open_ids() == ["act_on_court_summons", "confirm_case_closure",
+                                "escalate_court_summons"]
     assert chain.task_states("escalate_first_contact_overdue") == ["cancelled"]
     chain.close()
     # an eviction closes with a national result too: the household lost the address

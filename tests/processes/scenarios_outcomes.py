@@ -65,7 +65,7 @@ def eviction_date_during_sdd_intake(chain: Chain) -> None:
     # Wgs art. 4a lid 3: 3 working days from Monday 4 May, 5 May skipped: Friday 8 May
     assert chain.due("hold_sdd_intake") == due("2026-05-08T17:00")
     assert chain.task_states("hold_sdd_intake") == ["cancelled", "open"]
-    assert "escalate_eviction_date" in chain.open_ids()  # the legal track still acts
+    assert "act_on_eviction_date" in chain.open_ids()  # the legal track still acts
     chain.at("2026-05-06 09:00")
     assert chain.send("court_summons", hearing_date="2026-05-20").status == "delivered"
     assert chain.due("hold_sdd_intake") == due("2026-05-08T17:00")  # 11 May would be later
@@ -86,8 +86,9 @@ def eviction_date_during_sdd_intake(chain: Chain) -> None:
                                           "sdd_outcome_date": chain.today(),
                                           "sdd_action_plan_set": True})
     # the legal-track tasks end at closure
-    assert chain.open_ids() == ["act_on_court_summons", "confirm_case_closure",
-                                "escalate_eviction_date"]
+    opened = chain.open_ids()
+    assert opened == ["act_on_court_summons", "act_on_eviction_date", "confirm_case_closure",
+                      "escalate_court_summons", "escalate_eviction_date"], opened
     chain.close()
     chain.assert_closed("budget_advice_completed", "(Budget)advies en/of quick fix",
                         "Afgesloten: hulp geaccepteerd")

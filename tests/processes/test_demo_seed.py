@@ -29,7 +29,10 @@ def _seed(ctx: EngineContext) -> tuple[SeedReport, list[tuple[object, ...]]]:
         rows = session.execute(select(
             Case.case_number, Case.corporation, Case.municipality, Case.tenant_name,
             Case.street, Case.house_number, Case.postcode, Case.city, Case.milestone,
-            Case.closed, Case.synthetic).order_by(Case.case_number)).all()
+            Case.closed, Case.synthetic).where(
+            # a summons for a closed case reopens the file: a case, not a signal
+            Case.opened_by.is_(None) | ~Case.opened_by.startswith("reopened:"))
+            .order_by(Case.case_number)).all()
     return result, [tuple(r) for r in rows]
 
 
@@ -57,6 +60,8 @@ def test_demo_seed_is_realistic_and_deterministic(ctx: EngineContext) -> None:
     assert first.outcomes["not_picked_up_below_threshold"] > 0
     assert 0 < first.open_cases < SIGNALS and first.open_tasks > 0
     assert first.escalations > 0
+    assert first.summonses > 0 and first.judgments > 0
+    assert first.repeats > 0 and first.reopened > 0
 
     # synthetic identities, marked so, inside the region and outside real house numbers
     for (_number, _corp, municipality, name, _street, house, postcode, city, _milestone,

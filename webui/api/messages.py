@@ -37,7 +37,9 @@ MESSAGE = {
 
 
 @route("/messages", "POST", "Deliver a message to one of your cases (kept when the case is not "
-       "yet waiting for it; 404 when the case is not yours or does not exist)",
+       "yet waiting for it; 404 when the case is not yours or does not exist). A court_summons, "
+       "judgment or eviction_date_set for a closed case reopens the household's file as a new "
+       "linked case: status 'started' with the new case_number",
        request_schema=MESSAGE)
 def send() -> tuple[dict[str, Any], int]:
     body = g.body

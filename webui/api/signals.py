@@ -58,7 +58,9 @@ def _items(results: list[intake.RowResult]) -> list[dict[str, Any]]:
             for r in results]
 
 
-@route("/signals", "POST", "Report one tenant in arrears (idempotent per external_id)",
+@route("/signals", "POST", "Report one tenant in arrears (idempotent per external_id); with "
+       "legal_event ({kind: court_summons | judgment | eviction_date_set, ...}) for a tenant "
+       "never reported whose eviction procedure has already begun",
        request_schema=intake.SIGNAL_SCHEMA, response_schema=RESULT, validate=False)
 def report() -> tuple[dict[str, Any], int]:
     result = intake.report_signal(engine_context(), get_session(), current_actor(),

@@ -37,7 +37,8 @@ ROLE_LABELS: dict[str, tuple[str, str]] = policy.LABELS
 def _globals() -> dict[str, Any]:
     """Template globals, made once per app (a context processor would rebuild them for every
     page and fragment)."""
-    from engine.chain.cases import CORPORATION_MESSAGES, MILESTONE_LABELS
+    from engine.chain.cases import CORPORATION_MESSAGES, MILESTONE_LABELS, OUTCOME_LABELS
+    from engine.chain.households import OPENED_BY_LABELS
     from engine.users import REFERENCE_ORGANISATIONS
     from webui.i18n import pick
 
@@ -47,8 +48,16 @@ def _globals() -> dict[str, Any]:
         nl, en = ROLE_LABELS.get(role or "", (role or "", role or ""))
         return pick(nl, en)
 
+    def opened_by_label(opened_by: str | None) -> str:
+        nl, en = OPENED_BY_LABELS.get(opened_by or "", (opened_by or "", opened_by or ""))
+        return pick(nl, en)
+
+    def outcome_label(outcome: str | None) -> str:
+        return pick(outcome, OUTCOME_LABELS.get(outcome or "", outcome))
+
     return {"role_label": role_label, "menu_for": policy.menu,
             "org_name": lambda slug: names.get(slug, slug),
+            "opened_by_label": opened_by_label, "outcome_label": outcome_label,
             "labels": MILESTONE_LABELS, "messages": CORPORATION_MESSAGES,
             "htmx_available": (Path(__file__).parent.parent / "static" / "vendor" /
                                "htmx.min.js").exists()}

@@ -46,7 +46,7 @@ def index() -> Any:
 #: The event form's fields by their Dutch labels, for the error summary.
 EVENT_FIELD_LABELS = {"name": "Gebeurtenis", "hearing_date": "Datum zitting",
                       "judgment_date": "Datum vonnis", "eviction_date": "Ontruimingsdatum",
-                      "new_municipality": "Nieuwe woonplaats",
+                      "new_municipality": "Nieuwe woonplaats", "how": "Hoe vertrokken",
                       cases.CONFIRM_FIELD: "Bevestiging"}
 
 
@@ -57,7 +57,7 @@ def _show(case_number: str, errors: dict[str, str] | None = None,
                            labels=cases.MILESTONE_LABELS,
                            messages=cases.CORPORATION_MESSAGES, errors=errors or {},
                            values=values or {}, irreversible=cases.IRREVERSIBLE_EVENTS,
-                           confirm_field=cases.CONFIRM_FIELD,
+                           confirm_field=cases.CONFIRM_FIELD, left_how=cases.LEFT_HOW,
                            field_labels=EVENT_FIELD_LABELS), status
 
 
@@ -75,7 +75,7 @@ def report_event(case_number: str) -> Any:
     ctx, session, who = engine_context(), get_session(), actor()
     name = request.form.get("name", "")
     payload = {key: (request.form.get(key) or "").strip() for key in (
-        "hearing_date", "eviction_date", "judgment_date", "new_municipality")
+        "hearing_date", "eviction_date", "judgment_date", "new_municipality", "how")
         if (request.form.get(key) or "").strip()}
     payload = {k: v for k, v in payload.items()
                if k in cases.CORPORATION_MESSAGES.get(name, ("", "", {}))[2]
