@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from engine import tasks, users
+from engine import tasks, timers, users
 from engine.access import Actor
 from engine.chain import cases, households, intake
 from engine.chain.demo import seed_users
@@ -43,7 +43,6 @@ from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.models import Case, Event, HumanTask, Message, ProcessInstance, User
 from engine.workdays import is_working_day
-from engine.worker import fire_due_timers
 from engine.workflow_cache import WorkflowCache
 
 # --- configuration ---------------------------------------------------------------------------
@@ -896,21 +895,23 @@ class Seeder:
         while day <= self.until:
             start = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
             self.clock.set(start)
-            self._fire()
-            for _ in range(signal_days.get(day, 0)):
-                moment = start + timedelta(minutes=self.rng.randint(60, 9 * 60))
-                self.push(moment, None, number=next(numbers))
-            end = start + timedelta(hours=11)
+            # One transaction a day: the night's timers, the day's work, the leads, the
+            # evening's timers (the worker would commit every timer on its own).
             with self.ctx.sessionmaker.begin() as session:
                 self.session = session
+                self._fire()
+                for _ in range(signal_days.get(day, 0)):
+                    moment = start + timedelta(minutes=self.rng.randint(60, 9 * 60))
+                    self.push(moment, None, number=next(numbers))
+                end = start + timedelta(hours=11)
                 while self.queue and self.queue[0][0] < end:
                     moment, _, household, life = heapq.heappop(self.queue)
                     self.clock.set(max(moment, self.clock.now()))
                     self.advance(household, life)
                 self.clock.set(end)
                 self.handle_escalations()
+                self._fire()
                 self.session = None
-            self._fire()
             day += timedelta(days=1)
 
     def push(self, moment: datetime, life: Life | None, number: int = 0,
@@ -941,8 +942,15 @@ class Seeder:
             return Diverted
 
     def _fire(self) -> None:
-        while fire_due_timers(self.ctx) >= self.ctx.settings.worker_batch_size:
-            pass
+        """Every due timer, in the order the worker fires them (``timers.claim_due``), each
+        in a savepoint of the day's transaction instead of a transaction of its own."""
+        while (row := timers.claim_due(self.db, self.clock.now())) is not None:
+            instance_id = row.id
+            try:
+                with self.db.begin_nested():
+                    timers.fire(self.ctx, self.db, row)
+            except Exception as failure:  # as the worker: recorded and backed off
+                timers.record_failure(self.ctx, self.db, instance_id, failure)
 
 
 def _ensure_actors(ctx: EngineContext, session: Session) -> dict[tuple[str, str], Actor]:
