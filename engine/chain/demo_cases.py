@@ -10,9 +10,17 @@ realistic amount of open work.
 
 Volumes and shares follow the synthetic-data recipe of the domain brief (§7): about 1,800
 corporation rent signals a year split by stock weight, 20 % not picked up, half of the
-picked-up households reached, outcome shares of the reached, 65 % of arrangements kept, about
-30 evictions a year. Every parameter lives in ``DemoConfig``; the corporation → municipality
-mapping is a placeholder (only Tablis → Sliedrecht is sourced).
+picked-up households reached, outcome shares of the reached, 65 % of arrangements kept for three
+months, about 1 % of the picked-up referred to the Meldpunt without consent ("Verwijzing zonder
+contact"), contact lost at the conversation or the action plan (15 % of the not reached), court
+summonses only at three months' arrears or more (~180), ~120 judgments of which about a quarter
+end in eviction (~30), ~30 % repeat households. Households nobody reaches get a home visit or a
+card before the six-week limit closes their outreach. Every parameter lives in ``DemoConfig``;
+the corporation → municipality mapping is a placeholder (only Tablis → Sliedrecht is sourced).
+The report (``SeedReport.lines``) prints each figure beside its §7 target.
+
+The seeder batches its own bookkeeping, never the engine's work: one transaction a day, in
+which the due timers fire in the worker's order, each in a savepoint.
 
 Identities are synthetic and marked so (``case.synthetic``): generated Dutch names, real street
 names of the Drechtsteden towns with house numbers 9001-9999 (no such numbers exist there),
@@ -93,7 +101,7 @@ class DemoConfig:
     #: Picked-up households the corporation summons (§7.5: ~180 summonses a year). A summons
     #: comes once the arrears reach three months (§4: "usually at 3 months' arrears"), so for
     #: many households after their case has closed: the summons then reopens the file.
-    summons_during_outreach: float = 0.13
+    summons_during_outreach: float = 0.12
     #: Summonses (outside the eviction path) that reach a judgment without eviction; with the
     #: evictions' own judgments about 120 a year, a quarter of them evictions (§7.5).
     judgments_share_of_summonses: float = 0.70
