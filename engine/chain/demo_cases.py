@@ -101,7 +101,7 @@ class DemoConfig:
     #: Picked-up households the corporation summons (§7.5: ~180 summonses a year). A summons
     #: comes once the arrears reach three months (§4: "usually at 3 months' arrears"), so for
     #: many households after their case has closed: the summons then reopens the file.
-    summons_during_outreach: float = 0.12
+    summons_during_outreach: float = 0.13
     #: Summonses (outside the eviction path) that reach a judgment without eviction; with the
     #: evictions' own judgments about 120 a year, a quarter of them evictions (§7.5).
     judgments_share_of_summonses: float = 0.70
