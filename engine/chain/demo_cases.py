@@ -288,6 +288,9 @@ class SeedReport:
             f"open cases:       {self.open_cases} (open tasks: {self.open_tasks}); "
             f"{self.open_recent} signalled in the last six weeks; by stage: "
             f"{share(self.open_by_stage)}",
+            "                  (still running, as in a real caseload: arrangements run 6-12 "
+            "months, outreach up to six weeks after the signal, the SDD decides within 8 "
+            "weeks of its intake, a hearing comes 4-6 weeks after the summons)",
         ]
 
 
