@@ -652,10 +652,21 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
     now = ctx.clock.now()
     connection = session.connection()
     if holder_id is None:
+        # The instance's own tasks first, by the instance index alone (a few rows): SQLite's
+        # planner would otherwise walk every completed social-team task of the region, on
+        # every step of a case without a holder. The query below then only checks these.
+        completed = [task_id for task_id, process_id, role, state, assignee in session.execute(
+            select(HumanTask.id, HumanTask.process_id, HumanTask.role, HumanTask.state,
+                   HumanTask.assignee_id).where(HumanTask.instance_id == row.id))
+            if process_id == TAKING_PROCESS and role == HOLDER_LANE and state == "completed"
+            and assignee is not None]
+        if not completed:
+            return
         taker = session.execute(
             select(User.id, User.username).join(HumanTask, HumanTask.assignee_id == User.id)
             .join(Organisation, Organisation.id == User.organisation_id)
-            .where(HumanTask.instance_id == row.id, HumanTask.process_id == TAKING_PROCESS,
+            .where(HumanTask.id.in_(completed),
+                   HumanTask.instance_id == row.id, HumanTask.process_id == TAKING_PROCESS,
                    HumanTask.role == HOLDER_LANE, HumanTask.state == "completed",
                    User.is_active.is_(True), User.role.in_(HOLDER_ROLES),
                    Organisation.slug == row.municipality,

@@ -10,9 +10,17 @@ realistic amount of open work.
 
 Volumes and shares follow the synthetic-data recipe of the domain brief (§7): about 1,800
 corporation rent signals a year split by stock weight, 20 % not picked up, half of the
-picked-up households reached, outcome shares of the reached, 65 % of arrangements kept, about
-30 evictions a year. Every parameter lives in ``DemoConfig``; the corporation → municipality
-mapping is a placeholder (only Tablis → Sliedrecht is sourced).
+picked-up households reached, outcome shares of the reached, 65 % of arrangements kept for three
+months, about 1 % of the picked-up referred to the Meldpunt without consent ("Verwijzing zonder
+contact"), contact lost at the conversation or the action plan (15 % of the not reached), court
+summonses only at three months' arrears or more (~180), ~120 judgments of which about a quarter
+end in eviction (~30), ~30 % repeat households. Households nobody reaches get a home visit or a
+card before the six-week limit closes their outreach. Every parameter lives in ``DemoConfig``;
+the corporation → municipality mapping is a placeholder (only Tablis → Sliedrecht is sourced).
+The report (``SeedReport.lines``) prints each figure beside its §7 target.
+
+The seeder batches its own bookkeeping, never the engine's work: one transaction a day, in
+which the due timers fire in the worker's order, each in a savepoint.
 
 Identities are synthetic and marked so (``case.synthetic``): generated Dutch names, real street
 names of the Drechtsteden towns with house numbers 9001-9999 (no such numbers exist there),
@@ -35,7 +43,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from engine import tasks, users
+from engine import tasks, timers, users
 from engine.access import Actor
 from engine.chain import cases, households, intake
 from engine.chain.demo import seed_users
@@ -43,7 +51,6 @@ from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.models import Case, Event, HumanTask, Message, ProcessInstance, User
 from engine.workdays import is_working_day
-from engine.worker import fire_due_timers
 from engine.workflow_cache import WorkflowCache
 
 # --- configuration ---------------------------------------------------------------------------
@@ -75,6 +82,15 @@ class DemoConfig:
         "paid": 0.20, "declined": 0.20, "arrangement": 0.35, "financial": 0.15,
         "care": 0.05, "known": 0.05})
     contact_lost_share_of_not_reached: float = 0.15
+    #: Of the contact-lost households, the share that still talks and stops responding at the
+    #: action plan (the plan's ``contact_lost`` choice); the rest goes silent before the
+    #: conversation ("Contact verbroken" on the conversation form). Both are the assessment's
+    #: own exits, never an SDD referral (issue 10).
+    contact_lost_at_plan: float = 0.3
+    #: Picked-up households referred to the Meldpunt without their consent (bemoeizorg):
+    #: the national result "Verwijzing zonder contact" (DDAS ``EnumEindresultaat``; §7.3:
+    #: 1 % of picked-up). Other Meldpunt referrals have consent.
+    referred_without_contact: float = 0.01
     #: Drawn a little above the §7 target (65% kept) because the arrangements of the last
     #: months are still running when the year ends (§7.5: "tune to hit").
     arrangements_kept: float = 0.70
@@ -85,13 +101,13 @@ class DemoConfig:
     #: Picked-up households the corporation summons (§7.5: ~180 summonses a year). A summons
     #: comes once the arrears reach three months (§4: "usually at 3 months' arrears"), so for
     #: many households after their case has closed: the summons then reopens the file.
-    summons_during_outreach: float = 0.11
+    summons_during_outreach: float = 0.13
     #: Summonses (outside the eviction path) that reach a judgment without eviction; with the
     #: evictions' own judgments about 120 a year, a quarter of them evictions (§7.5).
     judgments_share_of_summonses: float = 0.70
     #: Signals for an address whose case closed in the last 12 months (issue 10: ~30 %);
     #: drawn above the target because the first months have no closed cases to repeat.
-    repeat_households: float = 0.45
+    repeat_households: float = 0.52
     crisis: float = 0.02
     warm_handover: float = 0.06
     #: Seasonality (§7.2): small peaks in January-February and September.
@@ -129,9 +145,15 @@ STREETS: dict[str, tuple[str, tuple[int, int], tuple[str, ...]]] = {
 LETTERS = "ABCEGHJKLMNPRTVWXZ"
 #: How long an eviction can take from the signal (contact, arrangement, legal track): later
 #: signals are not given that fate.
-EVICTION_DAYS = 130
+EVICTION_DAYS = 160
 #: The legal track's escalations (three working days after a summons or an eviction date).
 LEGAL_ESCALATIONS = ("escalate_court_summons", "escalate_eviction_date")
+
+
+def months_behind(at_signal: float, signalled: date, on: date) -> float:
+    """Months of rent in arrears on ``on``: without a kept arrangement the arrears grow by a
+    month's rent every month (§7.4)."""
+    return at_signal + (on - signalled).days / 30.5
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -139,6 +161,8 @@ LEGAL_ESCALATIONS = ("escalate_court_summons", "escalate_eviction_date")
 
 @dataclass
 class SeedReport:
+    """The counts read back from the database, with the §7 target beside each figure."""
+
     signals: int = 0
     by_corporation: Counter[str] = field(default_factory=Counter)
     by_municipality: Counter[str] = field(default_factory=Counter)
@@ -148,12 +172,21 @@ class SeedReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     arrangements_kept: int = 0
     arrangements_broken: int = 0
+    #: Arrangements with three months confirmed and no break, and those broken before that
+    #: (§7.3 "kept ≥3 months"); younger arrangements are not counted yet.
+    kept_three_months: int = 0
+    broken_within_three_months: int = 0
     summonses: int = 0
+    summonses_at_three_months: int = 0
     judgments: int = 0
     reopened: int = 0
     repeats: int = 0
     escalations: int = 0
+    #: Contact lost by where it was recorded: the conversation form, the plan, or a desk.
+    contact_lost_at: Counter[str] = field(default_factory=Counter)
     open_cases: int = 0
+    open_recent: int = 0  # open cases whose signal came in the last six weeks
+    open_by_stage: Counter[str] = field(default_factory=Counter)
     open_tasks: int = 0
     first_day: date | None = None
     last_day: date | None = None
@@ -162,6 +195,10 @@ class SeedReport:
     @property
     def evictions(self) -> int:
         return self.outcomes.get("evicted", 0)
+
+    @property
+    def picked_up(self) -> int:
+        return self.signals - self.not_picked_up
 
     @property
     def not_picked_up_share(self) -> float:
@@ -177,6 +214,37 @@ class SeedReport:
         done = self.arrangements_kept + self.arrangements_broken
         return self.arrangements_kept / done if done else 0.0
 
+    @property
+    def kept_three_months_share(self) -> float:
+        done = self.kept_three_months + self.broken_within_three_months
+        return self.kept_three_months / done if done else 0.0
+
+    @property
+    def contact_lost(self) -> int:
+        return self.outcomes.get("contact_lost", 0)
+
+    @property
+    def contact_lost_share(self) -> float:
+        """Of the households not reached (or not kept): contact lost after first contact."""
+        not_reached = self.outreach_ended - self.reached
+        return self.contact_lost / not_reached if not_reached else 0.0
+
+    @property
+    def referred_without_contact(self) -> int:
+        return self.outcomes.get("referred_without_contact", 0)
+
+    @property
+    def referred_without_contact_share(self) -> float:
+        return self.referred_without_contact / self.picked_up if self.picked_up else 0.0
+
+    @property
+    def repeat_share(self) -> float:
+        return self.repeats / self.signals if self.signals else 0.0
+
+    @property
+    def eviction_share_of_judgments(self) -> float:
+        return self.evictions / self.judgments if self.judgments else 0.0
+
     def lines(self) -> list[str]:
         def share(counter: Counter[str]) -> str:
             # Most first; ties by name, so the report does not depend on row order.
@@ -184,24 +252,66 @@ class SeedReport:
             return ", ".join(f"{k} {v} ({v / max(1, sum(counter.values())):.0%})"
                              for k, v in ranked)
         closed = sum(self.outcomes.values())
+        lost = self.contact_lost_at
+        # Scaled to the period: the §7 volumes are per year of ~1,800 signals.
+        year = self.signals / 1800
         return [
             f"seeded {self.signals} synthetic signals from {self.first_day} to {self.last_day} "
-            f"in {self.seconds:.1f} s",
-            f"per corporation:  {share(self.by_corporation)}",
+            f"in {self.seconds:.1f} s (§7.2: 1,600-2,000 a year)",
+            f"per corporation:  {share(self.by_corporation)} (§7.1: 30/30/25/9/6 %)",
             f"per municipality: {share(self.by_municipality)}",
-            f"not picked up:    {self.not_picked_up} ({self.not_picked_up_share:.1%} of signals)",
+            f"not picked up:    {self.not_picked_up} ({self.not_picked_up_share:.1%} of "
+            "signals; §7.3: 20 %)",
             f"reached:          {self.reached} of {self.outreach_ended} picked-up households "
-            f"whose outreach ended ({self.reached_share:.1%})",
-            f"arrangements:     {self.arrangements_kept} kept, {self.arrangements_broken} "
-            f"broken ({self.kept_share:.0%} kept)",
+            f"whose outreach ended ({self.reached_share:.1%}; §7.3: 50 %)",
+            f"contact lost:     {self.contact_lost} ({self.contact_lost_share:.0%} of the not "
+            f"reached; §7.3: 15 %): {lost['conversation']} at the conversation, "
+            f"{lost['plan']} at the action plan, {lost['desk']} after an SDD or Meldpunt "
+            "referral",
+            f"referral without contact: {self.referred_without_contact} "
+            f"({self.referred_without_contact_share:.1%} of {self.picked_up} picked-up; "
+            "§7.3: 1 %)",
+            f"arrangements:     {self.kept_three_months} kept ≥3 months, "
+            f"{self.broken_within_three_months} broken before "
+            f"({self.kept_three_months_share:.0%} kept; §7.3: 65 %); over the full term "
+            f"{self.arrangements_kept} kept, {self.arrangements_broken} broken so far",
             f"outcomes ({closed} closed): {share(self.outcomes)}",
-            f"evictions:        {self.evictions}",
-            f"court summonses:  {self.summonses} ({self.reopened} reopened a closed case); "
-            f"judgments: {self.judgments}; escalations: {self.escalations}",
-            f"repeat households: {self.repeats} ({self.repeats / max(1, self.signals):.0%} "
-            "of signals: an earlier case at the address closed in the last 12 months)",
-            f"open cases:       {self.open_cases} (open tasks: {self.open_tasks})",
+            f"court summonses:  {self.summonses} (§7.5: ~{180 * year:.0f}), "
+            f"{self.summonses_at_three_months} of them at ≥3 months' arrears (§7.5: all); "
+            f"{self.reopened} reopened a closed case",
+            f"judgments:        {self.judgments} (§7.5: ~{120 * year:.0f})",
+            f"evictions:        {self.evictions} ({self.eviction_share_of_judgments:.0%} of "
+            f"judgments; §7.5: 25-35 a year, ~25 % of judgments)",
+            f"repeat households: {self.repeats} ({self.repeat_share:.0%} of signals: an "
+            "earlier case at the address closed in the last 12 months; issue 10: ~30 %)",
+            f"escalations:      {self.escalations}",
+            f"open cases:       {self.open_cases} (open tasks: {self.open_tasks}); "
+            f"{self.open_recent} signalled in the last six weeks; by stage: "
+            f"{share(self.open_by_stage)}",
+            "                  (still running, as in a real caseload: arrangements run 6-12 "
+            "months, outreach up to six weeks after the signal, the SDD decides within 8 "
+            "weeks of its intake, a hearing comes 4-6 weeks after the summons)",
         ]
+
+
+#: Where an open case stands, by the elements its instance waits in (first match wins):
+#: the stages that take months (an arrangement's term, a desk) explain most open cases.
+OPEN_STAGES = (
+    ("arrangement running", ("await_month_or_break", "confirm_arrangement_month",
+                             "review_payment_arrangement", "request_payment_arrangement")),
+    ("at the SDD", ("prepare_sdd_referral", "hold_sdd_intake", "report_sdd_outcome")),
+    ("at the Meldpunt", ("prepare_care_referral", "report_care_referral_outcome")),
+    ("legal track", ("consider_last_chance_agreement", "act_on_court_summons",
+                     "act_on_eviction_date", "prepare_court_hearing")),
+    ("outreach", ("record_first_contact_attempt", "record_contact_attempt")),
+    ("assessment", ("hold_kitchen_table_conversation", "score_zrm", "agree_action_plan")),
+    ("closing", ("confirm_case_closure",)),
+)
+
+
+def open_stage(elements: list[str]) -> str:
+    present = set(elements)
+    return next((stage for stage, ids in OPEN_STAGES if present.intersection(ids)), "other")
 
 
 # --- the households --------------------------------------------------------------------------
@@ -410,6 +520,8 @@ class Seeder:
         if rng.random() < cfg.not_picked_up:
             return ("duplicate" if rng.random() < cfg.duplicate_share_of_not_picked_up
                     else "below_threshold")
+        if rng.random() < cfg.referred_without_contact:
+            return "care_without_consent"
         if rng.random() >= cfg.reached:
             return ("contact_lost" if rng.random() < cfg.contact_lost_share_of_not_reached
                     else "no_contact_attempts" if rng.random() < 0.3 else "no_contact_timeout")
@@ -472,11 +584,15 @@ class Seeder:
         reopened = Household(h.number, h.corporation, h.municipality, "reopened", h.signal,
                              follow.case_number, received=self.clock.now().date())
         target = reopened if follow.case_number != number else h
+        if target is reopened:  # its own outreach: nobody answers, a home visit or card last
+            self.push(self.later(self.lognormal_days(2, 5)),
+                      self.unreached(reopened, rng.randint(1, 3)), household=reopened)
         yield self.later(rng.uniform(0.5, 2.5))
         self.complete_if_open(target, "act_on_court_summons", {
             "crisis_contact_date": self.today(), "crisis_contact_made": rng.random() < 0.6,
             "crisis_measures": rng.choice(("payment_arrangement", "debt_assistance",
                                            "special_assistance", "none"))})
+        yield from self.prepare_hearing(target, hearing)
         if rng.random() < self.config.judgments_share_of_summonses:
             yield datetime(hearing.year, hearing.month, hearing.day, 13, 0, tzinfo=UTC)
             self.report(target, "judgment", judgment_date=self.today(),
@@ -484,8 +600,32 @@ class Seeder:
             yield self.later(rng.uniform(1, 5))
             self.complete_if_open(target, "consider_last_chance_agreement", {
                 "last_chance_offered": True, "eviction_postponed": False})
-        if target is reopened:  # nobody is reached again: outreach runs out, then closure
-            yield from self.close(reopened, 0.5, 3, patience=60)
+
+    def prepare_hearing(self, h: Household, hearing: date) -> Life:
+        """The social team prepares the hearing on the working day before it (the reminder
+        task comes three working days ahead)."""
+        day = hearing - timedelta(days=1)
+        while not is_working_day(day):
+            day -= timedelta(days=1)
+        yield datetime(day.year, day.month, day.day, 9, self.rng.randint(0, 59), tzinfo=UTC)
+        self.complete_if_open(h, "prepare_court_hearing", {
+            "hearing_preparation": self.rng.choice(("tenant_attends", "written_defence",
+                                                    "no_contact", "no_contact"))})
+
+    def unreached(self, h: Household, attempts: int) -> Life:
+        """Outreach that reaches nobody: ``attempts`` attempts, the last a home visit or a
+        card through the door (required before "no contact", issue 10 item 7); the six-week
+        limit then ends the outreach and the case closes as "Geen contact"."""
+        for number in range(attempts):
+            first = number == 0
+            if not first:
+                yield self.later(self.rng.uniform(3, 7))
+            yield from self.wait_for(h, "record_first_contact_attempt" if first
+                                     else "record_contact_attempt")
+            self.attempt(h, False, first, visit=number == attempts - 1)
+        deadline = h.received + timedelta(days=43)
+        yield self.later((deadline - self.clock.now().date()).days)
+        yield from self.close(h, 0.5, 3, patience=30)
 
     def complete_if_open(self, h: Household, bpmn_id: str, data: dict[str, Any]) -> None:
         if self.open_task(h, bpmn_id) is not None:
@@ -533,7 +673,9 @@ class Seeder:
             return
         yield self.later(self.lognormal_days(7, 18))
         yield from self.wait_for(h, "hold_kitchen_table_conversation")
-        if h.fate == "contact_lost":  # reached once, then silent: no conversation
+        lost_at_plan = h.fate == "contact_lost" and \
+            rng.random() < self.config.contact_lost_at_plan
+        if h.fate == "contact_lost" and not lost_at_plan:  # reached once, then silent
             self.complete(h, "hold_kitchen_table_conversation", {
                 "conversation_date": self.today(), "contact_lost": True})
             yield from self.close(h, 0.5, 3)
@@ -550,15 +692,23 @@ class Seeder:
         yield from self.wait_for(h, "score_zrm")
         self.complete(h, "score_zrm", self.zrm_scores(h))
         yield from self.wait_for(h, "agree_action_plan")
+        if lost_at_plan:  # talked once, then no longer answers before the plan is agreed
+            yield self.later(rng.uniform(5, 15))
+            self.complete(h, "agree_action_plan", {
+                "plan_summary": "Plan van aanpak niet afgerond",
+                "route_choice": "contact_lost",
+                "route_choice_reason": "Huurder reageert niet meer op afspraken"})
+            yield from self.close(h, 0.5, 3)
+            return
         self.complete(h, "agree_action_plan", {"plan_summary": "Plan van aanpak besproken",
                                                "route_choice": "follow_advice"})
         if h.fate in ("arrangement", "broken", "evicted"):
             yield from self.arrangement(h)
-        elif h.fate == "care":
+        elif h.fate in ("care", "care_without_consent"):
             yield from self.care(h)
         else:
-            outcome = {"known": "already_known", "contact_lost": "client_withdrew"}.get(
-                h.fate, "debt_mediation_started" if debts else "advice_completed")
+            outcome = "already_known" if h.fate == "known" else \
+                "debt_mediation_started" if debts else "advice_completed"
             yield from self.sdd(h, "debt_mediation" if debts else "budget_advice", outcome)
         yield from self.close(h, 0.5, 3)
 
@@ -571,14 +721,15 @@ class Seeder:
         scores = {d: rng.choice((4, 4, 5)) for d in domains}
         if h.fate in ("arrangement", "broken", "evicted"):
             scores["finances"] = rng.choice((3, 3, 3, 4))
-        elif h.fate == "care":
+        elif h.fate in ("care", "care_without_consent"):
             scores["finances"] = 2
             for domain in rng.sample(("mental_health", "social_network", "work_education",
                                       "substance_use"), 2):
                 scores[domain] = rng.choice((1, 2))
         else:
             scores["finances"] = rng.choice((1, 2, 2))
-        if rng.random() < 0.15 and h.fate != "care":  # correlated lower scores, not acute
+        # correlated lower scores, not acute
+        if rng.random() < 0.15 and h.fate not in ("care", "care_without_consent"):
             scores[rng.choice(("mental_health", "social_network", "work_education"))] = 3
         data: dict[str, Any] = {"zrm_date": self.today()}
         for domain, score in scores.items():
@@ -641,10 +792,12 @@ class Seeder:
                                                 "sdd_outcome_date": self.today()})
 
     def care(self, h: Household) -> Life:
+        """A Meldpunt referral: with consent, or without it (bemoeizorg, "Verwijzing zonder
+        contact") for the households drawn so."""
         rng = self.rng
         yield self.later(rng.uniform(0.5, 2))
         yield from self.wait_for(h, "prepare_care_referral")
-        consent = rng.random() < 0.6
+        consent = h.fate != "care_without_consent"
         data: dict[str, Any] = {"care_referral_summary": "Meervoudige problematiek",
                                 "care_consent_given": consent,
                                 "care_urgency": rng.choice(("regular", "urgent"))}
@@ -665,12 +818,18 @@ class Seeder:
             "sdd_service": "debt_mediation", "referral_summary": "Verwijzing SDD",
             "consent_given": True})
         yield self.later(rng.uniform(2, 6))
+        # the corporation summons only at three months' arrears or more (§7.5)
+        behind = months_behind(float(h.signal["arrears"]["months"]), h.received,
+                               self.clock.now().date())
+        if behind < 3:
+            yield self.later((3 - behind) * 30.5 + 1)
         hearing = self.later(21).date()
         self.report(h, "court_summons", hearing_date=hearing.isoformat())
         yield self.later(rng.uniform(0.5, 2.5))
         self.complete(h, "act_on_court_summons", {
             "crisis_contact_date": self.today(), "crisis_contact_made": rng.random() < 0.5,
             "crisis_measures": rng.choice(("debt_assistance", "last_chance", "none"))})
+        yield from self.prepare_hearing(h, hearing)
         yield datetime(hearing.year, hearing.month, hearing.day, 13, 0, tzinfo=UTC)
         self.report(h, "judgment", judgment_date=self.today(),
                     outcome="rescission_and_eviction")
@@ -747,21 +906,23 @@ class Seeder:
         while day <= self.until:
             start = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
             self.clock.set(start)
-            self._fire()
-            for _ in range(signal_days.get(day, 0)):
-                moment = start + timedelta(minutes=self.rng.randint(60, 9 * 60))
-                self.push(moment, None, number=next(numbers))
-            end = start + timedelta(hours=11)
+            # One transaction a day: the night's timers, the day's work, the leads, the
+            # evening's timers (the worker would commit every timer on its own).
             with self.ctx.sessionmaker.begin() as session:
                 self.session = session
+                self._fire()
+                for _ in range(signal_days.get(day, 0)):
+                    moment = start + timedelta(minutes=self.rng.randint(60, 9 * 60))
+                    self.push(moment, None, number=next(numbers))
+                end = start + timedelta(hours=11)
                 while self.queue and self.queue[0][0] < end:
                     moment, _, household, life = heapq.heappop(self.queue)
                     self.clock.set(max(moment, self.clock.now()))
                     self.advance(household, life)
                 self.clock.set(end)
                 self.handle_escalations()
+                self._fire()
                 self.session = None
-            self._fire()
             day += timedelta(days=1)
 
     def push(self, moment: datetime, life: Life | None, number: int = 0,
@@ -792,8 +953,15 @@ class Seeder:
             return Diverted
 
     def _fire(self) -> None:
-        while fire_due_timers(self.ctx) >= self.ctx.settings.worker_batch_size:
-            pass
+        """Every due timer, in the order the worker fires them (``timers.claim_due``), each
+        in a savepoint of the day's transaction instead of a transaction of its own."""
+        while (row := timers.claim_due(self.db, self.clock.now())) is not None:
+            instance_id = row.id
+            try:
+                with self.db.begin_nested():
+                    timers.fire(self.ctx, self.db, row)
+            except Exception as failure:  # as the worker: recorded and backed off
+                timers.record_failure(self.ctx, self.db, instance_id, failure)
 
 
 def _ensure_actors(ctx: EngineContext, session: Session) -> dict[tuple[str, str], Actor]:
@@ -810,9 +978,28 @@ def report(session: Session) -> SeedReport:
     """The counts of the synthetic cases in the database (read back, not planned)."""
     result = SeedReport()
     synthetic = select(Case.case_number).where(Case.synthetic.is_(True))
-    for corporation, municipality, milestone, closed, repeat, opened_by in session.execute(
-            select(Case.corporation, Case.municipality, Case.milestone, Case.closed,
-                   Case.repeat, Case.opened_by).where(Case.synthetic.is_(True))):
+    first, last = session.execute(select(func.min(Case.created_at), func.max(
+        Case.created_at)).where(Case.synthetic.is_(True))).one()
+    result.first_day = first.date() if first else None
+    result.last_day = last.date() if last else None
+    recent = (last - timedelta(days=42)) if last else None
+    # each case's arrears at the signal and when it came: the summonses' arrears follow
+    signalled: dict[str, tuple[float, date]] = {}
+    waiting = dict(session.execute(
+        select(ProcessInstance.business_key, ProcessInstance.current_elements).where(
+            ProcessInstance.business_key.in_(synthetic),
+            ProcessInstance.process_id == "arrears_case",
+            ProcessInstance.status != "completed")).tuples().all())
+    for (number, corporation, municipality, milestone, closed, repeat, opened_by, created,
+         months) in session.execute(
+            select(Case.case_number, Case.corporation, Case.municipality, Case.milestone,
+                   Case.closed, Case.repeat, Case.opened_by, Case.created_at,
+                   Case.arrears_months).where(Case.synthetic.is_(True))):
+        signalled[number] = (float(months or 0), created.date())
+        if not closed:
+            result.open_cases += 1
+            result.open_recent += recent is not None and created >= recent
+            result.open_by_stage[open_stage(list(waiting.get(number) or []))] += 1
         if (opened_by or "").startswith("reopened:"):  # the household's file, not a signal
             result.reopened += 1
             continue
@@ -821,11 +1008,6 @@ def report(session: Session) -> SeedReport:
         result.by_corporation[corporation] += 1
         result.by_municipality[municipality] += 1
         result.not_picked_up += milestone == "not_picked_up"
-        result.open_cases += not closed
-    first, last = session.execute(select(func.min(Case.created_at), func.max(
-        Case.created_at)).where(Case.synthetic.is_(True))).one()
-    result.first_day = first.date() if first else None
-    result.last_day = last.date() if last else None
     instances = select(ProcessInstance.id).where(ProcessInstance.business_key.in_(synthetic))
 
     def instances_with(*elements: str) -> set[int]:
@@ -836,6 +1018,8 @@ def report(session: Session) -> SeedReport:
 
     contact = instances_with("record_contact")
     ended = contact | instances_with("record_no_contact", "record_outreach_timeout")
+    at_conversation = instances_with("record_contact_lost")
+    at_desk = instances_with("report_sdd_outcome", "follow_up_care_not_accepted")
     lost: set[int] = set()
     for instance_id, data in session.execute(select(ProcessInstance.id, ProcessInstance.data)
                                              .where(ProcessInstance.id.in_(instances),
@@ -844,12 +1028,31 @@ def report(session: Session) -> SeedReport:
         result.outcomes[reason] += 1
         if reason == "contact_lost":
             lost.add(instance_id)
+            result.contact_lost_at["conversation" if instance_id in at_conversation else
+                                   "desk" if instance_id in at_desk else "plan"] += 1
     result.outreach_ended = len(ended)
     result.reached = len(contact - lost)
     result.arrangements_kept = len(instances_with("record_arrangement_kept"))
     result.arrangements_broken = len(instances_with("record_referral_route"))
-    result.summonses = session.scalar(select(func.count()).select_from(Message).where(
-        Message.name == "court_summons", Message.correlation_value.in_(synthetic))) or 0
+    payments: Counter[str] = Counter()
+    broken: set[str] = set()
+    for name, number, received in session.execute(
+            select(Message.name, Message.correlation_value, Message.received_at).where(
+                Message.name.in_(("arrangement_payment_received", "arrangement_broken",
+                                  "court_summons")),
+                Message.correlation_value.in_(synthetic))
+            .order_by(Message.received_at, Message.id)):
+        if name == "court_summons":
+            result.summonses += 1
+            months, on = signalled.get(number or "", (0.0, received.date()))
+            result.summonses_at_three_months += months_behind(months, on, received.date()) >= 3
+        elif name == "arrangement_broken":
+            if payments[number] < 3:
+                result.broken_within_three_months += number not in broken
+            broken.add(number)
+        elif number not in broken:
+            payments[number] += 1
+    result.kept_three_months = sum(1 for n in payments.values() if n >= 3)
     result.judgments = session.scalar(select(func.count()).select_from(Message).where(
         Message.name == "judgment", Message.correlation_value.in_(synthetic))) or 0
     result.escalations = session.scalar(select(func.count()).select_from(HumanTask).where(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -62,6 +62,14 @@ def test_demo_seed_is_realistic_and_deterministic(ctx: EngineContext) -> None:
     assert first.escalations > 0
     assert first.summonses > 0 and first.judgments > 0
     assert first.repeats > 0 and first.reopened > 0
+    # §7 shares (issue 10 item 10) on this short period
+    assert first.summonses_at_three_months == first.summonses  # never before 3 months
+    assert first.contact_lost > 0 and first.contact_lost_at["desk"] == 0  # not via the SDD
+    assert 0.05 <= first.contact_lost_share <= 0.30
+    assert 1 <= first.referred_without_contact <= 0.03 * first.picked_up
+    assert first.outcomes["referred_to_care"] > 0  # the other Meldpunt referrals consent
+    assert 0.15 <= first.repeat_share <= 0.45
+    assert first.open_cases == sum(first.open_by_stage.values())
 
     # synthetic identities, marked so, inside the region and outside real house numbers
     for (_number, _corp, municipality, name, _street, house, postcode, city, _milestone,
@@ -74,7 +82,17 @@ def test_demo_seed_is_realistic_and_deterministic(ctx: EngineContext) -> None:
     with ctx.sessionmaker() as session:
         errors = session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.status == "error")).all()
+        # nobody stays in outreach for ever: a home visit or card lets the six-week limit end
+        # it (the reopened files too), so no case signalled 60+ days ago is still there
+        stuck = [number for number, elements in session.execute(
+            select(ProcessInstance.business_key, ProcessInstance.current_elements)
+            .join(Case, Case.case_number == ProcessInstance.business_key)
+            .where(ProcessInstance.process_id == "arrears_case",
+                   ProcessInstance.status != "completed",
+                   Case.created_at < datetime(2026, 8, 1, tzinfo=UTC)))
+            if {"record_first_contact_attempt", "record_contact_attempt"} & set(elements)]
     assert errors == []
+    assert stuck == []
 
     _wipe(ctx)
     second, again = _seed(ctx)
