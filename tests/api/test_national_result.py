@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from engine.access import SYSTEM, Actor
 from engine.chain import cases
-from engine.access import ROLES, SYSTEM, Actor
+from engine.chain.policy import ROLES
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
