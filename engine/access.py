@@ -46,6 +46,7 @@ INSTANCE_DATA = "instance_data"
 SEND_MESSAGES = "send_messages"
 REPORT_SIGNALS = "report_signals"
 ASSIGN = "assign"
+RETRY_INSTANCES = "retry_instances"
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,16 @@ def case_lanes(role: str) -> tuple[str, ...]:
     tasks): ``RoleRule.case_lanes``, or else its own lanes."""
     found = rule(role)
     return found.case_lanes if found.case_lanes is not None else found.lanes
+
+
+def team_roles(role: str) -> tuple[str, ...]:
+    """The roles of ``role``'s team: those whose queue starts with the same lane (a desk and
+    its lead, the social team and its coordinator); none for a role that works no lane."""
+    own = rule(role).lanes
+    if not own:
+        return ()
+    return tuple(name for name, r in _installed[0].roles.items()
+                 if r.lanes and r.lanes[0] == own[0])
 
 
 def roles_that(capability: str) -> tuple[str, ...]:
@@ -248,6 +259,11 @@ def may_deploy(actor: Actor) -> bool:
 
 def may_start_instances(actor: Actor) -> bool:
     return may(actor, START_INSTANCES)
+
+
+def may_retry_instances(actor: Actor) -> bool:
+    """Re-running a failed step: the role that runs the application."""
+    return may(actor, RETRY_INSTANCES)
 
 
 def may_send_messages(actor: Actor) -> bool:

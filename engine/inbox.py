@@ -36,12 +36,12 @@ from engine import cursors, lifecycle
 from engine.access import (
     Actor,
     bound_task_scope,
-    caseworker_lanes,
     may_assign,
     queue_lanes,
     receives_referrals,
     record_access,
     scope_parameters,
+    team_roles,
 )
 from engine.context import EngineContext
 from engine.db import UTCDateTime, write_versioned
@@ -390,8 +390,9 @@ class Colleague:
 
 
 def team_members(session: Session, actor: Actor) -> list[Colleague]:
-    """People of the actor's organisation who work tasks (a lead's reassign choices)."""
-    roles = [r for r in caseworker_lanes() if r.split("_")[0] == actor.role.split("_")[0]]
+    """People of the actor's organisation and team who work tasks (a lead's reassign
+    choices; ``team_roles``)."""
+    roles = team_roles(actor.role)
     rows = session.scalars(select(User).join(Organisation).where(
         Organisation.slug == actor.organisation, User.role.in_(roles),
         User.is_active.is_(True)).order_by(User.display_name)).all()

@@ -25,6 +25,7 @@ from engine.access import (
     OWN_MUNICIPALITY,
     REFERRED,
     REPORT_SIGNALS,
+    RETRY_INSTANCES,
     SEND_MESSAGES,
     START_INSTANCES,
     Policy,
@@ -90,7 +91,7 @@ RULES: dict[str, RoleRule] = {
     # the administrator reports no tenants: a signal comes from the corporation itself
     ADM: RoleRule(rows=ALL_ROWS, case_view="full", instances="all",
                   may=frozenset({DEPLOY, START_INSTANCES, INSTANCE_DATA, SEND_MESSAGES,
-                                 ASSIGN, REPORT_CASE_EVENTS})),
+                                 ASSIGN, REPORT_CASE_EVENTS, RETRY_INSTANCES})),
     MACHINE: RoleRule(rows=OWN_MUNICIPALITY, may=frozenset({SEND_MESSAGES}),
                       kinds=frozenset({"municipality"}), persons=False),
 }
