@@ -46,6 +46,7 @@ INSTANCE_DATA = "instance_data"
 SEND_MESSAGES = "send_messages"
 REPORT_SIGNALS = "report_signals"
 ASSIGN = "assign"
+RETRY_INSTANCES = "retry_instances"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class RoleRule:
     kinds: frozenset[str] = frozenset()
     #: False for a role only machine tokens act in (no person is given it)
     persons: bool = True
+    #: the lanes whose tasks a limited view of a case shows (None: ``lanes``)
+    case_lanes: tuple[str, ...] | None = None
 
 
 #: The rule of a role the installed policy does not know: nothing.
@@ -109,6 +112,45 @@ def queue_lanes(role: str) -> tuple[str, ...]:
 def caseworker_lanes() -> tuple[str, ...]:
     """Every lane a task can be in: the roles whose members work tasks."""
     return tuple(role for role, r in _installed[0].roles.items() if r.lanes)
+
+
+def receives_referrals(role: str) -> bool:
+    """Whether ``role`` is a desk whose rows are what was referred to it (``REFERRED``): its
+    queue spans the whole region (so it may narrow it to one municipality) and puts the tasks
+    of urgent referrals first."""
+    return rule(role).rows == REFERRED
+
+
+def referral_lanes() -> tuple[str, ...]:
+    """The lanes whose tasks refer a case to a desk (the first lane of each ``REFERRED``
+    role), in the policy's order."""
+    found: list[str] = []
+    for r in _installed[0].roles.values():
+        if r.rows == REFERRED and r.lanes and r.lanes[0] not in found:
+            found.append(r.lanes[0])
+    return tuple(found)
+
+
+def case_lanes(role: str) -> tuple[str, ...]:
+    """The lanes whose tasks a limited view of a case shows ``role`` (its timeline, its open
+    tasks): ``RoleRule.case_lanes``, or else its own lanes."""
+    found = rule(role)
+    return found.case_lanes if found.case_lanes is not None else found.lanes
+
+
+def team_roles(role: str) -> tuple[str, ...]:
+    """The roles of ``role``'s team: those whose queue starts with the same lane (a desk and
+    its lead, the social team and its coordinator); none for a role that works no lane."""
+    own = rule(role).lanes
+    if not own:
+        return ()
+    return tuple(name for name, r in _installed[0].roles.items()
+                 if r.lanes and r.lanes[0] == own[0])
+
+
+def roles_that(capability: str) -> tuple[str, ...]:
+    """The roles whose rule holds ``capability`` (for a filter on people, ``User.role``)."""
+    return tuple(name for name, r in _installed[0].roles.items() if capability in r.may)
 
 
 def may(actor: Actor, capability: str) -> bool:
@@ -217,6 +259,11 @@ def may_deploy(actor: Actor) -> bool:
 
 def may_start_instances(actor: Actor) -> bool:
     return may(actor, START_INSTANCES)
+
+
+def may_retry_instances(actor: Actor) -> bool:
+    """Re-running a failed step: the role that runs the application."""
+    return may(actor, RETRY_INSTANCES)
 
 
 def may_send_messages(actor: Actor) -> bool:

@@ -36,11 +36,12 @@ from engine import cursors, lifecycle
 from engine.access import (
     Actor,
     bound_task_scope,
-    caseworker_lanes,
     may_assign,
     queue_lanes,
+    receives_referrals,
     record_access,
     scope_parameters,
+    team_roles,
 )
 from engine.context import EngineContext
 from engine.db import UTCDateTime, write_versioned
@@ -56,20 +57,26 @@ MAX_PAGE = 200
 DUE_SOON_WORKING_DAYS = 2
 QUEUES = ("mine", "team", "assigned")
 SORTS = ("due", "created")
-#: Roles whose queue spans the whole region, so that they may narrow it to one municipality
-#: (the SDD's budget advisers and the Meldpunt; a social team sees one municipality anyway).
-MUNICIPALITY_FILTER_ROLES = ("budget_advice", "budget_advice_lead", "care_referral",
-                             "care_referral_lead")
 MAX_TASK_TYPE = 200
-#: Roles whose queues put the tasks of urgent referrals first (``human_task.urgent``).
-URGENT_FIRST_ROLES = ("budget_advice", "budget_advice_lead", "care_referral",
-                      "care_referral_lead")
+
+
+def municipality_filter(actor: Actor) -> bool:
+    """Whether the actor's queue spans the whole region, so that it may narrow it to one
+    municipality: the desks that receive referrals (the SDD, the Meldpunt; a social team
+    sees one municipality anyway). The installed policy decides (``receives_referrals``)."""
+    return receives_referrals(actor.role)
+
+
+def urgent_first(actor: Actor) -> bool:
+    """Whether the actor's queues put the tasks of urgent referrals first
+    (``human_task.urgent``): the desks that receive referrals."""
+    return receives_referrals(actor.role)
 
 
 @dataclass(frozen=True)
 class InboxFilters:
     """What narrows a queue: one task type (its BPMN id), overdue only, crisis cases only,
-    one municipality (for ``MUNICIPALITY_FILTER_ROLES``)."""
+    one municipality (where ``municipality_filter`` allows it)."""
 
     task_type: str | None = None
     overdue: bool = False
@@ -142,7 +149,7 @@ def check_filters(ctx: EngineContext, actor: Actor, filters: InboxFilters) -> No
                                           or len(filters.task_type) > MAX_TASK_TYPE):
         raise InvalidInput({"type": "kies een taaksoort uit de lijst"})
     if filters.municipality is not None:
-        if actor.role not in MUNICIPALITY_FILTER_ROLES:
+        if not municipality_filter(actor):
             raise InvalidInput({"municipality": "je werkbak is al tot je gemeente beperkt"})
         if filters.municipality not in ctx.settings.municipality_slugs():
             raise InvalidInput({"municipality": "kies een gemeente uit de lijst"})
@@ -281,7 +288,7 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     """A page of the actor's tasks, with the case summary for display when ``summary``.
 
     ``sort="due"`` pages on (due_at, id) with undated tasks after the dated ones;
-    ``sort="created"`` on (created_at, id). For ``URGENT_FIRST_ROLES`` the tasks of urgent
+    ``sort="created"`` on (created_at, id). Where ``urgent_first`` the tasks of urgent
     referrals come first, each tier in that order. Search matches case number, postcode or
     name. Without ``summary`` (machine clients) no personal data is read, so none is logged.
     """
@@ -294,8 +301,7 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
         raise NotAllowed("only team leads see everyone's claimed tasks")
     check_filters(ctx, actor, filters)
     searching = bool(search and search.strip())
-    tiers: tuple[bool | None, ...] = (True, False) if actor.role in URGENT_FIRST_ROLES \
-        else (None,)
+    tiers: tuple[bool | None, ...] = (True, False) if urgent_first(actor) else (None,)
     segments = [(tier, order) for tier in tiers
                 for order in (("created",) if sort == "created" else ("due", "undated"))]
     start, after, last_id, has_cursor = _parse_cursor(cursor, segments)
@@ -384,8 +390,9 @@ class Colleague:
 
 
 def team_members(session: Session, actor: Actor) -> list[Colleague]:
-    """People of the actor's organisation who work tasks (a lead's reassign choices)."""
-    roles = [r for r in caseworker_lanes() if r.split("_")[0] == actor.role.split("_")[0]]
+    """People of the actor's organisation and team who work tasks (a lead's reassign
+    choices; ``team_roles``)."""
+    roles = team_roles(actor.role)
     rows = session.scalars(select(User).join(Organisation).where(
         Organisation.slug == actor.organisation, User.role.in_(roles),
         User.is_active.is_(True)).order_by(User.display_name)).all()

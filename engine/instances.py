@@ -13,6 +13,7 @@ from engine import cursors, runtime
 from engine.access import (
     Actor,
     instance_scope,
+    may_retry_instances,
     may_see_instance_data,
     may_start_instances,
     record_access,
@@ -163,7 +164,7 @@ def retry_instance(ctx: EngineContext, session: Session, actor: Actor, instance_
 
     :raise Conflict: the instance is not in ``error``.
     """
-    if actor.role != "admin":
+    if not may_retry_instances(actor):
         raise NotAllowed("only administrators retry failed instances")
     row = _scoped(ctx, session, actor, instance_id, "instance retry")
     if row.status != "error":

@@ -30,12 +30,16 @@ from sqlalchemy.orm.util import identity_key
 from engine import cursors, messages, runtime
 from engine.access import (
     Actor,
+    case_lanes,
     case_scope,
     case_view_kind,
+    may,
     own_package_scope,
     record_access,
     record_refusal,
     referral_lane,
+    referral_lanes,
+    roles_that,
     task_scope,
 )
 from engine.chain import arrangements, case_file, households, policy, referral_packages
@@ -373,13 +377,13 @@ def _own_package(ctx: EngineContext, session: Session, actor: Actor, case: Case)
 
 
 def _timeline_lanes(actor: Actor) -> tuple[str, ...] | None:
-    """Whose tasks an actor sees on a case: all (None), or only their own lane's."""
+    """Whose tasks an actor sees on a case: all (None), or those of the lanes the policy
+    gives its limited view (``case_lanes``: a desk's lead sees its desk's, the corporation's
+    staff its team lead's)."""
     kind = case_view_kind(actor)
     if kind == "full":
         return None
-    if actor.role.startswith("corporation"):
-        return ("corporation", "corporation_lead")
-    return (actor.role,)
+    return case_lanes(actor.role)
 
 
 _EVENT_LABELS = {
@@ -453,8 +457,9 @@ def after_step(ctx: EngineContext, session: Session, row: ProcessInstance,
     if outcome is None and closed:  # a diagram that decides no national result
         feedback = {str(f) for f in facts.get("corporation_feedback", set())}
         outcome = next((f for f in sorted(feedback) if f in OUTCOME_LABELS), None)
-    derived = (_milestone(facts, closed), closed, "budget_advice" in lanes,
-               "care_referral" in lanes, outcome, result)
+    derived = (_milestone(facts, closed), closed,
+               policy.REFERRAL_FLAGS["referred_to_sdd"] in lanes,
+               policy.REFERRAL_FLAGS["referred_to_care"] in lanes, outcome, result)
     current = _sync_case_row(ctx, session, row, derived)
     if current is not None:
         _mark_urgent(session, ready, bool(current.crisis))
@@ -470,14 +475,11 @@ def _national_result(workflow: Any) -> str | None:
     return value if is_national_result(value) else None
 
 
-#: The desks whose queues put urgent referrals first.
-URGENT_LANES = ("budget_advice", "care_referral")
-
-
 def _mark_urgent(session: Session, ready: list[Any], crisis: bool) -> None:
     """Step hook part: flag the desks' ready tasks of an urgent referral (``human_task.urgent``
     orders their queues); a flag once set stays."""
-    urgent = [str(t.id) for t in ready if t.task_spec.lane in URGENT_LANES
+    desks = referral_lanes()  # the desks whose queues put urgent referrals first
+    urgent = [str(t.id) for t in ready if t.task_spec.lane in desks
               and (crisis or case_file.referral_urgent(t.data))]
     if urgent:
         session.connection().execute(
@@ -585,7 +587,7 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
     :raise InvalidInput: unknown event, a missing or invalid date, or an irreversible event
         not confirmed (nothing is sent).
     """
-    if not actor.role.startswith("corporation") and actor.role != "admin":
+    if not may(actor, policy.REPORT_CASE_EVENTS):
         raise NotAllowed("alleen de woningcorporatie meldt gebeurtenissen op een casus")
     case = _scoped(ctx, session, actor, case_number, "case event")
     if name not in CORPORATION_MESSAGES:
@@ -618,9 +620,9 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
 
 # --- who holds the case ----------------------------------------------------------------------
 
-#: The lane whose tasks go to the case's holder, and the roles that may hold a case.
-HOLDER_LANE = "social_team"
-HOLDER_ROLES = ("social_team", "social_team_lead")
+#: The lane whose tasks go to the case's holder (the roles that may hold a case are those
+#: the policy gives ``HOLD_CASES``: ``roles_that``).
+HOLDER_LANE = policy.HOLDER_LANE
 #: The process whose first completed task makes its worker the case's holder.
 TAKING_PROCESS = "outreach"
 
@@ -668,7 +670,7 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
             .where(HumanTask.id.in_(completed),
                    HumanTask.instance_id == row.id, HumanTask.process_id == TAKING_PROCESS,
                    HumanTask.role == HOLDER_LANE, HumanTask.state == "completed",
-                   User.is_active.is_(True), User.role.in_(HOLDER_ROLES),
+                   User.is_active.is_(True), User.role.in_(roles_that(policy.HOLD_CASES)),
                    Organisation.slug == row.municipality,
                    # once held, released or handed over, the case is never taken again
                    ~select(Event.id).where(Event.instance_id == row.id,
@@ -705,12 +707,13 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
 
 def holder_choices(session: Session, actor: Actor) -> list[Colleague]:
     """The colleagues a social team lead can hand a case to (active, own team)."""
-    if actor.role != "social_team_lead":
+    if not may(actor, policy.HAND_CASES):
         return []
     rows = session.execute(
         select(User.id, User.display_name, User.role).join(Organisation)
-        .where(Organisation.slug == actor.organisation, User.role.in_(HOLDER_ROLES),
-               User.is_active.is_(True)).order_by(User.display_name, User.id)).all()
+        .where(Organisation.slug == actor.organisation,
+               User.role.in_(roles_that(policy.HOLD_CASES)), User.is_active.is_(True))
+        .order_by(User.display_name, User.id)).all()
     return [Colleague(r.id, r.display_name, r.role) for r in rows]
 
 
@@ -719,16 +722,17 @@ def hand_case(ctx: EngineContext, session: Session, actor: Actor, case_number: s
     """The social team lead hands a case to a colleague of the same municipality's team: the
     case's open social-team tasks that were in the queue or with the previous holder go along.
 
-    :raise NotAllowed: the actor is not a social team lead.
+    :raise NotAllowed: the actor is not a social team lead (``HAND_CASES``).
     :raise NotFound: not a case of the lead's municipality.
     :raise InvalidInput: no active colleague of that team, or the case is closed.
     """
-    if actor.role != "social_team_lead":
+    if not may(actor, policy.HAND_CASES):
         raise NotAllowed("alleen de coördinator van het sociaal team draagt een casus over")
     case = _scoped(ctx, session, actor, case_number, "case handover")
     colleague = session.execute(
         select(User.id, User.username).join(Organisation)
-        .where(User.id == holder_id, User.is_active.is_(True), User.role.in_(HOLDER_ROLES),
+        .where(User.id == holder_id, User.is_active.is_(True),
+               User.role.in_(roles_that(policy.HOLD_CASES)),
                Organisation.slug == case.municipality)).first()
     if colleague is None:
         raise InvalidInput({"holder": "Kies een actieve collega van het sociaal team van "
@@ -755,7 +759,7 @@ def correct_national_result(ctx: EngineContext, session: Session, actor: Actor,
     :raise InvalidInput: a result not on the national list (DDAS ``EnumEindresultaat``), the
         result the case already has, no reason, or a case that is not closed yet.
     """
-    if actor.role != "social_team_lead":
+    if not may(actor, policy.CORRECT_RESULTS):
         raise NotAllowed("alleen de coördinator van het sociaal team corrigeert het "
                          "landelijk eindresultaat")
     case = _scoped(ctx, session, actor, case_number, "national result correction")
@@ -798,12 +802,12 @@ def release_case(ctx: EngineContext, session: Session, actor: Actor,
     :raise NotFound: not a case of the actor's municipality.
     :raise InvalidInput: nobody holds the case.
     """
-    if actor.role not in HOLDER_ROLES:
+    if not may(actor, policy.HOLD_CASES):
         raise NotAllowed("alleen het sociaal team geeft een casus terug")
     case = _scoped(ctx, session, actor, case_number, "case release")
     if case.holder_id is None:
         raise InvalidInput({"holder": "Niemand heeft deze casus in behandeling."})
-    if case.holder_id != actor.user_id and actor.role != "social_team_lead":
+    if case.holder_id != actor.user_id and not may(actor, policy.HAND_CASES):
         raise NotAllowed("alleen wie de casus behandelt of de coördinator geeft hem terug")
     _change_holder(ctx, session, actor, case, None, None)
     return case_view(case, actor)
@@ -866,14 +870,14 @@ def corporation_tasks(ctx: EngineContext, session: Session, actor: Actor,
                       limit: int = 50) -> list[CorporationTask]:
     """The open tasks of the actor's corporation (its lanes only), the most urgent first;
     a payment arrangement to record shows the social team's proposal (amount, term, note)."""
-    if not actor.role.startswith("corporation"):
+    if "portal" not in policy.menu(actor.role):  # the portal lists them
         return []
     rows = session.execute(
         select(HumanTask.id, HumanTask.name, HumanTask.bpmn_id, HumanTask.case_number,
                HumanTask.instance_id, HumanTask.due_at, Case.external_id, Case.tenant_name)
         .outerjoin(Case, Case.case_number == HumanTask.case_number)
         .where(task_scope(actor), HumanTask.state.in_(runtime.OPEN_STATES),
-               HumanTask.role.in_(("corporation", "corporation_lead")))
+               HumanTask.role.in_(case_lanes(actor.role)))
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
                   HumanTask.id)
         .limit(max(1, min(limit, MAX_PAGE)))).all()

@@ -25,6 +25,7 @@ from engine.access import (
     OWN_MUNICIPALITY,
     REFERRED,
     REPORT_SIGNALS,
+    RETRY_INSTANCES,
     SEND_MESSAGES,
     START_INSTANCES,
     Policy,
@@ -44,18 +45,40 @@ MACHINE = "machine"
 
 _CORPORATIONS = frozenset({"corporation"})
 
+# --- what the chain's roles may do beyond reading (``RoleRule.may``, beside the engine's) -----
+
+#: Hold a case: the social team's caseworker who took the outreach gets the case's later tasks
+#: of ``HOLDER_LANE``, and may give the case back to the team.
+HOLD_CASES = "hold_cases"
+#: Hand a case to a colleague of the team, and give back a case someone else holds.
+HAND_CASES = "hand_cases"
+#: Correct a closed case's national result (DDAS ``EnumEindresultaat``), with a reason.
+CORRECT_RESULTS = "correct_national_results"
+#: Correct a referral package the team sent (the next version of it).
+CORRECT_REFERRALS = "correct_referrals"
+#: Report what happened on a tenant's case (court summons, paid, eviction executed, …).
+REPORT_CASE_EVENTS = "report_case_events"
+
+_CASEWORK = frozenset({HOLD_CASES, CORRECT_REFERRALS})
+
 #: Role -> its rule. ``admin`` is the application's administrator, who stands in for every
 #: desk (domain.md's ADM is "technical; no content": this deployment's administrator is also
 #: the break-glass account, and the system acts in its name).
 RULES: dict[str, RoleRule] = {
+    # the corporation's staff see their team lead's tasks on a case too (the last-chance
+    # agreement), though only the lead works them
     CORP: RoleRule(lanes=(CORP,), rows=OWN_CORPORATION, case_view="milestones",
-                   may=frozenset({SEND_MESSAGES, REPORT_SIGNALS}), kinds=_CORPORATIONS),
+                   may=frozenset({SEND_MESSAGES, REPORT_SIGNALS, REPORT_CASE_EVENTS}),
+                   kinds=_CORPORATIONS, case_lanes=(CORP, CORP_L)),
     CORP_L: RoleRule(lanes=(CORP, CORP_L), rows=OWN_CORPORATION, case_view="milestones",
-                     may=frozenset({SEND_MESSAGES, REPORT_SIGNALS, ASSIGN}),
+                     may=frozenset({SEND_MESSAGES, REPORT_SIGNALS, REPORT_CASE_EVENTS,
+                                    ASSIGN}),
                      kinds=_CORPORATIONS),
-    ST: RoleRule(lanes=(ST,), rows=OWN_MUNICIPALITY, case_view="full", instances="rows"),
+    ST: RoleRule(lanes=(ST,), rows=OWN_MUNICIPALITY, case_view="full", instances="rows",
+                 may=_CASEWORK),
     ST_C: RoleRule(lanes=(ST, ST_C), rows=OWN_MUNICIPALITY, case_view="full",
-                   instances="rows", may=frozenset({ASSIGN})),
+                   instances="rows",
+                   may=_CASEWORK | {ASSIGN, HAND_CASES, CORRECT_RESULTS}),
     SDD: RoleRule(lanes=(SDD,), rows=REFERRED, case_view="referral"),
     MZO: RoleRule(lanes=(MZO,), rows=REFERRED, case_view="referral"),
     SDD_L: RoleRule(lanes=(SDD, SDD_L), rows=REFERRED, case_view="referral",
@@ -68,10 +91,17 @@ RULES: dict[str, RoleRule] = {
     # the administrator reports no tenants: a signal comes from the corporation itself
     ADM: RoleRule(rows=ALL_ROWS, case_view="full", instances="all",
                   may=frozenset({DEPLOY, START_INSTANCES, INSTANCE_DATA, SEND_MESSAGES,
-                                 ASSIGN})),
+                                 ASSIGN, REPORT_CASE_EVENTS, RETRY_INSTANCES})),
     MACHINE: RoleRule(rows=OWN_MUNICIPALITY, may=frozenset({SEND_MESSAGES}),
                       kinds=frozenset({"municipality"}), persons=False),
 }
+
+#: The lane whose tasks of a case go to the case's holder (``HOLD_CASES``).
+HOLDER_LANE = ST
+#: The desks a case is referred to, each with the case's flag that says so (``cases``).
+REFERRAL_FLAGS: dict[str, str] = {"referred_to_sdd": SDD, "referred_to_care": MZO}
+#: Every capability some role holds (a page that asks for an unknown one is a typo).
+CAPABILITIES: frozenset[str] = frozenset().union(*(r.may for r in RULES.values()))
 
 #: The roles a person can be given, in this order (``users.create_user`` checks against it).
 ROLES: tuple[str, ...] = tuple(name for name, rule in RULES.items() if rule.persons)

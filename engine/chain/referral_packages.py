@@ -26,12 +26,13 @@ from engine.access import (
     Actor,
     case_scope,
     case_view_kind,
+    may,
     own_package_scope,
     record_access,
     record_refusal,
     referral_lane,
 )
-from engine.chain import case_file
+from engine.chain import case_file, policy
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import choice_title, form_fields, validate
@@ -56,10 +57,10 @@ class Source:
 #: (process id, task id) of a referral task -> how its form fills the package.
 SOURCES: dict[tuple[str, str], Source] = {
     ("debt_assistance_referral", "prepare_sdd_referral"): Source(
-        "budget_advice", "sdd", "referral_sdd", "referral_summary", "sdd_service",
+        policy.SDD, "sdd", "referral_sdd", "referral_summary", "sdd_service",
         "consent_given", "legal_ground", "sdd_urgency", "zrm_summary_consent"),
     ("care_referral", "prepare_care_referral"): Source(
-        "care_referral", "veilig-thuis", "referral_care", "care_referral_summary",
+        policy.MZO, "veilig-thuis", "referral_care", "care_referral_summary",
         "care_service", "care_consent_given", "care_legal_ground", "care_urgency",
         "care_zrm_summary_consent"),
 }
@@ -201,7 +202,7 @@ def correct(ctx: EngineContext, session: Session, actor: Actor, case_number: str
     :raise NotFound: not a case of the actor's municipality, or no such desk.
     :raise InvalidInput: nothing sent to that desk yet, a bad field, or no reason.
     """
-    if actor.role not in ("social_team", "social_team_lead"):
+    if not may(actor, policy.CORRECT_REFERRALS):
         raise NotAllowed("alleen het sociaal team corrigeert een verwijzing")
     found = BY_RECIPIENT.get(recipient_role)
     case = session.scalars(select(Case).where(Case.case_number == case_number,
@@ -252,7 +253,7 @@ def correction_start(ctx: EngineContext, session: Session, actor: Actor, case_nu
     :raise NotAllowed: not someone of the social team.
     :raise NotFound: no package of this case the actor may read for that desk.
     """
-    if actor.role not in ("social_team", "social_team_lead"):
+    if not may(actor, policy.CORRECT_REFERRALS):
         raise NotAllowed("alleen het sociaal team corrigeert een verwijzing")
     latest = next(p for p in read(ctx, session, actor, case_number, recipient_role)
                   if p.latest)

@@ -63,6 +63,12 @@ FILE: dict[str, dict[str, Any]] = {
     # MZO: contact –, assessment "summary in referral", financial –, Meldpunt referral R/W,
     # Meldpunt outcome W (its own record), closure S
     "care_referral": {"referral_care": ALL, "care_outcome": ALL, "closure": CLOSURE_STATUS},
+    # The desks' leads (SDD-L, MZO-L; issue 10): domain.md §6 has no column for them. They
+    # lead their desk, so they are expected to read exactly what their desk reads.
+    "budget_advice_lead": {"referral_sdd": ALL, "sdd_intake": ALL, "sdd_outcome": ALL,
+                           "closure": CLOSURE_STATUS},
+    "care_referral_lead": {"referral_care": ALL, "care_outcome": ALL,
+                           "closure": CLOSURE_STATUS},
     # CORP, CORP-L: everything of the assessment and the referrals –, closure generic
     "corporation": {"closure": CLOSURE_GENERIC},
     "corporation_lead": {"closure": CLOSURE_GENERIC},
@@ -76,6 +82,9 @@ FILE: dict[str, dict[str, Any]] = {
 ENDED: dict[str, dict[str, Any]] = {
     "budget_advice": {"referral_sdd": ALL, "sdd_intake": ALL, "sdd_outcome": ALL},
     "care_referral": {"referral_care": ALL, "care_outcome": ALL},
+    # the desks' leads: as their desk (no column in §6)
+    "budget_advice_lead": {"referral_sdd": ALL, "sdd_intake": ALL, "sdd_outcome": ALL},
+    "care_referral_lead": {"referral_care": ALL, "care_outcome": ALL},
 }
 
 # The case's own data, by §6 category (the fields of the case detail).
@@ -83,34 +92,52 @@ IDENTITY = frozenset({"tenant_name", "street", "house_number", "postcode", "city
                       "email", "date_of_birth"})
 ARREARS = frozenset({"arrears_amount", "arrears_months", "arrears_since", "monthly_rent"})
 LEGAL = frozenset({"hearing_date", "eviction_date"})
-#: Outreach status as the corporation reported it and sees it back ("S own").
-REPORTED = frozenset({"external_id", "crisis", "warm_handover"})
-#: Outreach status in full (R/W): the social team's own handling of the case.
-OUTREACH = frozenset({"duplicate", "referred_to_sdd", "referred_to_care", "holder_id",
-                      "holder_name"})
-OUTCOME = frozenset({"outcome"})
+#: Outreach status as the corporation reported it and sees it back ("S own"): its own report,
+#: whether it repeats a case of the household closed in the last twelve months, and what
+#: opened the case (a reopening, a legal event, grown arrears: all the corporation's own news).
+REPORTED = frozenset({"external_id", "crisis", "warm_handover", "repeat", "opened_by"})
+#: Outreach status in full (R/W): the social team's own handling of the case, including that
+#: the household's earlier case already went to the SDD (a referral: not the corporation's).
+OUTREACH = frozenset({"duplicate", "known_sdd_trajectory", "referred_to_sdd",
+                      "referred_to_care", "holder_id", "holder_name"})
+#: Closure reason (national code), R/W: the national result (DDAS ``EnumEindresultaat``) and
+#: the generic outcome it gives.
+CLOSURE = frozenset({"outcome", "national_result"})
+#: Closure "generic only (see §1.4)" / "generic": the generic outcome, never the national code.
+GENERIC_OUTCOME = frozenset({"outcome"})
 #: Role -> the case fields it reads (identity R, arrears R, legal R or S, outreach, closure).
 HEADER: dict[str, frozenset[str]] = {
-    "social_team": IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | OUTCOME,
-    "social_team_lead": IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | OUTCOME,
-    "admin": IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | OUTCOME,
+    "social_team": IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | CLOSURE,
+    "social_team_lead": IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | CLOSURE,
+    "admin": IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | CLOSURE,
     # R/W own, R own on identity, arrears, legal; outreach "S own"; closure generic
-    "corporation": IDENTITY | ARREARS | LEGAL | REPORTED | OUTCOME,
-    "corporation_lead": IDENTITY | ARREARS | LEGAL | REPORTED | OUTCOME,
-    # identity R (referred), arrears R, legal R; outreach S and closure S name no field
+    "corporation": IDENTITY | ARREARS | LEGAL | REPORTED | GENERIC_OUTCOME,
+    "corporation_lead": IDENTITY | ARREARS | LEGAL | REPORTED | GENERIC_OUTCOME,
+    # identity R (referred), arrears R, legal R; outreach S and closure S name no field of the
+    # case (that and when it closed is the closure record's status, ``CLOSURE_STATUS``)
     "budget_advice": IDENTITY | ARREARS | LEGAL,
-    # identity R (referred), arrears –, legal S
+    # identity R (referred), arrears –, legal S; outreach S and closure S as for the SDD
     "care_referral": IDENTITY | LEGAL,
+    # the desks' leads: as their desk (no column in §6)
+    "budget_advice_lead": IDENTITY | ARREARS | LEGAL,
+    "care_referral_lead": IDENTITY | LEGAL,
 }
 #: Shown to everyone who sees the case at all (what the case is, its milestone).
 ALWAYS = frozenset({"case_number", "view", "municipality", "corporation", "milestone",
-                    "closed", "created_at", "synthetic", "timeline", "open_tasks", "file"})
+                    "closed", "created_at", "synthetic", "timeline", "open_tasks", "file",
+                    # the household's earlier cases (none in this world: an empty list) and
+                    # the payment arrangement (none here: null); their cells are tested in
+                    # tests/api/test_legal_events.py and tests/api/test_arrangement_review.py
+                    "history", "arrangement"})
 
 #: The cases, and who may see each at all (row scope by organisation and municipality;
 #: SDD and Meldpunt only what was referred to them).
 CASES = ("sdd_open", "sdd_closed", "care_open", "care_closed")
 REFERRED_TO = {"sdd_open": "budget_advice", "sdd_closed": "budget_advice",
                "care_open": "care_referral", "care_closed": "care_referral"}
+#: The desk each desk role works at (a lead at its own desk).
+DESK = {"budget_advice": "budget_advice", "budget_advice_lead": "budget_advice",
+        "care_referral": "care_referral", "care_referral_lead": "care_referral"}
 
 #: Who reads: username -> (role, organisation, "person" or "token").
 READERS: dict[str, tuple[str, str, str]] = {
@@ -123,6 +150,8 @@ READERS: dict[str, tuple[str, str, str]] = {
     "social_team_lead-zwijndrecht": ("social_team_lead", "zwijndrecht", "person"),
     "budget_advice-sdd": ("budget_advice", "sdd", "person"),
     "care_referral-veilig-thuis": ("care_referral", "veilig-thuis", "person"),
+    "budget_advice_lead-sdd": ("budget_advice_lead", "sdd", "person"),
+    "care_referral_lead-veilig-thuis": ("care_referral_lead", "veilig-thuis", "person"),
     "process_owner-regio": ("process_owner", "regio", "person"),
     "manager-regio": ("manager", "regio", "person"),
     "privacy_officer-regio": ("privacy_officer", "regio", "person"),
@@ -143,7 +172,7 @@ def expected(username: str, label: str) -> tuple[frozenset[str], dict[str, Any]]
         return HEADER[role], FILE[role]
     if role == "admin":
         return HEADER[role], FILE[role]
-    if role in ("budget_advice", "care_referral") and REFERRED_TO[label] == role:
+    if role in DESK and REFERRED_TO[label] == DESK[role]:
         if label.endswith("_closed"):
             return frozenset(), ENDED[role]
         return HEADER[role], FILE[role]
@@ -251,7 +280,7 @@ def _recorded(ctx, number: str) -> dict[str, set[str]]:
 
 def _case_fields(ctx, number: str) -> set[str]:
     """The case fields that hold a value (the API leaves the empty ones out)."""
-    names = IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH
+    names = IDENTITY | ARREARS | LEGAL | REPORTED | OUTREACH | CLOSURE
     with ctx.sessionmaker() as session:
         case = session.scalars(select(Case).where(Case.case_number == number)).one()
         found = {name for name in names if getattr(case, name, None) is not None}
@@ -322,5 +351,14 @@ def test_the_expectations_cover_every_role_of_domain_md() -> None:
     """Every role of §6 that works with cases is read above, in and out of its scope."""
     roles = {role for role, _org, _kind in READERS.values()}
     assert {"corporation", "corporation_lead", "social_team", "social_team_lead",
-            "budget_advice", "care_referral", "process_owner", "manager", "privacy_officer",
-            "admin", "machine"} <= roles
+            "budget_advice", "care_referral", "budget_advice_lead", "care_referral_lead",
+            "process_owner", "manager", "privacy_officer", "admin", "machine"} <= roles
+
+
+def test_the_world_fills_the_header_fields_the_tables_tell_apart(ctx, world) -> None:
+    """The closed cases hold a national result and every case says whether it repeats, so the
+    tables above are tried on them (the social team reads the code, the corporation never)."""
+    for label, number in world.items():
+        filled = _case_fields(ctx, number)
+        assert "repeat" in filled, label
+        assert ("national_result" in filled) == label.endswith("_closed"), label

@@ -23,9 +23,10 @@ from tests.webclient import bearer, login
 
 #: Who still reads the household of a closed referred case in full (domain.md §6: the social
 #: team of its municipality, its corporation as milestones, the administrator).
-STILL_SEE_HOUSEHOLD = {"dordrecht_sdd": CASE_ACCESS["dordrecht_sdd"] - {"sdd"},
-                       "sliedrecht_care": CASE_ACCESS["sliedrecht_care"] - {"meldpunt"}}
-#: The desk whose referral on that case is over: its own package only.
+#: The desk whose referral on that case is over (its worker and its lead): its own package only.
+DESKS = {"dordrecht_sdd": {"sdd", "sddl"}, "sliedrecht_care": {"meldpunt", "meldpuntl"}}
+STILL_SEE_HOUSEHOLD = {label: CASE_ACCESS[label] - desk for label, desk in DESKS.items()}
+#: The desk's worker who completes its task.
 DESK = {"dordrecht_sdd": "sdd", "sliedrecht_care": "meldpunt"}
 
 
@@ -68,7 +69,7 @@ def test_a_closed_referred_case_cell_by_cell(ctx, app, closed_world, username):
         number = closed_world.cases[label]
         name, postcode = TENANTS[label]
         household = username in STILL_SEE_HOUSEHOLD[label]
-        desk = username == DESK[label]
+        desk = username in DESKS[label]
         response = page.get(f"/cases/{number}")
         detail = api.get(f"/api/v1/cases/{number}", headers=token)
         text, body = response.get_data(as_text=True), detail.get_data(as_text=True)

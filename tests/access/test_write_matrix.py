@@ -54,7 +54,7 @@ TOKENS = {"token:woonbron": ("corporation", "woonbron"),
 CORPORATION_ROLES = ("corporation", "corporation_lead")
 #: The roles whose members work tasks (domain.md §6: corporation, social team, SDD, Meldpunt).
 WORKING_ROLES = ("corporation", "corporation_lead", "social_team", "social_team_lead",
-                 "budget_advice", "care_referral")
+                 "budget_advice", "care_referral", "budget_advice_lead", "care_referral_lead")
 #: Tables whose rows a refused write must leave alone (the log and sign-in tables change).
 IGNORED = {"access_log", "api_token", "login_session", "login_failure", "app_user"}
 #: Valid form data for each task of the test chain.

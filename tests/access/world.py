@@ -35,6 +35,10 @@ USERS = {  # username: (role, organisation)
     "corp-trivire": ("corporation", "trivire"),
     "sdd": ("budget_advice", "sdd"),
     "meldpunt": ("care_referral", "veilig-thuis"),
+    # the desks' leads (issue 10): domain.md §6 has no column for them; each sees what its
+    # desk sees and works its desk's lane and its own (the escalations)
+    "sddl": ("budget_advice_lead", "sdd"),
+    "meldpuntl": ("care_referral_lead", "veilig-thuis"),
     "po": ("process_owner", "regio"),
     "manager": ("manager", "regio"),
     "privacy": ("privacy_officer", "regio"),
@@ -44,8 +48,8 @@ USERS = {  # username: (role, organisation)
 #: Who may see which case (label) at all; everyone else gets 404.
 CASE_ACCESS = {
     "dordrecht_sdd": {"st-dordrecht", "stl-dordrecht", "corp-woonbron", "corpl-woonbron", "sdd",
-                      "admin"},
-    "sliedrecht_care": {"st-sliedrecht", "corp-trivire", "meldpunt", "admin"},
+                      "sddl", "admin"},
+    "sliedrecht_care": {"st-sliedrecht", "corp-trivire", "meldpunt", "meldpuntl", "admin"},
     "zwijndrecht_new": {"st-zwijndrecht", "corp-woonbron", "corpl-woonbron", "admin"},
 }
 TENANTS = {"dordrecht_sdd": ("Wilma Achterberg", "3312 KL"),
@@ -98,5 +102,7 @@ def may_see_task(username: str, role: str | None, case_label: str) -> bool:
                                                                    "social_team_lead"},
              "corporation": {"corporation"}, "corporation_lead": {"corporation",
                                                                    "corporation_lead"},
-             "budget_advice": {"budget_advice"}, "care_referral": {"care_referral"}}
+             "budget_advice": {"budget_advice"}, "care_referral": {"care_referral"},
+             "budget_advice_lead": {"budget_advice", "budget_advice_lead"},
+             "care_referral_lead": {"care_referral", "care_referral_lead"}}
     return role in lanes.get(user_role, set())

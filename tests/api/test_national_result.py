@@ -184,3 +184,19 @@ def test_page_lead_corrects_member_gets_no_form(ctx, app: Flask, closed):
     assert done.status_code in (302, 303, 200)
     assert _case(ctx).national_result == NEW
     assert "Eindresultaat gecorrigeerd" in lead.get(f"/cases/{NUMBER}").text
+
+
+def test_page_the_corporation_sees_the_corrected_generic_outcome_never_the_code(
+        ctx, app: Flask, closed):
+    """The corporation's case page shows the generic outcome the case has now (§1.4), also
+    after the lead corrected the national result; the national code itself never."""
+    make_user(ctx, "wb", "corporation", "woonbron")
+    lisa = make_user(ctx, "lisa", "social_team_lead", "dordrecht")
+    corporation = login(app, "wb")
+    before = corporation.get(f"/cases/{NUMBER}").text
+    assert '<dd class="case-outcome">Niet opgepakt: herhaalde melding</dd>' in before
+    assert "Landelijk eindresultaat" not in before
+    _correct(ctx, lisa)
+    after = corporation.get(f"/cases/{NUMBER}").text
+    assert '<dd class="case-outcome">Afgesloten</dd>' in after
+    assert NEW not in after and "Landelijk eindresultaat" not in after

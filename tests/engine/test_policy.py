@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine import access
+from engine import access, inbox
 from engine.access import Actor
 from engine.chain import policy
 
@@ -74,3 +74,34 @@ def test_without_a_policy_nobody_sees_anything() -> None:
     finally:
         policy.install()
     assert access.may_deploy(access.SYSTEM)
+
+
+def test_the_engine_asks_the_policy_not_role_names(edited: dict[str, access.RoleRule]) -> None:
+    """Which desks get the municipality filter and urgent-first queues, whose tasks a limited
+    case view shows, who a lead's team is, who holds and hands cases: all follow the rules."""
+    # the desks that receive referrals (rows REFERRED), the corporation's portal lanes
+    assert [r for r in policy.RULES if access.receives_referrals(r)] == [
+        policy.SDD, policy.MZO, policy.SDD_L, policy.MZO_L]
+    assert access.referral_lanes() == (policy.SDD, policy.MZO)
+    assert access.case_lanes(policy.CORP) == (policy.CORP, policy.CORP_L)
+    assert access.case_lanes(policy.SDD_L) == (policy.SDD, policy.SDD_L)
+    assert access.case_lanes(policy.SDD) == (policy.SDD,)  # the lead's escalations are its own
+    assert access.team_roles(policy.SDD_L) == (policy.SDD, policy.SDD_L)
+    assert access.team_roles(policy.ST_C) == (policy.ST, policy.ST_C)
+    assert access.team_roles(policy.ADM) == ()
+    assert access.roles_that(policy.HOLD_CASES) == (policy.ST, policy.ST_C)
+    assert access.roles_that(policy.HAND_CASES) == access.roles_that(
+        policy.CORRECT_RESULTS) == (policy.ST_C,)
+    # a new desk is one entry: it is filtered by municipality and puts urgent referrals first
+    coach = Actor("coach", "debt_coach", "sdd", "sdd", 3)
+    edited["debt_coach"] = access.RoleRule(lanes=(policy.SDD,), rows=access.REFERRED,
+                                           case_view="referral")
+    access.install_policy(access.Policy(roles=edited))
+    assert inbox.municipality_filter(coach) and inbox.urgent_first(coach)
+    assert access.team_roles("debt_coach") == (policy.SDD, policy.SDD_L, "debt_coach")
+    # and a coordinator who may hand cases over is one capability
+    edited["debt_coach"] = dataclasses.replace(edited["debt_coach"],
+                                               may=frozenset({policy.HAND_CASES}))
+    access.install_policy(access.Policy(roles=edited))
+    assert access.may(coach, policy.HAND_CASES)
+    assert "debt_coach" in access.roles_that(policy.HAND_CASES)

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from engine import access
 from engine.access import Actor
 from engine.chain import policy
 from webui.auth import current_actor
@@ -55,7 +56,15 @@ def _globals() -> dict[str, Any]:
     def outcome_label(outcome: str | None) -> str:
         return pick(outcome, OUTCOME_LABELS.get(outcome or "", outcome))
 
-    return {"role_label": role_label, "menu_for": policy.menu,
+    def may(capability: str) -> bool:
+        """Whether the signed-in actor holds ``capability`` (the chain's policy decides;
+        an unknown name is a typo in a template, not a "no")."""
+        if capability not in policy.CAPABILITIES:
+            raise KeyError(capability)
+        who = current_actor()
+        return who is not None and access.may(who, capability)
+
+    return {"role_label": role_label, "menu_for": policy.menu, "may": may,
             "org_name": lambda slug: names.get(slug, slug),
             "opened_by_label": opened_by_label, "outcome_label": outcome_label,
             "labels": MILESTONE_LABELS, "messages": CORPORATION_MESSAGES,

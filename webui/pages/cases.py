@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 
-from engine.access import case_view_kind
-from engine.chain import cases
+from engine.access import case_view_kind, may
+from engine.chain import cases, policy
 from engine.chain.national_results import EINDRESULTATEN
 from engine.errors import InvalidInput, NotFound
 from webui import htmx
@@ -145,7 +145,7 @@ def result(case_number: str) -> Any:
             commit()
             flash(_("Het eindresultaat is gecorrigeerd."), "success")
             return htmx.redirect_to(f"/cases/{case_number}")
-    if who.role != "social_team_lead":
+    if not may(who, policy.CORRECT_RESULTS):
         raise NotFound("case not found")
     detail = cases.get_case(ctx, session, who, case_number)
     return render_template("cases/result.html", case=detail.case, results=EINDRESULTATEN,

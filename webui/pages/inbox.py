@@ -55,7 +55,7 @@ def _params(source: Any) -> dict[str, str]:
     if sort not in engine_inbox.SORTS:
         sort = "due"
     municipality = source.get("municipality") or ""
-    if who.role not in engine_inbox.MUNICIPALITY_FILTER_ROLES or \
+    if not engine_inbox.municipality_filter(who) or \
             municipality not in engine_context().settings.municipality_slugs():
         municipality = ""
     return {"queue": queue, "q": (source.get("q") or "").strip()[:100], "sort": sort,
@@ -110,7 +110,7 @@ def _list_context(params: dict[str, str], cursor: str | None,
             "counts": counts, "total": total, "queues": queues,
             "tab_urls": {q: _query({**params, "queue": q}) for q in queues},
             "municipalities": (ctx.settings.municipality_slugs()
-                               if who.role in engine_inbox.MUNICIPALITY_FILTER_ROLES else []),
+                               if engine_inbox.municipality_filter(who) else []),
             "range": (first, first + len(page.items) - 1) if first is not None else None,
             "first_page": not cursor,
             "first_url": _query(params),
