@@ -58,6 +58,17 @@ CORRECT_RESULTS = "correct_national_results"
 CORRECT_REFERRALS = "correct_referrals"
 #: Report what happened on a tenant's case (court summons, paid, eviction executed, …).
 REPORT_CASE_EVENTS = "report_case_events"
+#: Read the chain's figures and follow its process instances by case number (the cockpit):
+#: counts and progress, never a household's name, address or notes (domain.md §6).
+READ_FIGURES = "read_figures"
+#: Download the national DDAS delivery (``ketenflow export ddas``).
+EXPORT_DDAS = "export_ddas"
+#: Read the process models: diagrams, versions, decision tables, forms.
+READ_PROCESSES = "read_processes"
+#: Edit, approve, publish and migrate the process models (the process owners' workspace).
+EDIT_PROCESSES = "edit_processes"
+#: Suspend, resume and terminate a process instance with a reason (beside retrying it).
+MANAGE_INSTANCES = "manage_instances"
 
 _CASEWORK = frozenset({HOLD_CASES, CORRECT_REFERRALS})
 
@@ -85,13 +96,16 @@ RULES: dict[str, RoleRule] = {
                     may=frozenset({ASSIGN})),
     MZO_L: RoleRule(lanes=(MZO, MZO_L), rows=REFERRED, case_view="referral",
                     may=frozenset({ASSIGN})),
-    PO: RoleRule(instances="all", may=frozenset({DEPLOY, START_INSTANCES})),
-    MGR: RoleRule(),
+    PO: RoleRule(instances="all", may=frozenset({DEPLOY, START_INSTANCES, READ_FIGURES,
+                                                 READ_PROCESSES, EDIT_PROCESSES})),
+    MGR: RoleRule(may=frozenset({READ_FIGURES, EXPORT_DDAS, READ_PROCESSES})),
     FG: RoleRule(),
     # the administrator reports no tenants: a signal comes from the corporation itself
     ADM: RoleRule(rows=ALL_ROWS, case_view="full", instances="all",
                   may=frozenset({DEPLOY, START_INSTANCES, INSTANCE_DATA, SEND_MESSAGES,
-                                 ASSIGN, REPORT_CASE_EVENTS, RETRY_INSTANCES})),
+                                 ASSIGN, REPORT_CASE_EVENTS, RETRY_INSTANCES,
+                                 MANAGE_INSTANCES, READ_FIGURES, EXPORT_DDAS,
+                                 READ_PROCESSES})),
     MACHINE: RoleRule(rows=OWN_MUNICIPALITY, may=frozenset({SEND_MESSAGES}),
                       kinds=frozenset({"municipality"}), persons=False),
 }
@@ -278,7 +292,8 @@ def record_fields(record_category: str, role: str) -> tuple[str, ...] | None:
 
 def menu(role: str) -> tuple[str, ...]:
     """The main menu's entries for ``role``, in order: ``portal`` and ``report`` (who reports
-    tenants), ``inbox`` (who works tasks), ``cases`` (who sees households)."""
+    tenants), ``inbox`` (who works tasks), ``cases`` (who sees households), ``cockpit`` (who
+    reads the chain's figures), ``processes`` (who reads the process models)."""
     rule = RULES.get(role, access.NOTHING)
     entries: list[str] = []
     if REPORT_SIGNALS in rule.may and rule.kinds == _CORPORATIONS:
@@ -287,6 +302,10 @@ def menu(role: str) -> tuple[str, ...]:
         entries.append("inbox")
     if rule.case_view is not None:
         entries.append("cases")
+    if READ_FIGURES in rule.may:
+        entries.append("cockpit")
+    if READ_PROCESSES in rule.may:
+        entries.append("processes")
     return tuple(entries)
 
 
@@ -300,6 +319,10 @@ def home(role: str) -> str:
         return "/inbox"
     if "cases" in entries:
         return "/cases"
+    if EDIT_PROCESSES in rule.may:
+        return "/processes"
+    if "cockpit" in entries:
+        return "/cockpit"
     return "/welcome"
 
 
