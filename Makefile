@@ -26,6 +26,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-viewer.production.min.js \
 	   node_modules/bpmn-js/dist/assets/diagram-js.css \
 	   node_modules/bpmn-js/dist/assets/bpmn-js.css $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 	touch $@
 
 run: install
