@@ -21,6 +21,7 @@ from engine.access import (
 )
 from engine.context import EngineContext
 from engine.deployments import latest_definition
+from engine.engine_steps import run_engine_steps
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
 from engine.models import Deployment, ProcessDefinition, ProcessInstance
@@ -66,7 +67,7 @@ def start_definition(ctx: EngineContext, session: Session, definition: ProcessDe
             for task in wf.get_tasks(state=TaskState.READY):
                 task.set_data(**data)
         if then is not None:
-            wf.do_engine_steps()
+            run_engine_steps(wf)
             then(wf)
 
     runtime.step(ctx, session, row, workflow, cached, first, log)

@@ -39,6 +39,7 @@ from engine import clock as clock_module
 from engine.bundles import DUE_PROPERTY
 from engine.context import EngineContext
 from engine.db import write_versioned
+from engine.engine_steps import run_engine_steps
 from engine.errors import Conflict, EngineError
 from engine.models import (
     Event,
@@ -169,7 +170,7 @@ def _run(ctx: EngineContext, workflow: BpmnWorkflow, log: StepLog) -> None:
     def did_complete(task: Task) -> None:
         _log_completed(ctx, task, log)
 
-    workflow.do_engine_steps(did_complete_task=did_complete)
+    run_engine_steps(workflow, did_complete)
     log.thrown.extend(workflow.get_events())
 
 
