@@ -31,7 +31,7 @@ def read_folder(path: str | Path) -> list[BundleFile]:
 
 
 def deploy(ctx: EngineContext, session: Session, actor: Actor,
-           files: list[BundleFile]) -> DeploymentView:
+           files: list[BundleFile], change_note: str | None = None) -> DeploymentView:
     """Validate and store a bundle as the next version.
 
     Deploying a bundle identical to the newest version stores nothing and returns that
@@ -52,7 +52,8 @@ def deploy(ctx: EngineContext, session: Session, actor: Actor,
         return _view(session, latest, new=False)
     version = (latest.version if latest else 0) + 1
     deployment = Deployment(version=version, bundle_sha256=validated.sha256,
-                            created_at=ctx.clock.now(), created_by=actor.username)
+                            created_at=ctx.clock.now(), created_by=actor.username,
+                            change_note=(change_note or "").strip()[:2000] or None)
     session.add(deployment)
     session.flush()
     for f in validated.files:
@@ -69,8 +70,8 @@ def deploy(ctx: EngineContext, session: Session, actor: Actor,
 
 
 def deploy_path(ctx: EngineContext, session: Session, actor: Actor,
-                path: str | Path) -> DeploymentView:
-    return deploy(ctx, session, actor, read_folder(path))
+                path: str | Path, change_note: str | None = None) -> DeploymentView:
+    return deploy(ctx, session, actor, read_folder(path), change_note)
 
 
 def list_deployments(session: Session) -> list[DeploymentView]:

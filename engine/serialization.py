@@ -71,6 +71,11 @@ _SERIALIZER = _build_serializer()
 CURRENT_VERSION: str = _SERIALIZER.VERSION
 
 
+def spec_registry() -> Any:
+    """The serializer's converter registry (SpiffWorkflow's diff compares specs through it)."""
+    return _SERIALIZER.registry
+
+
 def dump_workflow(workflow: BpmnWorkflow) -> str:
     """The workflow's state as JSON, without its spec."""
     result: str = _SERIALIZER.serialize_json(workflow)

@@ -9,6 +9,7 @@ from engine.models.event import Event
 from engine.models.human_task import HumanTask
 from engine.models.instance import InstanceCorrelation, ProcessInstance
 from engine.models.message import Message
+from engine.models.migration_job import MigrationJob, MigrationJobItem
 from engine.models.party import ApiToken, Organisation, User
 from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
@@ -17,5 +18,6 @@ __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Event", "HumanTask",
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
-    "CaseNumberCounter", "CaseRecord", "ReferralPackage", "SignalBatch", "SignalBatchRow",
+    "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
+    "SignalBatch", "SignalBatchRow",
 ]

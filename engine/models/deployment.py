@@ -19,6 +19,8 @@ class Deployment(Base):
     bundle_sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(100))
+    #: why this version exists, in the process owner's words (none for ``ketenflow init``)
+    change_note: Mapped[str | None] = mapped_column(Text)
 
     files: Mapped[list[DeploymentFile]] = relationship(back_populates="deployment",
                                                        order_by="DeploymentFile.name")
