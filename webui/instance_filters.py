@@ -52,7 +52,10 @@ def filters_from(args: Any) -> instances.InstanceFilter:
         step=(args.get("step") or "").strip() or None,
         overdue=flag("overdue"), in_error=flag("in_error"),
         started_from=day("started_from"), started_to=day("started_to"))
+    try:
+        found.check()
+    except InvalidInput as invalid:
+        errors.update(invalid.errors)
     if errors:
         raise InvalidInput(errors)
-    found.check()
     return found

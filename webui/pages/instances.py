@@ -34,8 +34,6 @@ CORPORATIONS = [(slug, name) for slug, name, kind in REFERENCE_ORGANISATIONS
 ACTIONS = {"suspend": instance_control.suspend_instance,
            "resume": instance_control.resume_instance,
            "terminate": instance_control.terminate_instance}
-DONE = {"suspend": "Instantie gepauzeerd.", "resume": "Instantie hervat.",
-        "terminate": "Instantie beëindigd."}
 
 
 def require(capability: str) -> None:
@@ -95,7 +93,9 @@ def act(instance_id: int, action: str) -> Any:
         flash(_message(refused), "error")
     else:
         commit()
-        flash(_(DONE[action]), "success")
+        done = {"suspend": _("Instantie gepauzeerd."), "resume": _("Instantie hervat."),
+                "terminate": _("Instantie beëindigd.")}
+        flash(done[action], "success")
     return redirect(f"/cockpit/instances/{instance_id}", 303)
 
 
