@@ -209,3 +209,23 @@ def test_overdue_filter(ctx: EngineContext, clock: ManualClock) -> None:
                                         filters=InstanceFilter(overdue=True))
         count = session.scalar(select(func.count()).select_from(ProcessInstance))
     assert [i.id for i in page.items] == [late] and count == 2
+
+
+def test_a_message_for_a_suspended_case_is_kept_and_delivered_on_resume(
+        ctx: EngineContext, clock: ManualClock) -> None:
+    from tests.processes.chain import Chain, deploy_chain
+
+    deploy_chain(ctx)
+    case = Chain(ctx, clock, "DR-2026-700001")
+    instance_id = case.signal()
+    assert _status(ctx, instance_id) == "running"
+    _act(ctx, "suspend", instance_id, "Controle")
+    kept = case.send("arrears_resolved", paid_on="2026-04-24")
+    assert kept.status == "kept"
+    def delivered() -> list[str]:
+        return [d["message"] for d in _events(ctx, instance_id, "message_delivered")]
+
+    assert "arrears_resolved" not in delivered()
+    _act(ctx, "resume", instance_id, "Klaar")
+    assert "arrears_resolved" in delivered()
+    assert [t.bpmn_id for t in case.open_tasks()] == ["confirm_case_closure"]
