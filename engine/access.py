@@ -47,6 +47,15 @@ SEND_MESSAGES = "send_messages"
 REPORT_SIGNALS = "report_signals"
 ASSIGN = "assign"
 RETRY_INSTANCES = "retry_instances"
+#: Suspend, resume and terminate an instance with a reason (the chain's policy gives it to the
+#: administrator).
+MANAGE_INSTANCES = "manage_instances"
+#: Edit, approve, publish and migrate the process models (the process owners' workspace).
+EDIT_PROCESSES = "edit_processes"
+#: Read the chain's figures and follow every process instance by case number, without its
+#: data (the cockpit's readers: counts and progress, never a household's name, address or
+#: notes, domain.md §6).
+READ_FIGURES = "read_figures"
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,19 @@ def instance_scope(actor: Actor) -> ColumnElement[bool]:
     if found.instances == "rows" and found.rows == OWN_MUNICIPALITY:
         return ProcessInstance.municipality == actor.organisation
     return false()
+
+
+def tracking_scope(actor: Actor) -> ColumnElement[bool]:
+    """Instances the actor may follow: ``instance_scope``, and every instance for the readers
+    of the figures (managers see case numbers and progress, never the data:
+    ``may_see_instance_data``)."""
+    if may(actor, READ_FIGURES):
+        return true()
+    return instance_scope(actor)
+
+
+def may_manage_instances(actor: Actor) -> bool:
+    return may(actor, MANAGE_INSTANCES)
 
 
 def may_see_instance_data(actor: Actor) -> bool:

@@ -2,33 +2,133 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from engine import cursors, runtime
 from engine.access import (
     Actor,
-    instance_scope,
     may_retry_instances,
     may_see_instance_data,
     may_start_instances,
     record_access,
     record_refusal,
+    tracking_scope,
 )
 from engine.context import EngineContext
 from engine.deployments import latest_definition
 from engine.engine_steps import run_engine_steps
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
-from engine.models import Deployment, ProcessDefinition, ProcessInstance
+from engine.models import Deployment, HumanTask, ProcessDefinition, ProcessInstance
+from engine.models.instance import STATUSES as _STATUSES
 from engine.specs import CachedSpec
 from engine.views import InstanceError, InstanceView, Page
 
 MAX_PAGE = 200
+#: An instance's statuses (the pages and the API list them).
+STATUSES: tuple[str, ...] = _STATUSES
+#: What an element id (the "current step" filter) may look like: BPMN ids, nothing to escape.
+_ELEMENT_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    """What the instance list narrows to (every field optional; all given ones apply).
+
+    ``step``: an element the instance waits at now; ``overdue``: an open task past its due
+    date; ``in_error``: status ``error``; ``started_from``/``started_to``: the day it started
+    (both inclusive, in UTC).
+    """
+
+    process_id: str | None = None
+    version: int | None = None
+    status: str | None = None
+    business_key: str | None = None
+    municipality: str | None = None
+    corporation: str | None = None
+    step: str | None = None
+    overdue: bool = False
+    in_error: bool = False
+    started_from: date | None = None
+    started_to: date | None = None
+
+    def check(self) -> None:
+        """Refuse what cannot be a filter, naming the field (Dutch, as the pages show it)."""
+        errors = {}
+        if self.status and self.status not in STATUSES:
+            errors["status"] = f"onbekende status; kies uit {', '.join(STATUSES)}"
+        if self.step and (len(self.step) > 200 or not set(self.step) <= _ELEMENT_ID):
+            errors["step"] = "geen geldige stap (BPMN-id: letters, cijfers, _ - .)"
+        if self.version is not None and not 0 < self.version < 2**31:
+            errors["version"] = "geen geldige versie"
+        if self.started_from and self.started_to and self.started_from > self.started_to:
+            errors["started_to"] = "ligt voor de begindatum"
+        if errors:
+            raise InvalidInput(errors)
+
+
+def filter_conditions(ctx: EngineContext, filters: InstanceFilter,
+                      with_status: bool = True) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``filters`` (``with_status`` False: all but the status, for the
+    totals per status)."""
+    filters.check()
+    where: list[ColumnElement[bool]] = []
+    if filters.process_id:
+        where.append(ProcessInstance.process_id == filters.process_id)
+    if filters.version is not None:
+        where.append(ProcessInstance.definition_id.in_(
+            select(ProcessDefinition.id).join(Deployment)
+            .where(Deployment.version == filters.version)))
+    if with_status and filters.status:
+        where.append(ProcessInstance.status == filters.status)
+    if filters.in_error:
+        where.append(ProcessInstance.status == "error")
+    if filters.business_key:
+        where.append(ProcessInstance.business_key == filters.business_key)
+    if filters.municipality:
+        where.append(ProcessInstance.municipality == filters.municipality)
+    if filters.corporation:
+        where.append(ProcessInstance.corporation == filters.corporation)
+    if filters.step:
+        # the JSON list as text holds the id in quotes (both databases); ids need no escaping
+        # (a failed instance stands at the element that failed)
+        where.append(or_(
+            cast(ProcessInstance.current_elements, String).like(f'%"{filters.step}"%'),
+            and_(ProcessInstance.status == "error",
+                 ProcessInstance.error_element == filters.step)))
+    if filters.overdue:
+        where.append(exists(select(HumanTask.id).where(
+            HumanTask.instance_id == ProcessInstance.id,
+            HumanTask.state.in_(runtime.OPEN_STATES), HumanTask.due_at < ctx.clock.now())))
+    if filters.started_from:
+        where.append(ProcessInstance.created_at >= _day_start(filters.started_from))
+    if filters.started_to:
+        where.append(ProcessInstance.created_at <
+                     _day_start(filters.started_to) + timedelta(days=1))
+    return where
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def status_totals(ctx: EngineContext, session: Session, actor: Actor,
+                  filters: InstanceFilter) -> dict[str, int]:
+    """How many instances the actor may follow match ``filters``, per status (the status
+    filter itself left out, so each total says what choosing that status would list)."""
+    query = (select(ProcessInstance.status, func.count()).where(
+        tracking_scope(actor), *filter_conditions(ctx, filters, with_status=False))
+        .group_by(ProcessInstance.status))
+    found = {status: 0 for status in STATUSES}
+    found.update({status: count for status, count in session.execute(query).tuples()})
+    return found
 
 
 def start_instance(ctx: EngineContext, session: Session, actor: Actor, process_id: str,
@@ -90,7 +190,7 @@ def _scoped(ctx: EngineContext, session: Session, actor: Actor, instance_id: int
     if not 0 < instance_id <= cursors.MAX_ID:  # no such row can exist (nor be queried)
         raise NotFound(f"instance {instance_id} not found")
     row = session.scalars(select(ProcessInstance).where(
-        ProcessInstance.id == instance_id, instance_scope(actor))).first()
+        ProcessInstance.id == instance_id, tracking_scope(actor))).first()
     if row is None:
         case_number = session.scalar(select(ProcessInstance.business_key).where(
             ProcessInstance.id == instance_id))
@@ -110,20 +210,22 @@ def _record_data_shown(ctx: EngineContext, session: Session, actor: Actor,
 def list_instances(ctx: EngineContext, session: Session, actor: Actor,
                    process_id: str | None = None,
                    status: str | None = None, business_key: str | None = None,
-                   cursor: str | None = None, limit: int = 50) -> Page[InstanceView]:
-    """Newest first, keyset-paged on the id so page cost does not grow with the table."""
+                   cursor: str | None = None, limit: int = 50,
+                   filters: InstanceFilter | None = None) -> Page[InstanceView]:
+    """Newest first, keyset-paged on the id so page cost does not grow with the table.
+
+    ``filters`` narrows further (``process_id``, ``status`` and ``business_key`` are its
+    fields too, kept as arguments for the callers that have them)."""
+    filters = filters or InstanceFilter()
+    filters = replace(filters, process_id=process_id or filters.process_id,
+                      status=status or filters.status,
+                      business_key=business_key or filters.business_key)
     limit = max(1, min(limit, MAX_PAGE))
     # The engine state (kilobytes per row) is never shown in a list.
     query = select(ProcessInstance).options(defer(ProcessInstance.state)).where(
-        instance_scope(actor))
+        tracking_scope(actor), *filter_conditions(ctx, filters))
     if not may_see_instance_data(actor):
         query = query.options(defer(ProcessInstance.data))
-    if process_id:
-        query = query.where(ProcessInstance.process_id == process_id)
-    if status:
-        query = query.where(ProcessInstance.status == status)
-    if business_key:
-        query = query.where(ProcessInstance.business_key == business_key)
     if cursor:
         query = query.where(ProcessInstance.id < cursors.cursor_id(cursor))
     rows = session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit + 1)).all()

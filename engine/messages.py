@@ -260,7 +260,8 @@ def _deliver(ctx: EngineContext, session: Session, actor: Actor, message: Messag
                ProcessInstance.status.in_(LIVE_STATUSES))
         .order_by(ProcessInstance.id)).unique().all()
     for row in candidates:
-        if name not in (row.waiting_messages or []):
+        # a suspended instance does not move: the message is kept until it is resumed
+        if row.status == "suspended" or name not in (row.waiting_messages or []):
             continue
         if _offer(ctx, session, actor, row, name, payload, correlation_name,
                   correlation_value, depth):

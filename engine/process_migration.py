@@ -33,7 +33,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import runtime
-from engine.access import Actor, may
+from engine.access import EDIT_PROCESSES, Actor, may
 from engine.bundles import FORM_PROPERTY
 from engine.context import EngineContext
 from engine.errors import Conflict, EngineError, InvalidInput, NotAllowed, NotFound
@@ -52,9 +52,6 @@ from engine.specs import CachedSpec
 
 log = logging.getLogger(__name__)
 
-#: The capability that migrates (``engine.chain.policy.EDIT_PROCESSES``: the engine core does
-#: not import the chain; tests/engine/test_process_migration.py checks the two agree).
-EDIT_PROCESSES = "edit_processes"
 #: Spec attributes whose change does not matter to an instance waiting in that element: the
 #: wiring (checked where it matters, on the elements themselves) and labels.
 _HARMLESS = frozenset({"inputs", "outputs", "bpmn_name", "description", "documentation",

@@ -141,14 +141,27 @@ def create_instance(ctx: EngineContext, definition: ProcessDefinition, actor: st
     return row  # not in the session yet: the step's save inserts it (``write_versioned``)
 
 
+def failing_task_data(ctx: EngineContext, session: Session,
+                      row: ProcessInstance) -> dict[str, Any] | None:
+    """The data of the task an instance in ``error`` failed at (what a retry re-runs with),
+    as JSON; None when there is none."""
+    if row.status != "error" or row.state is None:
+        return None
+    workflow, _cached = load(ctx, session, row, read_only=True)
+    failing = workflow.get_tasks(state=TaskState.ERROR)
+    return json_safe(dict(failing[0].data)) if failing else None
+
+
 # --- the step --------------------------------------------------------------------------------
 
 def step(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: BpmnWorkflow,
-         cached: CachedSpec, change: Change | None, log: StepLog) -> None:
+         cached: CachedSpec, change: Change | None, log: StepLog,
+         recheck_kept: bool = False) -> None:
     """Apply ``change``, run the engine, deliver kept messages, and save — all or nothing.
 
     Diagram failures become the instance's ``error`` state; our own ``EngineError``s and
-    database errors propagate so the caller's transaction rolls back.
+    database errors propagate so the caller's transaction rolls back. ``recheck_kept``: look
+    for kept messages even when the step waits for nothing new (a resumed instance).
     """
     now = ctx.clock.now()
     error: tuple[str | None, str, int | None] | None = None
@@ -157,7 +170,7 @@ def step(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
             if change is not None:
                 change(workflow)
             _run(ctx, workflow, log)
-            _deliver_kept_messages(ctx, session, row, workflow, log)
+            _deliver_kept_messages(ctx, session, row, workflow, log, recheck_kept)
             _guard_depth(ctx, workflow)
         except (EngineError, SQLAlchemyError):
             raise
@@ -292,7 +305,7 @@ def deliver(workflow: BpmnWorkflow, name: str, payload: dict[str, Any],
 
 
 def _deliver_kept_messages(ctx: EngineContext, session: Session, row: ProcessInstance,
-                           workflow: BpmnWorkflow, log: StepLog) -> None:
+                           workflow: BpmnWorkflow, log: StepLog, recheck: bool = False) -> None:
     """Deliver messages kept for this instance that a catch event now waits for.
 
     A message is kept only when nothing waited for it when it arrived (or the instance was in
@@ -300,7 +313,7 @@ def _deliver_kept_messages(ctx: EngineContext, session: Session, row: ProcessIns
     can make one deliverable; other steps skip the lookup.
     """
     before = set(row.waiting_messages or [])
-    if row.status != "error" and set(waiting_message_names(workflow)) <= before:
+    if not recheck and row.status != "error" and set(waiting_message_names(workflow)) <= before:
         return
     for _round in range(20):
         waiting = waiting_message_names(workflow)

@@ -23,7 +23,7 @@ from engine.access import (
 )
 from engine.context import EngineContext
 from engine.db import write_versioned
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.forms import form_fields, validate
 from engine.models import Case, HumanTask, ProcessInstance
 from engine.views import CompletionResult, TaskDetail, TaskView
@@ -183,6 +183,9 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
         claimed by someone else), or a concurrent change.
     """
     task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task complete")
+    if instance.status == "suspended":
+        raise Conflict("Deze casus is gepauzeerd door applicatiebeheer; de taak kan pas "
+                       "worden afgerond als de casus is hervat.")
     schema, validator = _form(ctx, session, task, instance)
     # The claim first: who does not hold it learns that, not what the form would have said.
     lifecycle.check_complete(task, actor)

@@ -20,9 +20,12 @@ from engine.access import (
     ALL_ROWS,
     ASSIGN,
     DEPLOY,
+    EDIT_PROCESSES,
     INSTANCE_DATA,
+    MANAGE_INSTANCES,
     OWN_CORPORATION,
     OWN_MUNICIPALITY,
+    READ_FIGURES,
     REFERRED,
     REPORT_SIGNALS,
     RETRY_INSTANCES,
@@ -58,17 +61,10 @@ CORRECT_RESULTS = "correct_national_results"
 CORRECT_REFERRALS = "correct_referrals"
 #: Report what happened on a tenant's case (court summons, paid, eviction executed, …).
 REPORT_CASE_EVENTS = "report_case_events"
-#: Read the chain's figures and follow its process instances by case number (the cockpit):
-#: counts and progress, never a household's name, address or notes (domain.md §6).
-READ_FIGURES = "read_figures"
 #: Download the national DDAS delivery (``ketenflow export ddas``).
 EXPORT_DDAS = "export_ddas"
 #: Read the process models: diagrams, versions, decision tables, forms.
 READ_PROCESSES = "read_processes"
-#: Edit, approve, publish and migrate the process models (the process owners' workspace).
-EDIT_PROCESSES = "edit_processes"
-#: Suspend, resume and terminate a process instance with a reason (beside retrying it).
-MANAGE_INSTANCES = "manage_instances"
 
 _CASEWORK = frozenset({HOLD_CASES, CORRECT_REFERRALS})
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from engine import deployments, instances, process_catalogue, process_diff, process_migration
 from engine.access import SYSTEM, Actor
-from engine.chain import policy
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.errors import NotAllowed
@@ -283,4 +282,3 @@ def test_only_process_owners_migrate(ctx, tmp_path):
             process_migration.submit(ctx, actor, "review", 1, 2, [instance_id])
         with ctx.sessionmaker() as session, pytest.raises(NotAllowed):
             process_migration.dry_run(ctx, session, actor, "review", 1, 2)
-    assert process_migration.EDIT_PROCESSES == policy.EDIT_PROCESSES

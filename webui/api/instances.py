@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import g, request
 
-from engine import cursors, instances
+from engine import cursors, instance_control, instances
 from engine.errors import InvalidInput
 from engine.views import as_dict
 from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
+from webui.input_guard import json_body
+from webui.instance_filters import filters_from
 
 START = {
     "type": "object",
@@ -34,15 +36,29 @@ def start_instance() -> tuple[dict[str, Any], int]:
     return as_dict(view), 201
 
 
-@route("/instances", "GET", "Instances, newest first", query=[
-    {"name": n, "schema": {"type": "string"}} for n in
-    ("process_id", "status", "business_key", "cursor", "limit")])
+#: The list's query parameters (``process_id``, ``status``, ``business_key`` as before).
+LIST_QUERY = [
+    {"name": "process_id", "schema": {"type": "string"}},
+    {"name": "version", "schema": {"type": "string"}, "description": "deployment version"},
+    {"name": "status", "schema": {"type": "string"}},
+    {"name": "business_key", "schema": {"type": "string"}, "description": "case number"},
+    {"name": "municipality", "schema": {"type": "string"}},
+    {"name": "corporation", "schema": {"type": "string"}},
+    {"name": "step", "schema": {"type": "string"}, "description": "an element waited at now"},
+    {"name": "overdue", "schema": {"type": "string"}, "description": "true: an open task is late"},
+    {"name": "in_error", "schema": {"type": "string"}, "description": "true: status error"},
+    {"name": "started_from", "schema": {"type": "string"}, "description": "YYYY-MM-DD"},
+    {"name": "started_to", "schema": {"type": "string"}, "description": "YYYY-MM-DD"},
+    {"name": "cursor", "schema": {"type": "string"}},
+    {"name": "limit", "schema": {"type": "string"}},
+]
+
+
+@route("/instances", "GET", "Instances, newest first, with filters", query=LIST_QUERY)
 def list_instances() -> dict[str, Any]:
-    args = request.args
     page = instances.list_instances(
-        engine_context(), get_session(), current_actor(), process_id=args.get("process_id"),
-        status=args.get("status"), business_key=args.get("business_key"),
-        cursor=args.get("cursor"), limit=limit_arg())
+        engine_context(), get_session(), current_actor(), cursor=request.args.get("cursor"),
+        limit=limit_arg(), filters=filters_from(request.args))
     return as_dict(page)  # type: ignore[no-any-return]
 
 
@@ -62,6 +78,50 @@ RETRY = {"type": "object", "properties": {"data": {"type": "object"}},
 def retry_instance(instance_id: str) -> dict[str, Any]:
     view = instances.retry_instance(engine_context(), get_session(), current_actor(),
                                     _int(instance_id), g.body.get("data"))
+    return as_dict(view)  # type: ignore[no-any-return]
+
+
+REASON = {"type": "object", "required": ["reason"],
+          "properties": {"reason": {"type": "string", "maxLength": 1000}},
+          "additionalProperties": False}
+
+
+def _reason() -> Any:
+    """The body's reason, checked here with the published schema's rules but in Dutch (the
+    engine refuses an empty one, naming the field)."""
+    instance_control.require_manage(current_actor())  # the role's refusal comes first
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": "stuur een JSON-object met een reden: {\"reason\": ...}"})
+    unknown = sorted(set(body) - {"reason"})
+    if unknown:
+        raise InvalidInput({name: "onbekend veld" for name in unknown})
+    if body.get("reason") is not None and not isinstance(body["reason"], str):
+        raise InvalidInput({"reason": "De reden moet tekst zijn."})
+    return body.get("reason")
+
+
+@route("/instances/{instance_id}/suspend", "POST", "Suspend an instance, with a reason",
+       request_schema=REASON, validate=False)
+def suspend_instance(instance_id: str) -> dict[str, Any]:
+    view = instance_control.suspend_instance(engine_context(), get_session(), current_actor(),
+                                             _int(instance_id), _reason())
+    return as_dict(view)  # type: ignore[no-any-return]
+
+
+@route("/instances/{instance_id}/resume", "POST", "Resume a suspended instance, with a reason",
+       request_schema=REASON, validate=False)
+def resume_instance(instance_id: str) -> dict[str, Any]:
+    view = instance_control.resume_instance(engine_context(), get_session(), current_actor(),
+                                            _int(instance_id), _reason())
+    return as_dict(view)  # type: ignore[no-any-return]
+
+
+@route("/instances/{instance_id}/terminate", "POST", "End an instance for good, with a reason",
+       request_schema=REASON, validate=False)
+def terminate_instance(instance_id: str) -> dict[str, Any]:
+    view = instance_control.terminate_instance(engine_context(), get_session(),
+                                               current_actor(), _int(instance_id), _reason())
     return as_dict(view)  # type: ignore[no-any-return]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from engine import access
-from engine.chain.policy import READ_FIGURES
+from engine.access import READ_FIGURES
 from webui.auth import login_required
 from webui.pages import actor
 

@@ -14,7 +14,8 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine import access, process_catalogue, process_diff, process_migration
-from engine.chain.policy import EDIT_PROCESSES, READ_PROCESSES
+from engine.access import EDIT_PROCESSES
+from engine.chain.policy import READ_PROCESSES
 from engine.errors import InvalidInput
 from webui.auth import login_required
 from webui.db import engine_context, get_session
