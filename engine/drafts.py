@@ -233,7 +233,10 @@ def read_bundle(ctx: EngineContext, content: bytes) -> list[BundleFile]:
     files: list[BundleFile] = []
     for info in infos:
         name = posixpath.normpath(info.filename) if info.filename else ""
-        _check_name(info.filename)
+        try:
+            _check_name(info.filename)
+        except InvalidInput as invalid:
+            raise InvalidInput({"bundle": invalid.errors["file"]}) from None
         if info.file_size > limit:
             raise InvalidInput({"bundle": f"'{name}' is {info.file_size} bytes; de grens is "
                                           f"{limit}"})

@@ -44,6 +44,8 @@ async function start(root) {
   modeler.get('canvas').zoom('fit-viewport');
   if (warnings.length) {
     say(root.dataset.msgWarnings + ' ' + warnings.map((w) => w.message).join('; '), 'warning');
+  } else {
+    say(root.dataset.msgReady, 'ready');
   }
 
   let timer = null;
