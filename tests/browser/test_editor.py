@@ -113,16 +113,19 @@ def test_lint_marker_on_a_user_task_outside_a_lane(ctx, live_server, new_page, d
         const registry = m.get('elementRegistry'), modeling = m.get('modeling');
         const lane = registry.get('lane_social_team');
         const pool = registry.get('participant_outreach');
+        const businessObject = m.get('bpmnFactory').create('bpmn:UserTask',
+                                                           {id: 'new_user_task'});
         const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask',
-                                                           id: 'new_user_task'});
-        modeling.createShape(shape, {x: lane.x + 400, y: lane.y + lane.height - 60}, pool);
+                                                           businessObject});
+        modeling.createShape(shape, {x: lane.x + lane.width - 120, y: lane.y + lane.height - 60},
+                             pool);
         modeling.updateLabel(shape, 'Nieuwe taak');
         const laneBo = lane.businessObject;
         modeling.updateModdleProperties(lane, laneBo, {
             flowNodeRef: laneBo.flowNodeRef.filter(n => n.id !== 'new_user_task')});
     }""")
     marker = page.wait_for_selector(
-        "[data-container-id=new_user_task] .bjsl-overlay.bjsl-issues-bottom-right")
+        "[data-container-id=new_user_task] .bjsl-overlay", timeout=10000)
     assert marker is not None
     issues = page.evaluate("""() => (window.ketenflowModeler.get('linting')._issues
         .new_user_task || []).map(i => i.message)""")
@@ -135,7 +138,11 @@ def test_lint_marker_on_a_user_task_outside_a_lane(ctx, live_server, new_page, d
     form.fill("forms/record_contact_attempt.json")
     page.wait_for_function("""() => !(window.ketenflowModeler.get('linting')._issues
         .new_user_task || []).some(i => i.message.includes('formulier'))""")
-    marker.scroll_into_view_if_needed()
+    page.wait_for_selector("#editor-status[data-kind=saved]")
+    page.evaluate("""() => { const m = window.ketenflowModeler;
+        m.get('canvas').zoom(1.3); m.get('canvas').scrollToElement('new_user_task');
+        m.get('selection').select(null); }""")
+    page.wait_for_selector("[data-container-id=new_user_task] .bjsl-overlay")
     path = screenshot(page, "editor-lint-user-task-outside-lane.png")
     assert path.exists() and path.parent == ARTIFACTS
     issues = page.evaluate("""() => (window.ketenflowModeler.get('linting')._issues

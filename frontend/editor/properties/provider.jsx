@@ -309,7 +309,8 @@ export default function KetenflowPropertiesProvider(propertiesPanel, translate, 
   this.getGroups = (element) => (groups) => {
     const found = entries(element, roles);
     if (found.length) {
-      groups.splice(1, 0, { id: 'ketenflow', label: translate('Ketenflow'), entries: found });
+      groups.splice(1, 0, { id: 'ketenflow', label: translate('Ketenflow'), entries: found,
+        shouldOpen: true });
     }
     return groups;
   };
