@@ -20,7 +20,8 @@ from tests.conftest import ROOT
 from tests.factories import make_user
 
 OUTREACH = "outreach/outreach.bpmn"
-FORM = '<spiffworkflow:property name="formJsonSchemaFilename" value="forms/record_first_contact_attempt.json" />'
+FORM = ('<spiffworkflow:property name="formJsonSchemaFilename" '
+        'value="forms/record_first_contact_attempt.json" />')
 
 
 @pytest.fixture
