@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# Front-end libraries from npm (pinned in package.json/package-lock.json), never committed.
-$(VENDOR)/.installed: package.json package-lock.json
+EDITOR_SOURCES := frontend/build.mjs $(wildcard frontend/editor/*.* frontend/editor/*/*.*)
+
+# Front-end libraries from npm (pinned in package.json/package-lock.json), never committed;
+# the process owners' editor is bundled from frontend/editor with esbuild (from npm).
+$(VENDOR)/.installed: package.json package-lock.json $(EDITOR_SOURCES)
 	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
+	node frontend/build.mjs $(VENDOR)/editor
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
 	cp node_modules/bpmn-js/dist/bpmn-viewer.production.min.js \
 	   node_modules/bpmn-js/dist/assets/diagram-js.css \

@@ -289,7 +289,8 @@ def record_fields(record_category: str, role: str) -> tuple[str, ...] | None:
 def menu(role: str) -> tuple[str, ...]:
     """The main menu's entries for ``role``, in order: ``portal`` and ``report`` (who reports
     tenants), ``inbox`` (who works tasks), ``cases`` (who sees households), ``cockpit`` (who
-    reads the chain's figures), ``processes`` (who reads the process models)."""
+    reads the chain's figures), ``processes`` (who reads the process models), ``editor``
+    (who edits them: the drafts)."""
     rule = RULES.get(role, access.NOTHING)
     entries: list[str] = []
     if REPORT_SIGNALS in rule.may and rule.kinds == _CORPORATIONS:
@@ -302,6 +303,8 @@ def menu(role: str) -> tuple[str, ...]:
         entries.append("cockpit")
     if READ_PROCESSES in rule.may:
         entries.append("processes")
+    if EDIT_PROCESSES in rule.may:
+        entries.append("editor")
     return tuple(entries)
 
 

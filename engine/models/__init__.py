@@ -5,6 +5,7 @@ from engine.models.case import Case
 from engine.models.case_number import CaseNumberCounter
 from engine.models.case_record import CaseRecord
 from engine.models.deployment import Deployment, DeploymentFile, ProcessDefinition
+from engine.models.draft import Draft, DraftFile
 from engine.models.event import Event
 from engine.models.human_task import HumanTask
 from engine.models.instance import InstanceCorrelation, ProcessInstance
@@ -15,7 +16,8 @@ from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
 
 __all__ = [
-    "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Event", "HumanTask",
+    "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
+    "HumanTask",
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",

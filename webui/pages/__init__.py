@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     from webui.pages import (
         cases,
         cockpit,
+        editor,
         inbox,
         instances,
         portal,
@@ -85,6 +86,6 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances,
-                   processes):
+                   processes, editor):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())

@@ -3,7 +3,7 @@
 A deployment keeps the process owner's change note; migrating running instances to another
 version is a job with one item per instance (its outcome and, when refused, why).
 
-Revision ID: 0012p
+Revision ID: 0012
 Revises: 0011
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 import engine.db
 
-revision = '0012p'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None

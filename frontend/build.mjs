@@ -1,0 +1,60 @@
+// Bundles the process editor (frontend/editor) into webui/static/vendor/editor with esbuild;
+// `make install` runs it. The Content-Security-Policy allows no inline style attributes, so
+// the ones in the properties panel's and bpmn-js's markup are rewritten here (editor.css
+// styles those classes); the build fails if that markup changes, so nothing is missed.
+import { readFile } from 'node:fs/promises';
+import * as esbuild from 'esbuild';
+
+const outdir = process.argv[2] || 'webui/static/vendor/editor';
+// markup with inline styles -> the same without (editor.css styles the classes instead)
+const INLINE_STYLES = [
+  ['<div style="height: 100%" tabindex="-1" class="bio-properties-panel-container">',
+    '<div tabindex="-1" class="bio-properties-panel-container">'],
+  ['<div style="flex: none; height: auto" class="bio-properties-panel bio-theme-parent bio-properties-panel-header-container">',
+    '<div class="bio-properties-panel bio-theme-parent bio-properties-panel-header-container">']
+];
+
+// bpmn-js's align/distribute icons are SVG markup with style attributes: written as SVG
+// presentation attributes instead (fill="none" draws the same as style="fill:none").
+function presentationAttributes(text) {
+  return text.replace(/style="([^"]*)"/g, (_, style) => style.split(';')
+    .filter((part) => part.includes(':'))
+    .map((part) => {
+      const [name, value] = part.split(':');
+      return `${name.trim()}="${value.trim()}"`;
+    }).join(' '));
+}
+
+const noInlineStyles = {
+  name: 'no-inline-styles',
+  setup(build) {
+    build.onLoad({ filter: /bpmn-js[\\/]lib[\\/]features[\\/](align|distribute)-elements[\\/]\w+Icons\.js$/ },
+      async (args) => ({ contents: presentationAttributes(await readFile(args.path, 'utf8')),
+        loader: 'js' }));
+    build.onLoad({ filter: /bpmn-js-properties-panel[\\/]dist[\\/]index\.esm\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      for (const [inline, plain] of INLINE_STYLES) {
+        if (!text.includes(inline)) {
+          throw new Error(`bpmn-js-properties-panel changed its markup (${inline}): check the CSP`);
+        }
+        text = text.replace(inline, plain);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  }
+};
+
+await esbuild.build({
+  entryPoints: ['frontend/editor/main.js', 'frontend/editor/editor.css'],
+  outdir,
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+  jsx: 'automatic',
+  jsxImportSource: '@bpmn-io/properties-panel/preact',
+  alias: { react: '@bpmn-io/properties-panel/preact/compat' },
+  loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
+  assetNames: '[name]',
+  plugins: [noInlineStyles]
+});

@@ -1,0 +1,100 @@
+// The process owners' BPMN editor: bpmn-js Modeler, a properties panel for what the engine
+// reads, lint markers for what the deploy check refuses, and saving the draft as you go (the
+// server refuses a save made on a stale revision with 409, so nobody overwrites silently).
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import {
+  BpmnPropertiesPanelModule, BpmnPropertiesProviderModule
+} from 'bpmn-js-properties-panel';
+import lintModule from 'bpmn-js-bpmnlint';
+
+import spiffworkflow from './spiffworkflow.json';
+import KetenflowPropertiesProvider from './properties/provider.jsx';
+import { lintConfig } from './lint/config.js';
+
+const KetenflowModule = {
+  __init__: ['ketenflowPropertiesProvider'],
+  ketenflowPropertiesProvider: ['type', KetenflowPropertiesProvider]
+};
+
+const SAVE_DELAY_MS = 800;
+
+async function start(root) {
+  const status = document.getElementById('editor-status');
+  const roles = JSON.parse(root.dataset.roles || '[]');
+  let revision = Number(root.dataset.revision);
+  const modeler = new BpmnModeler({
+    container: root.querySelector('.editor-canvas'),
+    propertiesPanel: { parent: root.querySelector('.editor-properties') },
+    linting: { bpmnlint: lintConfig(roles), active: true },
+    ketenflow: { roles },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
+      KetenflowModule, lintModule],
+    moddleExtensions: { spiffworkflow }
+  });
+  window.ketenflowModeler = modeler;
+
+  const say = (text, kind) => {
+    status.textContent = text;
+    status.dataset.kind = kind || '';
+  };
+
+  const answer = await fetch(root.dataset.fileUrl, { credentials: 'same-origin' });
+  const xml = await answer.text();
+  const { warnings } = await modeler.importXML(xml);
+  modeler.get('canvas').zoom('fit-viewport');
+  if (warnings.length) {
+    say(root.dataset.msgWarnings + ' ' + warnings.map((w) => w.message).join('; '), 'warning');
+  } else {
+    say(root.dataset.msgReady, 'ready');
+  }
+
+  let timer = null;
+  let saving = Promise.resolve();
+  let conflict = false;
+
+  const save = async () => {
+    if (conflict) {
+      return;
+    }
+    const { xml: out } = await modeler.saveXML({ format: true });
+    const response = await fetch(root.dataset.fileUrl, {
+      method: 'PUT', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/xml', 'If-Match': String(revision) },
+      body: out
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      revision = body.revision;
+      root.dataset.revision = String(revision);
+      say(root.dataset.msgSaved, 'saved');
+    } else {
+      if (response.status === 409) {
+        conflict = true;
+      }
+      say(body.error || root.dataset.msgFailed, 'error');
+    }
+  };
+
+  modeler.on('commandStack.changed', () => {
+    say(root.dataset.msgEditing, 'editing');
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      saving = saving.then(save);
+    }, SAVE_DELAY_MS);
+  });
+  window.ketenflowSaveNow = () => {
+    clearTimeout(timer);
+    saving = saving.then(save);
+    return saving;
+  };
+  root.dataset.ready = 'true';
+}
+
+const root = document.getElementById('editor');
+if (root) {
+  start(root).catch((error) => {
+    const status = document.getElementById('editor-status');
+    status.textContent = (root.dataset.msgFailed || '') + ' ' + error.message;
+    status.dataset.kind = 'error';
+  });
+}

@@ -1,0 +1,132 @@
+"""The editor's routes over HTTP: saving as you go with the revision (a stale one is 409 with a
+Dutch message, nothing overwritten), download and upload of the bundle, publishing refused
+with each problem named (never a 500), and refusal: every role but process_owner gets 403 on
+every route, a machine token changes nothing."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from flask import Flask
+
+from engine import drafts
+from engine.context import EngineContext
+from engine.deployments import deploy_path
+from tests.access.world import USERS
+from tests.conftest import ROOT
+from tests.factories import make_user
+from tests.webclient import bearer, login
+
+OUTREACH = "outreach/outreach.bpmn"
+
+
+@pytest.fixture
+def draft_id(ctx: EngineContext) -> int:
+    owner = make_user(ctx, "po", "process_owner", "regio")
+    with ctx.sessionmaker.begin() as session:
+        deploy_path(ctx, session, owner, ROOT / "processes")
+        return drafts.create(ctx, session, owner, "Termijn").id
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_save_conflict_download_upload_publish(ctx: EngineContext, app: Flask,
+                                                draft_id: int) -> None:
+    owner, other = login(app, "po"), None
+    make_user(ctx, "po2", "process_owner", "regio")
+    other = login(app, "po2")
+    url = f"/editor/drafts/{draft_id}/files/{OUTREACH}"
+    original = owner.get(url).data
+    assert original == (ROOT / "processes" / OUTREACH).read_bytes()
+    page = owner.get(f"/editor/drafts/{draft_id}/edit/{OUTREACH}").get_data(as_text=True)
+    assert 'data-revision="1"' in page and "vendor/editor/main.js" in page
+    mine = original.replace(b"Outreach: contact leggen", b"Outreach: eerste contact")
+    saved = owner.put(url, data=mine, headers={"If-Match": "1"})
+    assert saved.status_code == 200 and saved.json == {"revision": 2}
+    stale = other.put(url, data=original, headers={"If-Match": "1"})
+    assert stale.status_code == 409
+    assert "intussen gewijzigd door po" in stale.json["error"]
+    assert owner.get(url).data == mine
+    assert other.put(url, data=b"<not xml", headers={"If-Match": "2"}).status_code == 422
+    assert other.put(url, data=mine, headers={}).status_code == 422  # no revision named
+
+    bundle = owner.get(f"/editor/drafts/{draft_id}/bundle.zip")
+    assert bundle.status_code == 200 and bundle.mimetype == "application/zip"
+    assert zipfile.ZipFile(io.BytesIO(bundle.data)).read(OUTREACH) == mine
+    created = owner.post("/editor/drafts", data={
+        "title": "Uit zip", "bundle": (io.BytesIO(bundle.data), "concept.zip")},
+        content_type="multipart/form-data")
+    assert created.status_code == 303
+    copy = created.headers["Location"].rsplit("/", 1)[-1]
+    assert owner.get(f"/editor/drafts/{copy}/files/{OUTREACH}").data == mine
+
+    archive = zipfile.ZipFile(io.BytesIO(bundle.data))
+    every = {name: archive.read(name) for name in archive.namelist()}
+    broken = mine.replace(b'name="formJsonSchemaFilename"', b'name="somethingElse"', 1)
+    upload = owner.post(f"/editor/drafts/{draft_id}/bundle", data={
+        "revision": "2", "bundle": (io.BytesIO(_zip({**every, OUTREACH: broken})), "b.zip")},
+        content_type="multipart/form-data")
+    assert upload.status_code == 303
+    stale_upload = owner.post(f"/editor/drafts/{draft_id}/bundle", data={
+        "revision": "2", "bundle": (io.BytesIO(_zip({OUTREACH: mine})), "b.zip")},
+        content_type="multipart/form-data")
+    assert stale_upload.status_code == 409
+    assert "intussen gewijzigd" in stale_upload.get_data(as_text=True)
+    refused = owner.post(f"/editor/drafts/{draft_id}/publish", data={"revision": "3"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "record_first_contact_attempt" in text and OUTREACH in text
+    assert "formJsonSchemaFilename" in text
+    assert owner.put(url, data=mine, headers={"If-Match": "3"}).status_code == 200
+    published = owner.post(f"/editor/drafts/{draft_id}/publish", data={"revision": "4"})
+    assert published.status_code == 303
+    assert "Gepubliceerd als versie 2." in owner.get(f"/editor/drafts/{draft_id}").get_data(
+        as_text=True)
+    assert owner.put(url, data=mine, headers={"If-Match": "5"}).status_code == 409
+
+
+def _routes(draft_id: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    url = f"/editor/drafts/{draft_id}"
+    upload = {"data": {"revision": "1", "bundle": (io.BytesIO(_zip({"a.bpmn": b"<x/>"})),
+                                                   "a.zip")},
+              "content_type": "multipart/form-data"}
+    return [("get", "/editor", {}), ("post", "/editor/drafts", {"data": {"title": "x"}}),
+            ("get", url, {}), ("get", f"{url}/edit/{OUTREACH}", {}),
+            ("get", f"{url}/files/{OUTREACH}", {}),
+            ("put", f"{url}/files/{OUTREACH}", {"data": b"<x/>", "headers": {"If-Match": "1"}}),
+            ("get", f"{url}/bundle.zip", {}), ("post", f"{url}/bundle", upload),
+            ("post", f"{url}/publish", {"data": {"revision": "1"}})]
+
+
+def test_only_process_owners_reach_the_editor(ctx: EngineContext, app: Flask,
+                                             draft_id: int) -> None:
+    for username, (role, org) in USERS.items():
+        if role == "process_owner":
+            continue
+        make_user(ctx, username, role, org)
+        client = login(app, username)
+        for method, path, kwargs in _routes(draft_id):
+            answer = getattr(client, method)(path, **kwargs)
+            assert answer.status_code == 403, (username, method, path, answer.status_code)
+    token = bearer(ctx, org="woonbron")
+    anonymous = app.test_client()
+    for method, path, kwargs in _routes(draft_id):
+        headers = {**kwargs.pop("headers", {}), **token}
+        answer = getattr(anonymous, method)(path, headers=headers, **kwargs)
+        assert answer.status_code in (302, 303, 401, 403), (method, path, answer.status_code)
+        assert answer.status_code != 200
+    with ctx.sessionmaker.begin() as session:
+        owner = make_user(ctx, "po-check", "process_owner", "regio")
+        view = drafts.get(session, owner, draft_id)
+        assert (view.revision, view.state) == (1, "open")
+        assert [d.id for d in drafts.list_drafts(session, owner)] == [draft_id]
+        assert drafts.read_file(session, owner, draft_id, OUTREACH) == \
+            (ROOT / "processes" / OUTREACH).read_bytes()

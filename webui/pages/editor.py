@@ -1,0 +1,162 @@
+"""The process owners' editor: drafts of the chain's process files, the BPMN modeler, saving as
+you go (a stale save is a 409 with a Dutch message), download and upload of a draft as a zip
+bundle, and publishing through the deploy checks. Only holders of ``EDIT_PROCESSES`` reach any
+of it; everyone else gets 403 before anything is looked up."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from engine import access, drafts
+from engine.access import EDIT_PROCESSES
+from engine.errors import BundleInvalid, Conflict, InvalidInput
+from webui import htmx
+from webui.auth import login_required
+from webui.db import commit, engine_context, get_session
+from webui.pages import actor
+
+bp = Blueprint("editor", __name__)
+
+
+def _require() -> None:
+    if not access.may(actor(), EDIT_PROCESSES):
+        abort(403)
+
+
+def _revision(raw: str | None) -> int:
+    try:
+        return int((raw or "").strip().strip('"'))
+    except ValueError:
+        raise InvalidInput({"revision": _("de revisie waarop u werkte ontbreekt")}) from None
+
+
+@bp.get("/editor")
+@login_required
+def index() -> Any:
+    _require()
+    return render_template("editor/index.html", drafts=drafts.list_drafts(get_session(),
+                                                                         actor()))
+
+
+@bp.post("/editor/drafts")
+@login_required
+def create() -> Any:
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    upload = request.files.get("bundle")
+    try:
+        files = drafts.read_bundle(ctx, upload.read()) if upload and upload.filename else None
+        draft = drafts.create(ctx, session, who, request.form.get("title", ""), files)
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("editor/index.html", errors=invalid.errors,
+                               title=request.form.get("title", ""),
+                               drafts=drafts.list_drafts(session, who)), 422
+    commit()
+    flash(_("Concept %(title)s aangemaakt.", title=draft.title), "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft.id}")
+
+
+@bp.get("/editor/drafts/<int:draft_id>")
+@login_required
+def show(draft_id: int) -> Any:
+    _require()
+    return render_template("editor/draft.html",
+                           draft=drafts.get(get_session(), actor(), draft_id))
+
+
+@bp.get("/editor/drafts/<int:draft_id>/edit/<path:name>")
+@login_required
+def edit(draft_id: int, name: str) -> Any:
+    _require()
+    draft = drafts.get(get_session(), actor(), draft_id)
+    if name not in draft.files or not name.endswith(".bpmn"):
+        abort(404)
+    return render_template("editor/edit.html", draft=draft, name=name,
+                           roles=json.dumps(list(access.caseworker_lanes())))
+
+
+@bp.get("/editor/drafts/<int:draft_id>/files/<path:name>")
+@login_required
+def read(draft_id: int, name: str) -> Any:
+    _require()
+    content = drafts.read_file(get_session(), actor(), draft_id, name)
+    mimetype = "application/json" if name.endswith(".json") else "application/xml"
+    return Response(content, mimetype=mimetype)
+
+
+@bp.put("/editor/drafts/<int:draft_id>/files/<path:name>")
+@login_required
+def save(draft_id: int, name: str) -> Any:
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    try:
+        revision = drafts.save_file(ctx, session, who, draft_id, name, request.get_data(),
+                                    _revision(request.headers.get("If-Match")))
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        status = 409 if isinstance(error, Conflict) else 422
+        return jsonify({"error": error.message}), status
+    commit()
+    return jsonify({"revision": revision})
+
+
+@bp.get("/editor/drafts/<int:draft_id>/bundle.zip")
+@login_required
+def download(draft_id: int) -> Any:
+    _require()
+    content = drafts.bundle(get_session(), actor(), draft_id)
+    return Response(content, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="concept-{draft_id}.zip"'})
+
+
+@bp.post("/editor/drafts/<int:draft_id>/bundle")
+@login_required
+def upload(draft_id: int) -> Any:
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    found = request.files.get("bundle")
+    try:
+        if found is None or not found.filename:
+            raise InvalidInput({"bundle": _("kies een zip-bestand met de procesbestanden")})
+        drafts.upload(ctx, session, who, draft_id, found.read(),
+                      _revision(request.form.get("revision")))
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
+    commit()
+    flash(_("Bundel geladen in het concept."), "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}")
+
+
+@bp.post("/editor/drafts/<int:draft_id>/publish")
+@login_required
+def publish(draft_id: int) -> Any:
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    try:
+        deployed = drafts.publish(ctx, session, who, draft_id,
+                                  _revision(request.form.get("revision")))
+    except BundleInvalid as invalid:
+        session.rollback()
+        return _draft_page(draft_id, problems=invalid.problems), 422
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
+    commit()
+    flash(_("Concept gepubliceerd als versie %(version)d.", version=deployed.version),
+          "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}")
+
+
+def _draft_page(draft_id: int, error: Exception | None = None,
+                problems: list[Any] | None = None) -> str:
+    message = getattr(error, "message", None)
+    if isinstance(error, InvalidInput):
+        message = "; ".join(error.errors.values())
+    return render_template("editor/draft.html", error=message, problems=problems or [],
+                           draft=drafts.get(get_session(), actor(), draft_id))
