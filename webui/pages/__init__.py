@@ -73,8 +73,17 @@ def _globals() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    from webui.pages import cases, cockpit, inbox, portal, processes, referral_packages, tasks
+    from webui.pages import (
+        cases,
+        cockpit,
+        ddas,
+        inbox,
+        portal,
+        processes,
+        referral_packages,
+        tasks,
+    )
 
-    for module in (inbox, tasks, cases, portal, referral_packages, cockpit, processes):
+    for module in (inbox, tasks, cases, portal, referral_packages, cockpit, ddas, processes):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())
