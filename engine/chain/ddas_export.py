@@ -35,6 +35,7 @@ that have come in since.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ UNDECIDED = "received"
 REOPENED = "reopened:"
 #: The longest period one export covers (a guard against a typo such as year 2205).
 MAX_DAYS = 3 * 366
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,10 @@ def parse_period(start: str | None, end: str | None) -> tuple[date, date]:
             errors[name] = "vul een datum in (JJJJ-MM-DD)"
             continue
         try:
+            if not ISO_DAY.match(value):  # fromisoformat also takes 20260105 and 2026-W01-1
+                raise ValueError(value)
             days[name] = date.fromisoformat(value)
         except ValueError:
-            errors[name] = f"'{value[:40]}' is geen geldige datum (JJJJ-MM-DD)"
-            continue
-        if len(value) != 10:
             errors[name] = f"'{value[:40]}' is geen geldige datum (JJJJ-MM-DD)"
     if not errors:
         _check_period(days["from"], days["to"], errors)
@@ -201,7 +202,7 @@ def export_delivery(ctx: EngineContext, actor: Actor, start: date, end: date,
             "task_id": None, "actor": actor.username[:100],
             "detail": {"role": actor.role, "organisation": actor.organisation,
                        "channel": channel, "from": start.isoformat(), "to": end.isoformat(),
-                       "municipality": municipality or None,
+                       "municipality": (municipality or "").strip() or None,
                        "municipalities": list(delivery.municipalities),
                        "signals": counts.signals, "cases": counts.cases,
                        "results": counts.results,

@@ -201,6 +201,8 @@ def test_contact_attempts_of_the_old_codes_and_gaps() -> None:
     ("", "2026-01-31", {"from": "vul een datum in (JJJJ-MM-DD)"}),
     ("2026-02-30", "2026-03-01", {"from": "'2026-02-30' is geen geldige datum (JJJJ-MM-DD)"}),
     ("2026-01-01", "31-01-2026", {"to": "'31-01-2026' is geen geldige datum (JJJJ-MM-DD)"}),
+    ("20260101", "2026-W05-1", {"from": "'20260101' is geen geldige datum (JJJJ-MM-DD)",
+                                "to": "'2026-W05-1' is geen geldige datum (JJJJ-MM-DD)"}),
     ("2026-02-01", "2026-01-31", {"to": "de einddatum ligt vóór de begindatum"}),
     ("2020-01-01", "2026-01-31", {"to": "een levering beslaat hoogstens 1098 dagen"}),
 ])
