@@ -230,3 +230,50 @@ def test_who_may_export_what(ctx: EngineContext) -> None:
     with ctx.sessionmaker() as session:
         logged = session.scalars(select(Event.actor).where(Event.kind == "ddas_export")).all()
     assert logged == ["mgr-sliedrecht"]  # refusals export nothing and log no export
+
+
+CORRUPTIONS: list[Any] = [
+    lambda d: None,
+    lambda d: d["leveringen"][0]["vroegsignaalzaken"][0]["contactpogingen"][0].update(
+        soort="Postduif"),
+    lambda d: d["leveringen"][0]["vroegsignaalzaken"][0]["contactpogingen"][0].update(
+        datum="2025-02-30"),
+    lambda d: d["leveringen"][0]["vroegsignaalzaken"][0].update(resultaat="Ontruimd"),
+    lambda d: d["leveringen"][0]["vroegsignalen"][0].update(bedrag=812.5),
+    lambda d: d["leveringen"][0]["vroegsignalen"][0].update(naam="J. de Vries"),
+    lambda d: d["leveringen"][0]["vroegsignalen"][0]["signaalpartner"].update(type="Bank"),
+    lambda d: d["leveringen"][0]["vroegsignaalzaken"][0].update(vroegsignalen=[]),
+    lambda d: d["leveringen"][0].pop("teller"),
+    lambda d: d.pop("codeGegevensleverancier"),
+]
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS)
+def test_the_exports_own_validator_judges_as_the_published_schema(corrupt) -> None:
+    """The export checks each file with the schema's definitions written out in place (for
+    speed); it accepts and refuses exactly what the published schema does."""
+    document = json.loads(json.dumps(EXAMPLE))
+    corrupt(document)
+    published = Draft202012Validator(SCHEMA,
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    expected = corrupt is CORRUPTIONS[0]  # only the untouched document is valid
+    assert ddas_export._validator().is_valid(document) is published.is_valid(document) is \
+        expected
+
+
+EXAMPLE: dict[str, Any] = {
+    "codeGegevensleverancier": "KETENFLOW", "startdatumLevering": "2025-01-01",
+    "einddatumLevering": "2025-01-31", "aanleverdatumEnTijd": "2025-02-05T10:30:00Z",
+    "leveringen": [{
+        "teller": 1, "gemeentecode": "0505",
+        "aanleverende_organisatie": {"naam": "Gemeente Dordrecht"},
+        "vroegsignalen": [{"ID": "DR-2025-00001", "crisissignaal": False,
+                           "warmeOverdracht": False, "bedrag": 813,
+                           "signaaldatum": "2025-01-05", "status": "Nog niet opgepakt",
+                           "signaalpartner": {"type": "Huur"}, "client": {}}],
+        "vroegsignaalzaken": [{"resultaat": "(Budget)advies en/of quick fix",
+                               "datum_opgepakt": "2025-01-05",
+                               "vroegsignalen": [{"ID": "DR-2025-00001"}],
+                               "contactpogingen": [{"soort": "Telefoon", "bereikt": True,
+                                                    "datum": "2025-01-06",
+                                                    "dagdeel": "Ochtend"}]}]}]}
