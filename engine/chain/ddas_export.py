@@ -16,9 +16,11 @@ How Ketenflow's data maps onto the specification (domain.md §3.1):
   (``EnumSignaalstatus`` shares its "not picked up" values with ``EnumEindresultaat``); every
   other signal keeps the first status, "Nog niet opgepakt": the list has no "picked up" value,
   the ``vroegsignaalzaak`` that names the signal says so (as the national examples do);
-- every case that was picked up is a ``vroegsignaalzaak`` with its signal, its national result
-  once closed (``Case.national_result``), the day it was picked up, and every contact attempt
-  of the outreach with its national kind, whether the tenant was reached, date and day part.
+- every case is a ``vroegsignaalzaak`` (the chain opens one for every signal, as the national
+  model does: ``EnumEindresultaat`` has the "not picked up" results too) with its signal, its
+  national result once closed (``Case.national_result``), the day it was picked up if it was,
+  and every contact attempt of the outreach with its national kind, whether the tenant was
+  reached, date and day part.
 
 Only what the specification asks for leaves the system, and what Ketenflow does not know is
 left out rather than invented: the ``client`` block stays empty (the chain holds no BSN, and the
@@ -235,8 +237,6 @@ def build_delivery(ctx: EngineContext, session: Session, start: date, end: date,
         if not reopened:
             signals[row.municipality].append(_signal(row))
             total["signals"] += 1
-        if row.milestone in (NOT_PICKED_UP, UNDECIDED):
-            continue
         case = _case(row, roots.get(row.id, row.case_number), picked.get(row.case_number),
                      attempts.get(row.case_number, []))
         cases[row.municipality].append(case)

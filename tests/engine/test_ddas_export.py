@@ -54,6 +54,7 @@ def _db_counts(ctx: EngineContext, start: date, end: date,
     where = (Case.created_at >= low, Case.created_at < high, Case.municipality == municipality)
     signal_rows = (Case.opened_by.is_(None) | ~Case.opened_by.startswith("reopened:"))
     picked = Case.milestone.notin_(("received", "not_picked_up"))
+    closed = (Case.closed.is_(True), Case.national_result.is_not(None))
     with ctx.sessionmaker() as session:
         def count(*more: Any) -> int:
             return int(session.scalar(select(func.count()).select_from(Case)
@@ -61,18 +62,17 @@ def _db_counts(ctx: EngineContext, start: date, end: date,
         attempts = session.scalar(
             select(func.count()).select_from(CaseRecord)
             .join(Case, Case.case_number == CaseRecord.case_number)
-            .where(*where, picked, CaseRecord.bpmn_id.in_(
+            .where(*where, CaseRecord.bpmn_id.in_(
                 ("record_first_contact_attempt", "record_contact_attempt"))))
-        return {"signals": count(signal_rows), "cases": count(picked),
-                "results": count(picked, Case.closed.is_(True),
-                                 Case.national_result.is_not(None)),
-                "contact_attempts": int(attempts or 0)}
+        return {"signals": count(signal_rows), "cases": count(), "results": count(*closed),
+                "picked_up": count(picked), "contact_attempts": int(attempts or 0)}
 
 
 def _levering_counts(levering: dict[str, Any]) -> dict[str, int]:
     cases = levering["vroegsignaalzaken"]
     return {"signals": len(levering["vroegsignalen"]), "cases": len(cases),
             "results": sum("resultaat" in c for c in cases),
+            "picked_up": sum("datum_opgepakt" in c for c in cases),
             "contact_attempts": sum(len(c["contactpogingen"]) for c in cases)}
 
 
@@ -91,7 +91,7 @@ def test_demo_period_exports_valid_and_complete(ctx: EngineContext) -> None:
     assert [lv["teller"] for lv in leveringen] == list(range(1, 7))
     assert {lv["gemeentecode"] for lv in leveringen} == set(CODES.values())
 
-    total = {"signals": 0, "cases": 0, "results": 0, "contact_attempts": 0}
+    total = {"signals": 0, "cases": 0, "results": 0, "picked_up": 0, "contact_attempts": 0}
     for levering in leveringen:
         slug = next(s for s, code in CODES.items() if code == levering["gemeentecode"])
         assert _levering_counts(levering) == _db_counts(ctx, start, UNTIL, slug), slug
@@ -99,6 +99,8 @@ def test_demo_period_exports_valid_and_complete(ctx: EngineContext) -> None:
             total[name] += value
     assert total["signals"] > 0
     assert total["cases"] > 0 and total["results"] > 0 and total["contact_attempts"] > 0
+    assert total["picked_up"] < total["cases"]  # not picked up: a case with its reason
+    picked_up = total.pop("picked_up")
     assert (delivery.counts.signals, delivery.counts.cases, delivery.counts.results,
             delivery.counts.contact_attempts) == tuple(total.values())
 
@@ -108,8 +110,16 @@ def test_demo_period_exports_valid_and_complete(ctx: EngineContext) -> None:
     assert {s["client"].__len__() for s in signals} == {0}
     statuses = {s["status"] for s in signals}
     assert "Nog niet opgepakt" in statuses and "Niet opgepakt: herhaalde melding" in statuses
-    assert {c["resultaat"] for c in cases if "resultaat" in c} <= set(EINDRESULTATEN)
-    assert all("datum_opgepakt" in c for c in cases)
+    results = {c["resultaat"] for c in cases if "resultaat" in c}
+    assert results <= set(EINDRESULTATEN) and "Niet opgepakt: herhaalde melding" in results
+    assert sum("datum_opgepakt" in c for c in cases) == picked_up
+    # a signal not picked up has its reason as status when the list has it, and its case
+    # the result
+    result_of = {c["vroegsignalen"][0]["ID"]: c.get("resultaat") for c in cases}
+    for s in signals:
+        if s["status"] != "Nog niet opgepakt":
+            assert result_of[s["ID"]] == s["status"] or s["status"] == \
+                "Niet opgepakt: andere reden"
     # a zaak names a signal of this delivery (or, reopened, the earlier signal it follows)
     ids = {s["ID"] for s in signals}
     assert sum(c["vroegsignalen"][0]["ID"] in ids for c in cases) >= len(cases) - 5
