@@ -85,6 +85,11 @@ class EngineSettings:
         default=730,
         metadata={"help": "Days after closure before a case's personal data is erased."},
     )
+    ddas_supplier_code: str = field(
+        default="KETENFLOW",
+        metadata={"help": "`codeGegevensleverancier` of the national DDAS delivery "
+                  "(`ketenflow export ddas`): the code CBS gave the party that delivers."},
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> EngineSettings:

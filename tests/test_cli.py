@@ -76,3 +76,45 @@ def test_token_list_and_revoke(tmp_path: Path) -> None:
     assert deactivated.returncode == 0 and "anna" in deactivated.stdout
     nobody = _run(tmp_path, "user", "deactivate", "niemand")
     assert nobody.returncode == 1 and "niemand" in nobody.stderr
+
+
+def test_export_ddas(tmp_path: Path) -> None:
+    """`ketenflow export ddas`: the delivery to a file or standard output; wrong input is one
+    Dutch line naming the option and exit status 2, never a traceback."""
+    import json
+
+    assert _run(tmp_path, "init", "--no-deploy").returncode == 0
+    target = tmp_path / "levering.json"
+    written = _run(tmp_path, "export", "ddas", "--from", "2026-01-01", "--to", "2026-03-31",
+                   "--municipality", "sliedrecht", "--output", str(target))
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == ""
+    content = json.loads(target.read_text(encoding="utf-8"))
+    assert [lv["gemeentecode"] for lv in content["leveringen"]] == ["0610"]
+    assert (content["startdatumLevering"], content["einddatumLevering"]) == \
+        ("2026-01-01", "2026-03-31")
+    assert "0 signalen, 0 zaken" in written.stderr
+
+    printed = _run(tmp_path, "export", "ddas", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert printed.returncode == 0, printed.stderr
+    assert len(json.loads(printed.stdout)["leveringen"]) == 6
+
+    for args, line in [
+        (("--from", "2026-13-01", "--to", "2026-01-31"),
+         "fout: --from: '2026-13-01' is geen geldige datum (JJJJ-MM-DD)"),
+        (("--from", "2026-02-01", "--to", "2026-01-31"),
+         "fout: --to: de einddatum ligt vóór de begindatum"),
+        (("--from", "2026-01-01", "--to", "2026-01-31", "--municipality", "rotterdam"),
+         "fout: --municipality: 'rotterdam' is geen gemeente die u kunt exporteren (kies uit: "
+         "dordrecht, zwijndrecht, hendrik-ido-ambacht, papendrecht, sliedrecht, alblasserdam)"),
+        (("--from", "2026-01-01", "--to", "2026-01-31", "--output",
+          str(tmp_path / "nergens" / "x.json")),
+         f"fout: --output: kan {tmp_path / 'nergens' / 'x.json'} niet schrijven (de map "
+         "bestaat niet, is niet schrijfbaar, of het is een map)"),
+    ]:
+        refused = _run(tmp_path, "export", "ddas", *args)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert refused.stderr.strip() == line and refused.stdout == ""
+    missing = _run(tmp_path, "export", "ddas", "--from", "2026-01-01")
+    assert missing.returncode == 2 and "--to" in missing.stderr
+    assert "Traceback" not in missing.stderr

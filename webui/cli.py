@@ -1,5 +1,5 @@
 """The ``ketenflow`` command: init, serve, worker, deploy, user add/deactivate, token
-create/list/revoke, seed-demo."""
+create/list/revoke, seed-demo, export ddas."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from engine import chain, deployments, users
 from engine.access import SYSTEM
 from engine.chain.policy import ROLES
 from engine.context import EngineContext, build_context
-from engine.errors import BundleInvalid, EngineError
+from engine.errors import BundleInvalid, EngineError, InvalidInput
 from engine.schema import upgrade
 from engine.settings import EngineSettings
 from engine.views import DeploymentView
@@ -217,6 +217,66 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
                            until=until.date() if until else None)
         for line in result.lines():
             click.echo(line)
+
+
+@main.group()
+def export() -> None:
+    """Export files for outside parties."""
+
+
+#: Exit status of a command given wrong input (click's own usage errors use it too).
+USAGE_ERROR = 2
+#: The CLI's names of the export's fields (``engine.chain.ddas_export`` names them so).
+_OPTION_OF = {"from": "--from", "to": "--to", "municipality": "--municipality",
+              "output": "--output"}
+
+
+def _usage(invalid: InvalidInput) -> NoReturn:
+    """Wrong input: one Dutch line per field, named as the option, and exit status 2."""
+    for name, message in invalid.errors.items():
+        click.echo(f"fout: {_OPTION_OF.get(name, name)}: {message}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+@export.command("ddas")
+@click.option("--from", "start", required=True, metavar="JJJJ-MM-DD",
+              help="first day of the period (signals received from this day)")
+@click.option("--to", "end", required=True, metavar="JJJJ-MM-DD",
+              help="last day of the period (included)")
+@click.option("--municipality", default=None, metavar="SLUG",
+              help="one municipality, e.g. dordrecht (default: every member municipality)")
+@click.option("--output", default=None, metavar="BESTAND",
+              help="write the JSON to this file instead of standard output")
+def export_ddas(start: str, end: str, municipality: str | None, output: str | None) -> None:
+    """The national DDAS delivery (VNG exchange specification v0.9) of a period, as JSON."""
+    from engine.chain.ddas_export import export_delivery, parse_period
+
+    try:
+        first, last = parse_period(start, end)
+    except InvalidInput as invalid:
+        _usage(invalid)
+    if output is not None:
+        folder = os.path.dirname(os.path.abspath(output))
+        if os.path.isdir(output) or not os.path.isdir(folder) or not os.access(folder,
+                                                                               os.W_OK):
+            _usage(InvalidInput({"output": f"kan {output} niet schrijven (de map bestaat "
+                                           "niet, is niet schrijfbaar, of het is een map)"}))
+    with _engine() as ctx:
+        try:
+            delivery = export_delivery(ctx, SYSTEM, first, last, municipality, channel="cli")
+        except InvalidInput as invalid:
+            _usage(invalid)
+    text = delivery.json()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    counts = delivery.counts
+    click.echo(f"DDAS-levering {first.isoformat()} t/m {last.isoformat()}: "
+               f"{len(delivery.municipalities)} gemeente(n), {counts.signals} signalen, "
+               f"{counts.cases} zaken, {counts.results} met resultaat, "
+               f"{counts.contact_attempts} contactpogingen", err=True)
 
 
 if __name__ == "__main__":

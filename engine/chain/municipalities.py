@@ -36,18 +36,25 @@ class Municipality:
     prefix: str
     ranges: tuple[tuple[int, int], ...]
     places: tuple[str, ...]
+    #: the four-digit municipality code of CBS (``gemeentecode`` of the DDAS delivery; the
+    #: code of the Gemeentelijke indeling, GM0505 for Dordrecht)
+    cbs_code: str = ""
 
 
 MUNICIPALITIES: tuple[Municipality, ...] = (
-    Municipality("dordrecht", "Dordrecht", "DR", ((3300, 3329),), ("dordrecht", "dubbeldam")),
+    Municipality("dordrecht", "Dordrecht", "DR", ((3300, 3329),), ("dordrecht", "dubbeldam"),
+                 "0505"),
     Municipality("zwijndrecht", "Zwijndrecht", "ZW", ((3330, 3339),),
-                 ("zwijndrecht", "heerjansdam", "groote lindt", "kijfhoek")),
+                 ("zwijndrecht", "heerjansdam", "groote lindt", "kijfhoek"), "0642"),
     Municipality("hendrik-ido-ambacht", "Hendrik-Ido-Ambacht", "HIA", ((3340, 3344),),
                  ("hendrik-ido-ambacht", "hendrik ido ambacht", "h.i. ambacht",
-                  "h-i-ambacht")),
-    Municipality("papendrecht", "Papendrecht", "PD", ((3350, 3356),), ("papendrecht",)),
-    Municipality("sliedrecht", "Sliedrecht", "SL", ((3360, 3364),), ("sliedrecht",)),
-    Municipality("alblasserdam", "Alblasserdam", "AD", ((2950, 2954),), ("alblasserdam",)),
+                  "h-i-ambacht"), "0531"),
+    Municipality("papendrecht", "Papendrecht", "PD", ((3350, 3356),), ("papendrecht",),
+                 "0590"),
+    Municipality("sliedrecht", "Sliedrecht", "SL", ((3360, 3364),), ("sliedrecht",),
+                 "0610"),
+    Municipality("alblasserdam", "Alblasserdam", "AD", ((2950, 2954),), ("alblasserdam",),
+                 "0482"),
 )
 BY_SLUG = {m.slug: m for m in MUNICIPALITIES}
 POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s?([A-Za-z]{2})\s*$")

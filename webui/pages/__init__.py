@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     from webui.pages import (
         cases,
         cockpit,
+        ddas,
         editor,
         inbox,
         instances,
@@ -85,7 +86,7 @@ def init_app(app: Flask) -> None:
         tasks,
     )
 
-    for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances,
+    for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances, ddas,
                    processes, editor):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())
