@@ -1,6 +1,8 @@
 """Reading and validating a deployment bundle (BPMN, DMN and JSON Schema form files).
 
-Order of checks: size limit, our hardened XML parse (no DOCTYPE, no entities, no network),
+Files under ``scenarios/`` are the chain's scenarios (``engine.scenario_format``), checked as
+such; every other ``.json`` is a form. Order of checks: size limit, our hardened XML parse
+(no DOCTYPE, no entities, no network),
 SpiffWorkflow's parser with its XSD validator, then our own rules — user tasks in a lane that
 names a role with a form file that exists and is a valid JSON Schema, every script, condition
 (sequence flow, loop, conditional event), timer, correlation expression and DMN cell compiles
@@ -26,6 +28,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.access import caseworker_lanes
 from engine.errors import BundleInvalid, BundleProblem
+from engine.scenario_format import ScenarioFormatError, is_scenario_file
+from engine.scenario_format import parse as parse_scenario
 from engine.sandbox.scripting import check_source
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -117,6 +121,8 @@ def validate_bundle(files: list[BundleFile], max_bytes: int) -> ValidatedBundle:
                 trees[f.name] = parse_xml(f.name, f.content, max_bytes)
             except BundleInvalid as error:
                 problems.extend(error.problems)
+        elif is_scenario_file(f.name):
+            problems.extend(_check_scenario(f, max_bytes))
         elif f.name.endswith(".json"):
             problems.extend(_check_form(f, max_bytes))
     if problems:
@@ -175,6 +181,18 @@ def _size_problem(name: str, content: bytes, max_bytes: int) -> BundleProblem | 
     if len(content) > max_bytes:
         return BundleProblem(name, f"file is {len(content)} bytes; the limit is {max_bytes}")
     return None
+
+
+def _check_scenario(f: BundleFile, max_bytes: int) -> list[BundleProblem]:
+    """A ``scenarios/*.json`` file is a scenario of the publish gate, not a form."""
+    too_big = _size_problem(f.name, f.content, max_bytes)
+    if too_big is not None:
+        return [too_big]
+    try:
+        parse_scenario(f.content)
+    except ScenarioFormatError as error:
+        return [BundleProblem(f.name, f"not a valid scenario: {error}")]
+    return []
 
 
 def _check_form(f: BundleFile, max_bytes: int) -> list[BundleProblem]:
