@@ -28,9 +28,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.access import caseworker_lanes
 from engine.errors import BundleInvalid, BundleProblem
+from engine.sandbox.scripting import check_source
 from engine.scenario_format import ScenarioFormatError, is_scenario_file
 from engine.scenario_format import parse as parse_scenario
-from engine.sandbox.scripting import check_source
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueAtVariable"

@@ -121,7 +121,7 @@ def parse(content: bytes | str) -> dict[str, Any]:
 
 
 def _check_step(number: int, action: str, step: dict[str, Any]) -> None:
-    value = step[action]
+    value: Any = step[action]
     where = f"stap {number} ({action})"
     needs: dict[str, type | tuple[type, ...]] = {
         "signal": dict, "clock": str, "message": str, "complete": str,
@@ -134,8 +134,8 @@ def _check_step(number: int, action: str, step: dict[str, Any]) -> None:
     }
     wanted = needs[action]
     if not isinstance(value, wanted):
-        kind = {dict: "een object", str: "een tekst", list: "een lijst"}.get(
-            wanted if isinstance(wanted, type) else str, "een tekst of null")
+        names: dict[Any, str] = {dict: "een object", str: "een tekst", list: "een lijst"}
+        kind = names.get(wanted, "een tekst of null")
         raise ScenarioFormatError(f"{where}: de waarde is {kind}")
     if action == "complete" and not isinstance(step.get("data", {}), dict):
         raise ScenarioFormatError(f"{where}: 'data' is een object met de formuliervelden")

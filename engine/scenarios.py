@@ -12,6 +12,7 @@ and what differed; the runs' events give element and flow coverage (``scenario_c
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +36,6 @@ from engine.worker import fire_due_timers
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 DEFAULT_START = "2026-04-23 09:00"
-PASSWORD = "welkom-123"
 ZRM_DOMAINS = ("finances", "work_education", "use_of_time", "housing", "domestic_relations",
                "mental_health", "physical_health", "substance_use", "basic_adl",
                "instrumental_adl", "social_network", "community_participation", "justice")
@@ -67,6 +67,8 @@ class ScenarioResult:
     name: str
     title: str
     checks: list[Check] = field(default_factory=list)
+    #: the case's process instance (None when the signal never started one)
+    instance_id: int | None = None
     events: list[scenario_coverage.EventRecord] = field(default_factory=list)
 
     @property
@@ -147,7 +149,8 @@ class _Case:
         if found is None:
             with self.ctx.sessionmaker.begin() as session:
                 user = users.user_named(session, f"{role}-{org}") or users.add_user(
-                    self.ctx, session, f"{role}-{org}", role, org, PASSWORD)
+                    self.ctx, session, f"{role}-{org}", role, org,
+                    secrets.token_urlsafe(24))  # nobody logs in as a scenario's user
                 found = users.actor_for(user)
             self.actors[(role, org)] = found
         return found
@@ -424,9 +427,9 @@ def _step(case: _Case, step: dict[str, Any]) -> None:  # noqa: C901 - one branch
     elif action == "expect_events":
         with case.ctx.sessionmaker() as session:
             for kind, count in value.items():
-                seen = len(session.scalars(select(Event.id).where(
+                number = len(session.scalars(select(Event.id).where(
                     Event.instance_id == case.instance_id, Event.kind == kind)).all())
-                _same(f"aantal gebeurtenissen {kind}", count, seen)
+                _same(f"aantal gebeurtenissen {kind}", count, number)
     elif action == "expect_closed":
         _closed(case, value)
 
@@ -456,6 +459,7 @@ def run(ctx: EngineContext, clock: ManualClock, scenario: Scenario,
                                        f"{type(error).__name__}: {error.message}"))
             break
         result.checks.append(Check(number, action, True, "ok"))
+    result.instance_id = case.instance_id
     result.events = _events_since(ctx, first_event)
     return result
 

@@ -1,22 +1,10 @@
-"""The corporation's legal track and the other messages that end or speed up a case."""
+"""The corporation's legal track and the other messages that end or speed up a case (scenarios 8, 9
+and 11 are data: processes/scenarios/, test_scenario_files)."""
 
 from __future__ import annotations
 
-from tests.processes import legal_scenarios, scenarios
+from tests.processes import legal_scenarios
 from tests.processes.chain import Chain
-
-
-def test_court_summons_during_outreach_moves_the_deadline_to_three_working_days(
-        chain: Chain) -> None:
-    scenarios.court_summons_during_outreach(chain)
-
-
-def test_eviction_executed(chain: Chain) -> None:
-    scenarios.eviction_executed(chain)
-
-
-def test_tenant_moved(chain: Chain) -> None:
-    scenarios.tenant_moved(chain)
 
 
 def test_summons_for_a_case_closed_as_no_contact_reopens_it_with_three_working_days(

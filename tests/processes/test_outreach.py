@@ -1,5 +1,6 @@
 """Outreach: national kinds of attempt, a deadline per attempt, a home visit or card before
-"no contact", the six-week limit, and escalations that never hold the case."""
+"no contact", the six-week limit, and escalations that never hold the case. The outreach
+scenarios themselves (2, 2b, 13-16) are data: processes/scenarios/, test_scenario_files."""
 
 from __future__ import annotations
 
@@ -8,22 +9,6 @@ import pytest
 from engine.errors import InvalidInput
 from tests.processes import scenarios
 from tests.processes.chain import Chain
-
-
-def test_no_contact_after_five_attempts(chain: Chain) -> None:
-    scenarios.no_contact_after_five_attempts(chain)
-
-
-def test_a_home_visit_or_card_is_needed_before_no_contact(chain: Chain) -> None:
-    scenarios.visit_needed_before_no_contact(chain)
-
-
-def test_no_contact_within_six_weeks(chain: Chain) -> None:
-    scenarios.no_contact_within_six_weeks(chain)
-
-
-def test_missed_deadlines_are_escalated_and_the_original_task_stays_open(chain: Chain) -> None:
-    scenarios.deadlines_missed_and_escalated(chain)
 
 
 def test_an_open_escalation_lapses_when_contact_is_made_and_never_holds_the_case(
@@ -64,14 +49,6 @@ def test_old_attempt_kinds_are_refused_with_the_field_named(chain: Chain) -> Non
     assert refused.value.errors == {
         "attempt_type": "is geen toegestane keuze: kies een van de mogelijkheden"}
     assert chain.open_ids() == ["record_first_contact_attempt"]
-
-
-def test_contact_lost_before_the_conversation(chain: Chain) -> None:
-    scenarios.contact_lost_before_the_conversation(chain)
-
-
-def test_contact_lost_at_the_action_plan(chain: Chain) -> None:
-    scenarios.contact_lost_at_the_plan(chain)
 
 
 def test_the_conversation_questions_are_required_unless_contact_was_lost(chain: Chain) -> None:
