@@ -137,15 +137,16 @@ def _check_step(number: int, action: str, step: dict[str, Any]) -> None:
         names: dict[Any, str] = {dict: "een object", str: "een tekst", list: "een lijst"}
         kind = names.get(wanted, "een tekst of null")
         raise ScenarioFormatError(f"{where}: de waarde is {kind}")
+    fields: dict[str, Any] = step[action] if isinstance(step[action], dict) else {}
     if action == "complete" and not isinstance(step.get("data", {}), dict):
         raise ScenarioFormatError(f"{where}: 'data' is een object met de formuliervelden")
     if action == "message" and not isinstance(step.get("payload", {}), dict):
         raise ScenarioFormatError(f"{where}: 'payload' is een object")
     if action == "clock" and "fired" in step and not isinstance(step["fired"], int):
         raise ScenarioFormatError(f"{where}: 'fired' is een geheel getal")
-    if action == "expect_task" and not isinstance(value.get("id"), str):
+    if action == "expect_task" and not isinstance(fields.get("id"), str):
         raise ScenarioFormatError(f"{where}: 'id' (de taak) ontbreekt")
     if action == "expect_closed":
-        missing = [k for k in ("reason", "code", "feedback") if k not in value]
+        missing = [k for k in ("reason", "code", "feedback") if k not in fields]
         if missing:
             raise ScenarioFormatError(f"{where}: ontbreekt: {', '.join(missing)}")
