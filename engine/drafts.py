@@ -2,7 +2,9 @@
 
 A draft starts from the live version's files (or from an uploaded bundle), is saved as the
 process owner edits it, and is published by deploying its files through the normal deploy path
-with all its checks. Every save names the revision it started from; a save on a stale revision
+with all its checks, once the publish gate (``engine.gate``: the bundle checks and every
+scenario in an isolated database) passed for the revision and a second process owner approved
+it (``publish_approval``). Every save names the revision it started from; a save on a stale revision
 is a ``Conflict`` that says who saved in between, so two owners never overwrite each other
 silently (the revision is bumped with a conditional UPDATE, atomic on SQLite and PostgreSQL).
 """
@@ -14,6 +16,7 @@ import posixpath
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,7 +27,11 @@ from engine.bundles import BundleFile, parse_xml
 from engine.context import EngineContext
 from engine.deployments import BUNDLE_SUFFIXES, deploy, read_folder
 from engine.errors import BundleInvalid, Conflict, InvalidInput, NotAllowed, NotFound
-from engine.models import Deployment, DeploymentFile, Draft, DraftFile
+from engine.gate import GateReport, Install
+from engine.gate import run_gate as run_gate_on
+from engine.models import Deployment, DeploymentFile, Draft, DraftFile, Event
+from engine.scenario_format import ScenarioFormatError, is_scenario_file
+from engine.scenario_format import parse as parse_scenario
 from engine.views import DeploymentView
 
 #: The capability that edits drafts.
@@ -47,6 +54,21 @@ class DraftView:
     updated_at: datetime
     updated_by: str
     files: list[str]
+    gate_revision: int | None = None
+    gate_passed: bool | None = None
+    gate_report: dict[str, Any] | None = None
+    gate_by: str | None = None
+    approved_revision: int | None = None
+    approved_by: str | None = None
+
+    @property
+    def gate_current(self) -> bool:
+        """The gate ran on this revision and passed."""
+        return self.gate_revision == self.revision and bool(self.gate_passed)
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_revision == self.revision and bool(self.approved_by)
 
     @property
     def is_open(self) -> bool:
@@ -64,7 +86,9 @@ def _view(session: Session, draft: Draft) -> DraftView:
                             .order_by(DraftFile.name)).all()
     return DraftView(draft.id, draft.title, draft.base_version, draft.revision, draft.state,
                      draft.published_version, draft.created_at, draft.created_by,
-                     draft.updated_at, draft.updated_by, list(names))
+                     draft.updated_at, draft.updated_by, list(names), draft.gate_revision,
+                     draft.gate_passed, draft.gate_report, draft.gate_by,
+                     draft.approved_revision, draft.approved_by)
 
 
 def _draft(session: Session, draft_id: int) -> Draft:
@@ -151,6 +175,11 @@ def _check_file(ctx: EngineContext, name: str, content: bytes) -> None:
             parse_xml(name, content, limit)
         except BundleInvalid as invalid:
             raise InvalidInput({"file": "; ".join(str(p) for p in invalid.problems)}) from None
+    elif is_scenario_file(name):
+        try:
+            parse_scenario(content)
+        except ScenarioFormatError as error:
+            raise InvalidInput({"file": f"'{name}': {error}"}) from None
     else:
         try:
             content.decode("utf-8")
@@ -271,27 +300,99 @@ def upload(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
     return new_revision
 
 
-def publish(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
-            revision: int) -> DeploymentView:
-    """Deploy the draft's files through the deploy path and its checks; the draft is then
-    read-only. Publishes exactly the revision the owner saw.
+def _files(session: Session, draft_id: int) -> list[BundleFile]:
+    return [BundleFile(row.name, row.content) for row in session.scalars(
+        select(DraftFile).where(DraftFile.draft_id == draft_id).order_by(DraftFile.name))]
 
-    :raise BundleInvalid: every problem the checks found (file, element, line).
-    :raise Conflict: ``revision`` is stale, or the draft was published already.
-    """
-    require_editor(actor)
+
+def _current(session: Session, draft_id: int, revision: int) -> Draft:
+    """The open draft at ``revision``; :raise Conflict: published, or changed since."""
     draft = _draft(session, draft_id)
     if draft.state != OPEN:
         raise Conflict(f"concept {draft_id} is al gepubliceerd als versie "
                        f"{draft.published_version}")
     if draft.revision != revision:
         raise Conflict(f"Het concept is intussen gewijzigd door {draft.updated_by} (revisie "
-                       f"{draft.revision}); bekijk het opnieuw voordat u publiceert.")
-    files = [BundleFile(row.name, row.content) for row in session.scalars(
-        select(DraftFile).where(DraftFile.draft_id == draft_id).order_by(DraftFile.name))]
-    deployed = deploy(ctx, session, actor, files)
+                       f"{draft.revision}); bekijk het opnieuw.")
+    return draft
+
+
+def gate_report(draft: DraftView) -> GateReport | None:
+    return None if draft.gate_report is None else GateReport.from_json(draft.gate_report)
+
+
+def run_gate(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
+             revision: int, install: Install) -> GateReport:
+    """Run the publish gate (``engine.gate``) on the draft at ``revision`` and keep the
+    report on the draft; a later save makes it stale (it names its revision)."""
+    require_editor(actor)
+    draft = _current(session, draft_id, revision)
+    report = run_gate_on(ctx, _files(session, draft_id), install)
+    draft.gate_revision, draft.gate_passed = revision, report.passed
+    draft.gate_report, draft.gate_by = report.to_json(), actor.username
+    draft.gate_at = ctx.clock.now()
+    session.flush()
+    return report
+
+
+def authors(draft: Draft | DraftView) -> set[str]:
+    """Who made the draft what it is: they never approve it."""
+    return {draft.created_by, draft.updated_by}
+
+
+def approve(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
+            revision: int) -> None:
+    """A second process owner approves the draft at ``revision`` (whose gate passed).
+
+    :raise NotAllowed: ``actor`` wrote the draft. :raise Conflict: stale, or no passing gate.
+    """
+    require_editor(actor)
+    draft = _current(session, draft_id, revision)
+    if actor.username in authors(draft):
+        raise NotAllowed("u heeft dit concept zelf gemaakt of gewijzigd: een andere "
+                         "proceseigenaar keurt het goed")
+    _require_gate(draft)
+    draft.approved_revision, draft.approved_by = revision, actor.username
+    draft.approved_at = ctx.clock.now()
+    session.flush()
+
+
+def _require_gate(draft: Draft) -> None:
+    if draft.gate_revision != draft.revision or not draft.gate_passed:
+        raise Conflict("De poort is voor deze revisie nog niet geslaagd: start de controle "
+                       "(bundel en alle scenario's) en los op wat faalt.")
+
+
+def publish(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
+            revision: int, change_note: str = "") -> DeploymentView:
+    """Deploy the draft's files through the deploy path and its checks; the draft is then
+    read-only. Publishes exactly the revision the owner saw, and only when the gate passed
+    for it and (unless ``publish_approval`` is off) a second owner approved it. The publish
+    is an event naming the author, the approver and the change note.
+
+    :raise BundleInvalid: every problem the checks found (file, element, line).
+    :raise Conflict: stale, published already, no passing gate, or not approved.
+    """
+    require_editor(actor)
+    draft = _current(session, draft_id, revision)
+    _require_gate(draft)
+    approver = None
+    if ctx.settings.publish_approval:
+        if draft.approved_revision != revision or not draft.approved_by:
+            raise Conflict("Een tweede proceseigenaar moet deze revisie eerst goedkeuren.")
+        approver = draft.approved_by
+    note = change_note.strip()
+    if not note:
+        raise InvalidInput({"change_note": "beschrijf de wijziging (de wijzigingsnotitie)"})
+    author = draft.updated_by
+    deployed = deploy(ctx, session, actor, _files(session, draft_id), note)
     _bump(ctx, session, actor, draft_id, revision)
     draft.state = PUBLISHED
     draft.published_version = deployed.version
+    session.add(Event(instance_id=None, at=ctx.clock.now(), kind="process_published",
+                      actor=actor.username, detail={
+                          "version": deployed.version, "draft_id": draft_id,
+                          "author": author, "approver": approver, "publisher": actor.username,
+                          "change_note": note}))
     session.flush()
     return deployed

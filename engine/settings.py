@@ -85,6 +85,11 @@ class EngineSettings:
         default=730,
         metadata={"help": "Days after closure before a case's personal data is erased."},
     )
+    publish_approval: bool = field(
+        default=True,
+        metadata={"help": "Publishing a draft needs a second process owner's approval (set "
+                  "0 for a one-person team); the author never approves their own draft."},
+    )
     ddas_supplier_code: str = field(
         default="KETENFLOW",
         metadata={"help": "`codeGegevensleverancier` of the national DDAS delivery "

@@ -8,6 +8,7 @@ owners editing one draft get a conflict instead of overwriting each other silent
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,6 +31,16 @@ class Draft(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(100))
+    #: the last publish-gate run: the revision it ran on, its verdict and report
+    gate_revision: Mapped[int | None]
+    gate_passed: Mapped[bool | None]
+    gate_report: Mapped[dict[str, Any] | None]
+    gate_by: Mapped[str | None] = mapped_column(String(100))
+    gate_at: Mapped[datetime | None]
+    #: a second process owner's approval of one revision
+    approved_revision: Mapped[int | None]
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
 
 
 class DraftFile(Base):

@@ -11,6 +11,7 @@ from engine import scenarios
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.deployments import read_folder
+from engine.scenario_format import ScenarioFormatError, parse
 from tests.processes.chain import deploy_chain
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -29,3 +30,28 @@ def test_scenario(ctx: EngineContext, clock: ManualClock,
     result = scenarios.run(ctx, clock, scenario)
     assert result.passed, result.failure
     assert len(result.checks) == len(scenario.data["steps"])
+
+
+def test_a_scenario_that_should_fail_fails_naming_the_step(ctx: EngineContext,
+                                                           clock: ManualClock) -> None:
+    deploy_chain(ctx)
+    wrong = scenarios.Scenario("wrong", parse(
+        '{"title": "Verkeerd", "steps": [{"signal": {}}, {"close": {}},'
+        ' {"expect_open": []}]}'))
+    result = scenarios.run(ctx, clock, wrong)
+    assert not result.passed
+    assert [c.ok for c in result.checks] == [True, False]
+    assert result.failure is not None and result.failure.startswith(
+        "stap 2 (close): taak confirm_case_closure staat 0 keer open; open: "
+        "record_first_contact_attempt")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"steps": [{"signal": {}}]}', "'title' ontbreekt"),
+    ('{"title": "x", "steps": [{"signal": {}, "close": {}}]}', "stap 1: precies één actie"),
+    ('{"title": "x", "steps": [{"signal": {}}, {"clock": 5}]}', "stap 2 (clock): de waarde"),
+    ('{"title": "x", "steps": [{"message": "m", "when": 1}]}', "stap 1 (message): onbekende"),
+])
+def test_format_errors_name_the_step(text: str, message: str) -> None:
+    with pytest.raises(ScenarioFormatError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse(text)
