@@ -4,17 +4,18 @@ publish through the deploy checks (each problem named), read-only afterwards."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
 import pytest
 from sqlalchemy import func, select
 
-from engine import drafts
+from engine import chain, drafts
 from engine.context import EngineContext
 from engine.deployments import deploy_path, read_folder
-from engine.errors import BundleInvalid, Conflict, InvalidInput, NotAllowed
-from engine.models import Deployment
+from engine.errors import Conflict, InvalidInput, NotAllowed
+from engine.models import Deployment, Draft
 from tests.conftest import ROOT
 from tests.factories import make_user
 
@@ -112,17 +113,24 @@ def test_publish_names_each_problem_then_deploys(ctx: EngineContext, po) -> None
     broken = original.replace(FORM.encode(), b"", 1)
     with ctx.sessionmaker.begin() as session:
         drafts.save_file(ctx, session, po, draft.id, OUTREACH, broken, 1)
-    with ctx.sessionmaker.begin() as session, pytest.raises(BundleInvalid) as refused:
-        drafts.publish(ctx, session, po, draft.id, 2)
-    assert [(p.file, p.element) for p in refused.value.problems] == [
+    with ctx.sessionmaker.begin() as session:
+        report = drafts.run_gate(ctx, session, po, draft.id, 2, chain.install)
+    assert [(p["file"], p["element"]) for p in report.problems] == [
         (OUTREACH, "record_first_contact_attempt")]
+    with ctx.sessionmaker.begin() as session, pytest.raises(Conflict, match="poort"):
+        drafts.publish(ctx, session, po, draft.id, 2, "x")
     with ctx.sessionmaker.begin() as session:
         assert session.scalar(select(func.count()).select_from(Deployment)) == 1
         assert drafts.get(session, po, draft.id).is_open
         fixed = original.replace(b"Outreach: contact leggen", b"Outreach: eerste contact")
         drafts.save_file(ctx, session, po, draft.id, OUTREACH, fixed, 2)
+    with ctx.sessionmaker.begin() as session:  # the gate itself: tests/engine/test_publish_gate
+        draft_row = session.get(Draft, draft.id)
+        assert draft_row is not None
+        draft_row.gate_revision, draft_row.gate_passed = 3, True
+    ctx.settings = dataclasses.replace(ctx.settings, publish_approval=False)
     with ctx.sessionmaker.begin() as session:
-        deployed = drafts.publish(ctx, session, po, draft.id, 3)
+        deployed = drafts.publish(ctx, session, po, draft.id, 3, "Naam")
     assert deployed.version == 2 and deployed.new
     with ctx.sessionmaker.begin() as session:
         view = drafts.get(session, po, draft.id)

@@ -5,6 +5,7 @@ every route, a machine token changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
@@ -14,6 +15,7 @@ from flask import Flask
 from engine import drafts
 from engine.context import EngineContext
 from engine.deployments import deploy_path
+from engine.models import Draft
 from tests.access.world import USERS
 from tests.conftest import ROOT
 from tests.factories import make_user
@@ -80,13 +82,22 @@ def test_save_conflict_download_upload_publish(ctx: EngineContext, app: Flask,
         content_type="multipart/form-data")
     assert stale_upload.status_code == 409
     assert "intussen gewijzigd" in stale_upload.get_data(as_text=True)
-    refused = owner.post(f"/editor/drafts/{draft_id}/publish", data={"revision": "3"})
-    assert refused.status_code == 422
-    text = refused.get_data(as_text=True)
+    refused = owner.post(f"/editor/drafts/{draft_id}/publish",
+                         data={"revision": "3", "change_note": "x"})
+    assert refused.status_code == 409 and "poort" in refused.get_data(as_text=True)
+    assert owner.post(f"/editor/drafts/{draft_id}/gate", data={"revision": "3"}
+                      ).status_code == 303
+    text = owner.get(f"/editor/drafts/{draft_id}/gate").get_data(as_text=True)
     assert "record_first_contact_attempt" in text and OUTREACH in text
-    assert "formJsonSchemaFilename" in text
+    assert "formJsonSchemaFilename" in text and "Niet geslaagd" in text
     assert owner.put(url, data=mine, headers={"If-Match": "3"}).status_code == 200
-    published = owner.post(f"/editor/drafts/{draft_id}/publish", data={"revision": "4"})
+    with ctx.sessionmaker.begin() as session:  # the gate's runs: tests/engine/test_publish_gate
+        row = session.get(Draft, draft_id)
+        assert row is not None
+        row.gate_revision, row.gate_passed = 4, True
+    ctx.settings = dataclasses.replace(ctx.settings, publish_approval=False)
+    published = owner.post(f"/editor/drafts/{draft_id}/publish",
+                           data={"revision": "4", "change_note": "Naam"})
     assert published.status_code == 303
     assert "Gepubliceerd als versie 2." in owner.get(f"/editor/drafts/{draft_id}").get_data(
         as_text=True)
@@ -103,7 +114,11 @@ def _routes(draft_id: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-
             ("get", f"{url}/files/{OUTREACH}", {}),
             ("put", f"{url}/files/{OUTREACH}", {"data": b"<x/>", "headers": {"If-Match": "1"}}),
             ("get", f"{url}/bundle.zip", {}), ("post", f"{url}/bundle", upload),
-            ("post", f"{url}/publish", {"data": {"revision": "1"}})]
+            ("post", f"{url}/publish", {"data": {"revision": "1", "change_note": "x"}}),
+            ("get", f"{url}/gate", {}), ("post", f"{url}/gate", {"data": {"revision": "1"}}),
+            ("post", f"{url}/approve", {"data": {"revision": "1"}}),
+            ("post", f"{url}/scenario", {"data": {"revision": "1", "name": "x",
+                                                  "content": "{}"}})]
 
 
 def test_only_process_owners_reach_the_editor(ctx: EngineContext, app: Flask,

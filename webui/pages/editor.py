@@ -1,6 +1,7 @@
 """The process owners' editor: drafts of the chain's process files, the BPMN modeler, saving as
 you go (a stale save is a 409 with a Dutch message), download and upload of a draft as a zip
-bundle, and publishing through the deploy checks. Only holders of ``EDIT_PROCESSES`` reach any
+bundle, the publish gate (bundle checks and every scenario in an isolated database), a second
+owner's approval, and publishing with a change note. Only holders of ``EDIT_PROCESSES`` reach any
 of it; everyone else gets 403 before anything is looked up."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, jsonify, render_template, request
 from flask_babel import gettext as _
 
-from engine import access, drafts
+from engine import access, chain, drafts
 from engine.access import EDIT_PROCESSES
-from engine.errors import BundleInvalid, Conflict, InvalidInput
+from engine.errors import BundleInvalid, Conflict, InvalidInput, NotAllowed
 from webui import htmx
 from webui.auth import login_required
 from webui.db import commit, engine_context, get_session
@@ -133,6 +134,71 @@ def upload(draft_id: int) -> Any:
     return htmx.redirect_to(f"/editor/drafts/{draft_id}")
 
 
+@bp.get("/editor/drafts/<int:draft_id>/gate")
+@login_required
+def gate(draft_id: int) -> Any:
+    _require()
+    draft = drafts.get(get_session(), actor(), draft_id)
+    return render_template("editor/gate.html", draft=draft, report=drafts.gate_report(draft),
+                           approval=engine_context().settings.publish_approval,
+                           me=actor().username, authors=drafts.authors(draft))
+
+
+@bp.post("/editor/drafts/<int:draft_id>/gate")
+@login_required
+def run_gate(draft_id: int) -> Any:
+    """Runs synchronously (tens of seconds); the button shows "bezig" until the page returns."""
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    try:
+        drafts.run_gate(ctx, session, who, draft_id, _revision(request.form.get("revision")),
+                        chain.install)
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
+    commit()
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}/gate")
+
+
+@bp.post("/editor/drafts/<int:draft_id>/approve")
+@login_required
+def approve(draft_id: int) -> Any:
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    try:
+        drafts.approve(ctx, session, who, draft_id, _revision(request.form.get("revision")))
+    except NotAllowed as refused:
+        session.rollback()
+        return _draft_page(draft_id, refused), 403
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
+    commit()
+    flash(_("Concept goedgekeurd."), "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}/gate")
+
+
+@bp.post("/editor/drafts/<int:draft_id>/scenario")
+@login_required
+def save_scenario(draft_id: int) -> Any:
+    """A scenario typed in the browser: checked, then saved into the draft as a file."""
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    name = request.form.get("name", "").strip()
+    try:
+        if not name or not all(c.isalnum() or c in "_-" for c in name):
+            raise InvalidInput({"name": _("de naam bestaat uit letters, cijfers, - en _")})
+        drafts.save_file(ctx, session, who, draft_id, f"scenarios/{name}.json",
+                         request.form.get("content", "").encode(),
+                         _revision(request.form.get("revision")))
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
+    commit()
+    flash(_("Scenario %(name)s opgeslagen.", name=name), "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}")
+
+
 @bp.post("/editor/drafts/<int:draft_id>/publish")
 @login_required
 def publish(draft_id: int) -> Any:
@@ -140,7 +206,8 @@ def publish(draft_id: int) -> Any:
     ctx, session, who = engine_context(), get_session(), actor()
     try:
         deployed = drafts.publish(ctx, session, who, draft_id,
-                                  _revision(request.form.get("revision")))
+                                  _revision(request.form.get("revision")),
+                                  request.form.get("change_note", ""))
     except BundleInvalid as invalid:
         session.rollback()
         return _draft_page(draft_id, problems=invalid.problems), 422
