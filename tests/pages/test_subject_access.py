@@ -77,7 +77,7 @@ def test_correction_keeps_the_old_value(ctx: EngineContext, app: Flask) -> None:
 def test_every_other_role_and_token_is_refused(ctx: EngineContext, app: Flask) -> None:
     world = build(ctx)
     number = world.cases["dordrecht_sdd"]
-    body = {"case_number": number, "field": "phone", "value": "0612345678",
+    body = {"case_number": number, "field": "phone", "value": "0698765432",
             "reason": "Poging zonder recht"}
     with ctx.sessionmaker() as session:
         phone = session.scalar(select(Case.phone).where(Case.case_number == number))
