@@ -57,6 +57,13 @@ def _case_number_prefix(query: str, case_number: Any, /) -> Any:
     return case_number.startswith(query.strip().upper(), autoescape=True)
 
 
+class DailyJob(Protocol):
+    """A job the worker runs once a day (whatever the number of workers): the retention
+    purge hooks in here. Returns a short summary for the log."""
+
+    def __call__(self, ctx: EngineContext, /) -> Any: ...
+
+
 class ClosedCaseEvents(Protocol):
     """How the domain treats a message about a case it has closed: a legal event reopens the
     household's file as a new linked case (``engine.chain.households``)."""
@@ -81,6 +88,8 @@ class ChainHooks:
     case_search: CaseSearch = _case_number_prefix
     #: None: a message for a closed case is kept like any other
     closed_cases: ClosedCaseEvents | None = None
+    #: name -> job the worker runs once a day (``engine.worker.run_daily_jobs``)
+    daily_jobs: dict[str, DailyJob] = field(default_factory=dict)
     #: the name of what installed the hooks (installing twice is a no-op)
     installed: str | None = None
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from engine.context import EngineContext
 from engine.errors import Conflict
+from engine.models import JobWatermark
 from engine.timers import claim_due, fire, record_failure
 
 log = logging.getLogger("ketenflow.worker")
@@ -56,6 +61,43 @@ def _isolate(ctx: EngineContext, instance_id: int, failure: Exception) -> None:
         log.info("instance %s changed while recording its timer failure", instance_id)
 
 
+def claim_day(ctx: EngineContext, name: str) -> bool:
+    """Claim today's run of daily job ``name``: True for exactly one caller per (UTC) day,
+    whatever the number of workers (a conditional update of the job's watermark row)."""
+    now = ctx.clock.now()
+    today = now.date()
+    with ctx.sessionmaker() as session:
+        try:
+            with session.begin():
+                if session.scalar(select(JobWatermark.name).where(
+                        JobWatermark.name == name)) is None:
+                    session.execute(insert(JobWatermark).values(name=name, last_day=None,
+                                                                 last_run_at=None))
+        except IntegrityError:
+            pass  # another worker made the row at the same moment
+        with session.begin():
+            claimed = session.execute(
+                update(JobWatermark)
+                .where(JobWatermark.name == name,
+                       or_(JobWatermark.last_day.is_(None), JobWatermark.last_day < today))
+                .values(last_day=today, last_run_at=now))
+            return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+def run_daily_jobs(ctx: EngineContext) -> dict[str, Any]:
+    """Run every daily job (``ChainHooks.daily_jobs``) not yet run today; returns what each
+    that ran returned. A job that fails is logged and waits for the next day."""
+    ran: dict[str, Any] = {}
+    for name, job in ctx.hooks.daily_jobs.items():
+        if not claim_day(ctx, name):
+            continue
+        try:
+            ran[name] = job(ctx)
+        except Exception:  # one failing job must not stop the timers
+            log.exception("daily job %s failed", name)
+    return ran
+
+
 def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
     """Loop until ``stop`` is set; errors are logged, never fatal to the loop."""
     while not stop.is_set():
@@ -63,6 +105,10 @@ def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
             fire_due_timers(ctx)
         except Exception:  # the loop must outlive one bad round
             log.exception("timer round failed")
+        try:
+            run_daily_jobs(ctx)
+        except Exception:  # the loop must outlive one bad round
+            log.exception("daily jobs failed")
         stop.wait(ctx.settings.worker_interval_seconds)
 
 

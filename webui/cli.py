@@ -219,6 +219,18 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
             click.echo(line)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="only list what would be erased")
+def purge(dry_run: bool) -> None:
+    """Erase the personal data of cases closed longer than KETENFLOW_RETENTION_DAYS ago."""
+    from engine.chain.retention import purge as run
+
+    with _engine() as ctx:
+        result = run(ctx, SYSTEM, dry_run=dry_run, channel="cli")
+    for line in result.lines():
+        click.echo(line)
+
+
 @main.group()
 def export() -> None:
     """Export files for outside parties."""

@@ -19,7 +19,7 @@ def install(ctx: EngineContext) -> EngineContext:
     """Plug the chain into ``ctx``: its policy becomes the engine's need-to-know, the case read
     model follows every step, a completed task's record is kept, and searches understand case
     numbers, postcodes and names. Installing twice changes nothing. Returns ``ctx``."""
-    from engine.chain import case_file, cases, households, policy, referral_packages
+    from engine.chain import case_file, cases, households, policy, referral_packages, retention
     from engine.sandbox import script_runtime
 
     policy.install()
@@ -31,5 +31,6 @@ def install(ctx: EngineContext) -> EngineContext:
     ctx.hooks.after_completion.append(referral_packages.after_completion)
     ctx.hooks.case_search = cases.search_filter
     ctx.hooks.closed_cases = households.ClosedCaseEvents()
+    ctx.hooks.daily_jobs[retention.DAILY_JOB] = retention.daily
     ctx.hooks.installed = NAME
     return ctx

@@ -66,6 +66,11 @@ EXPORT_DDAS = "export_ddas"
 #: Read the process models: diagrams, versions, decision tables, forms.
 READ_PROCESSES = "read_processes"
 
+#: Read everything Ketenflow holds about one tenant and every read of it (AVG art. 15).
+SUBJECT_ACCESS = "subject_access"
+#: Correct a tenant's personal data with a reason (AVG art. 16), kept as an event.
+CORRECT_PERSONAL_DATA = "correct_personal_data"
+
 _CASEWORK = frozenset({HOLD_CASES, CORRECT_REFERRALS})
 
 #: Role -> its rule. ``admin`` is the application's administrator, who stands in for every
@@ -95,13 +100,13 @@ RULES: dict[str, RoleRule] = {
     PO: RoleRule(instances="all", may=frozenset({DEPLOY, START_INSTANCES, READ_FIGURES,
                                                  READ_PROCESSES, EDIT_PROCESSES})),
     MGR: RoleRule(may=frozenset({READ_FIGURES, EXPORT_DDAS, READ_PROCESSES})),
-    FG: RoleRule(),
+    FG: RoleRule(may=frozenset({SUBJECT_ACCESS})),
     # the administrator reports no tenants: a signal comes from the corporation itself
     ADM: RoleRule(rows=ALL_ROWS, case_view="full", instances="all",
                   may=frozenset({DEPLOY, START_INSTANCES, INSTANCE_DATA, SEND_MESSAGES,
                                  ASSIGN, REPORT_CASE_EVENTS, RETRY_INSTANCES,
                                  MANAGE_INSTANCES, READ_FIGURES, EXPORT_DDAS,
-                                 READ_PROCESSES})),
+                                 READ_PROCESSES, SUBJECT_ACCESS, CORRECT_PERSONAL_DATA})),
     MACHINE: RoleRule(rows=OWN_MUNICIPALITY, may=frozenset({SEND_MESSAGES}),
                       kinds=frozenset({"municipality"}), persons=False),
 }
@@ -305,6 +310,8 @@ def menu(role: str) -> tuple[str, ...]:
         entries.append("processes")
     if EDIT_PROCESSES in rule.may:
         entries.append("editor")
+    if SUBJECT_ACCESS in rule.may:
+        entries.append("subject_access")
     return tuple(entries)
 
 

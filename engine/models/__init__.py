@@ -9,6 +9,7 @@ from engine.models.draft import Draft, DraftFile
 from engine.models.event import Event
 from engine.models.human_task import HumanTask
 from engine.models.instance import InstanceCorrelation, ProcessInstance
+from engine.models.job_watermark import JobWatermark
 from engine.models.message import Message
 from engine.models.migration_job import MigrationJob, MigrationJobItem
 from engine.models.party import ApiToken, Organisation, User
@@ -18,7 +19,8 @@ from engine.models.signal_batch import SignalBatch, SignalBatchRow
 __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
     "HumanTask",
-    "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
+    "InstanceCorrelation", "JobWatermark", "Message", "Organisation", "ProcessDefinition",
+    "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
     "SignalBatch", "SignalBatchRow",

@@ -90,4 +90,7 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(100))
+    #: when the retention period's purge erased the household's personal data
+    #: (``engine.chain.retention``); None while it is kept
+    erased_at: Mapped[datetime | None]
 

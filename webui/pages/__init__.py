@@ -83,10 +83,11 @@ def init_app(app: Flask) -> None:
         portal,
         processes,
         referral_packages,
+        subject_access,
         tasks,
     )
 
     for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances, ddas,
-                   processes, editor):
+                   processes, editor, subject_access):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())
