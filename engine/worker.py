@@ -1,10 +1,12 @@
-"""The timer loop: one transaction per due instance; in its own process or inside serve."""
+"""The worker loop: due timers (one transaction per due instance), then the mail round (the
+deadline scan and the outbox); in its own process or inside serve."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from engine import mailer, notifications
 from engine.context import EngineContext
 from engine.errors import Conflict
 from engine.timers import claim_due, fire, record_failure
@@ -56,6 +58,15 @@ def _isolate(ctx: EngineContext, instance_id: int, failure: Exception) -> None:
         log.info("instance %s changed while recording its timer failure", instance_id)
 
 
+def mail_round(ctx: EngineContext) -> int:
+    """Queue the mails of deadlines near or passed and of the day's summaries (one
+    transaction), then send what is due; returns how many mails were sent."""
+    with ctx.sessionmaker.begin() as session:
+        notifications.scan_deadlines(ctx, session)
+        notifications.queue_summaries(ctx, session)
+    return mailer.send_due(ctx)
+
+
 def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
     """Loop until ``stop`` is set; errors are logged, never fatal to the loop."""
     while not stop.is_set():
@@ -63,6 +74,10 @@ def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
             fire_due_timers(ctx)
         except Exception:  # the loop must outlive one bad round
             log.exception("timer round failed")
+        try:
+            mail_round(ctx)
+        except Exception:  # a mail problem must not stop the timers
+            log.exception("mail round failed")
         stop.wait(ctx.settings.worker_interval_seconds)
 
 
