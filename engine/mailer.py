@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from engine.context import EngineContext
 from engine.models import OutboxMail, User
@@ -58,10 +58,11 @@ class Claimed:
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: 1, 2, 4, … minutes, at most 6 h."""
-    return min(FIRST_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    wait: timedelta = FIRST_BACKOFF * (2 ** min(20, max(0, attempts - 1)))
+    return min(wait, MAX_BACKOFF)
 
 
-def _claimable(now: datetime) -> object:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(and_(OutboxMail.state == "pending", OutboxMail.next_attempt_at <= now),
                and_(OutboxMail.state == "sending", OutboxMail.lease_until < now))
 
@@ -135,7 +136,7 @@ def mark_sent(ctx: EngineContext, mail: Claimed) -> bool:
                                      OutboxMail.attempts == mail.attempts)
             .values(state="sent", sent_at=ctx.clock.now(), lease_until=None, last_error=None)
             .execution_options(synchronize_session=False))
-        return done.rowcount == 1  # type: ignore[attr-defined]
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def mark_failed(ctx: EngineContext, mail: Claimed, error: BaseException,

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, exists, select
 from sqlalchemy.orm import Session
@@ -44,8 +44,7 @@ SCAN_BATCH = 200
 #: Tasks a summary lists by case number (the counts cover all).
 SUMMARY_LINES = 25
 _OPEN = ("open", "claimed")
-_OUTBOX = OutboxMail.__table__
-assert isinstance(_OUTBOX, Table)
+_OUTBOX = cast(Table, OutboxMail.__table__)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,8 @@ def scan_deadlines(ctx: EngineContext, session: Session) -> int:
         for task in tasks:
             subject, body = _task_mail(ctx, kind, task)
             cause = f"{kind}:{task.id}"
-            targets = [people[u] for u in wanted[task.id] if u in people]
+            targets: list[Recipient | None] = [people[u] for u in wanted[task.id]
+                                               if u in people]
             for recipient in targets or [None]:  # nobody to tell: the cause is still recorded
                 rows.append(_row(ctx, kind, cause, recipient, task.case_number, task.id,
                                  subject, body))

@@ -19,7 +19,8 @@ from engine.models.signal_batch import SignalBatch, SignalBatchRow
 __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
     "HumanTask",
-    "InstanceCorrelation", "MailPreference", "Message", "OutboxMail", "Organisation", "ProcessDefinition", "ProcessInstance",
+    "InstanceCorrelation", "MailPreference", "Message", "OutboxMail", "Organisation",
+    "ProcessDefinition", "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
     "SignalBatch", "SignalBatchRow",
