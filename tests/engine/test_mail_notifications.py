@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 
 from engine import inbox, mailer, notifications, tasks, users
 from engine.access import Actor
-from engine.chain import cases
+from engine.chain import cases, demo
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.models import HumanTask, OutboxMail
+from engine.errors import InvalidInput
+from engine.models import HumanTask, OutboxMail, User
 from engine.worker import mail_round
 from tests.factories import PASSWORD
 from tests.processes.chain import Chain, deploy_chain, utc
@@ -141,8 +142,8 @@ def test_a_task_handed_to_someone_is_mailed_to_them_once(mail_ctx, smtp, chain, 
     with ctx.sessionmaker.begin() as session:  # the lead hands the outreach to bob
         inbox.assign_task(ctx, session, lisa, first.id, bob.user_id)
     # the row was written with the assignment, before any worker ran
-    assert [(m.kind, m.user_id, m.state) for m in _outbox(ctx)] == [
-        ("task_assigned", bob.user_id, "pending")]
+    assert [(m.kind, m.user_id, m.state, m.cause) for m in _outbox(ctx)] == [
+        ("task_assigned", bob.user_id, "pending", f"task_assigned:{first.id}:2")]
     assert mail_round(ctx) == 1
     [message] = smtp.to("bob@example.org")
     assert NUMBER in message["Subject"]
@@ -332,3 +333,20 @@ def test_without_an_smtp_host_mails_wait(ctx, chain, team):
         inbox.assign_task(ctx, session, team["lisa"], task.id, team["bob"].user_id)
     assert mail_round(ctx) == 0
     assert [(m.state, m.attempts) for m in _outbox(ctx)] == [("pending", 0)]
+
+
+def test_the_demo_users_have_example_org_addresses(ctx):
+    with ctx.sessionmaker.begin() as session:
+        seeded = demo.seed_users(ctx, session)
+        stored = {u.username: u.email for u in session.scalars(select(User))}
+    assert seeded and all(stored[p.username] == f"{p.username}@example.org" for p in seeded)
+
+
+@pytest.mark.parametrize("address", ["anna", "anna@localhost", "a b@example.org",
+                                     "anna@example.org\r\nBcc: x@example.org",
+                                     "anna@example.org, bob@example.org"])
+def test_an_address_that_is_none_is_refused(ctx, address):
+    with ctx.sessionmaker.begin() as session, pytest.raises(InvalidInput) as refused:
+        users.add_user(ctx, session, "anna", "social_team", "dordrecht", PASSWORD,
+                       email=address)
+    assert refused.value.errors == {"email": "is geen geldig e-mailadres"}
