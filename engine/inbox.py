@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from engine import cursors, lifecycle
+from engine import cursors, lifecycle, notifications
 from engine.access import (
     Actor,
     bound_task_scope,
@@ -418,4 +418,6 @@ def assign_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str
                                      "kind": "task_assigned", "element_id": task.bpmn_id,
                                      "task_id": task.id, "actor": actor.username,
                                      "detail": {"assignee": colleague.username}}])
+    if assignee_id != actor.user_id:  # a lead taking a task themselves needs no mail
+        notifications.tasks_assigned(ctx, session, [(task.id, assignee_id, task.version)])
     return task_view(task)

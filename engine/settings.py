@@ -96,6 +96,38 @@ class EngineSettings:
                   "(`ketenflow export ddas`): the code CBS gave the party that delivers."},
     )
 
+    base_url: str = field(
+        default="http://localhost:5000",
+        metadata={"help": "The address people open Ketenflow at; the links in notification "
+                  "mails start with it."},
+    )
+    smtp_host: str = field(
+        default="",
+        metadata={"help": "SMTP server the worker sends notification mails through (empty: "
+                  "no mail is sent; mails wait in the outbox)."},
+    )
+    smtp_port: int = field(
+        default=25,
+        metadata={"help": "Port of the SMTP server (587 with `KETENFLOW_SMTP_STARTTLS`)."},
+    )
+    smtp_user: str = field(
+        default="",
+        metadata={"help": "User name to log in to the SMTP server with (empty: no login)."},
+    )
+    smtp_password: str = field(
+        default="",
+        metadata={"help": "Password for `KETENFLOW_SMTP_USER`."},
+    )
+    smtp_from: str = field(
+        default="ketenflow@localhost",
+        metadata={"help": "Sender address of notification mails; its domain also ends each "
+                  "mail's Message-ID."},
+    )
+    smtp_starttls: bool = field(
+        default=False,
+        metadata={"help": "Switch the SMTP connection to TLS (STARTTLS) before logging in."},
+    )
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> EngineSettings:
         """Read ``KETENFLOW_<FIELD>`` variables; explicit overrides win.

@@ -82,12 +82,17 @@ def organisation(session: Session, slug: str) -> Organisation:
 
 
 def add_user(ctx: EngineContext, session: Session, username: str, role: str, org_slug: str,
-             password: str | None, display_name: str | None = None) -> User:
-    """Create a user (or update role, organisation and password of an existing one).
+             password: str | None, display_name: str | None = None,
+             email: str | None = None) -> User:
+    """Create a user (or update role, organisation and password of an existing one; an
+    ``email`` given replaces the address notification mails go to, "" removes it).
 
-    :raise InvalidInput: unknown role, empty username or too short password.
+    :raise InvalidInput: unknown role, empty username, too short password or an address
+        that is not one.
     """
     errors: dict[str, str] = {}
+    if email and not _plausible_address(email):
+        errors["email"] = "is geen geldig e-mailadres"
     if not username.strip():
         errors["username"] = "is verplicht"
     if role not in roles():
@@ -104,12 +109,22 @@ def add_user(ctx: EngineContext, session: Session, username: str, role: str, org
     user.role = role
     user.organisation_id = org.id
     user.display_name = display_name or user.display_name or username
+    if email is not None:
+        user.email = email.strip() or None
     if password is not None:
         user.password_hash = hash_password(password)
         if user.id is not None:
             end_sessions(ctx, session, user.id)
     session.flush()
     return user
+
+
+def _plausible_address(email: str) -> bool:
+    """One ``local@domain.tld``, no spaces, no header tricks (CR/LF, commas, brackets)."""
+    text = email.strip()
+    local, at, domain = text.rpartition("@")
+    return (bool(at and local and "." in domain.strip(".")) and len(text) <= 254
+            and not any(c.isspace() or c in ',;<>"()[]\\' for c in text))
 
 
 def deactivate_user(ctx: EngineContext, session: Session, username: str) -> User:

@@ -1,4 +1,5 @@
-"""The timer loop: one transaction per due instance; in its own process or inside serve."""
+"""The worker loop: due timers (one transaction per due instance), the daily jobs (retention),
+then the mail round (the deadline scan and the outbox); in its own process or inside serve."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from engine import mailer, notifications
 from engine.context import EngineContext
 from engine.errors import Conflict
 from engine.models import JobWatermark
@@ -98,6 +100,15 @@ def run_daily_jobs(ctx: EngineContext) -> dict[str, Any]:
     return ran
 
 
+def mail_round(ctx: EngineContext) -> int:
+    """Queue the mails of deadlines near or passed and of the day's summaries (one
+    transaction), then send what is due; returns how many mails were sent."""
+    with ctx.sessionmaker.begin() as session:
+        notifications.scan_deadlines(ctx, session)
+        notifications.queue_summaries(ctx, session)
+    return mailer.send_due(ctx)
+
+
 def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
     """Loop until ``stop`` is set; errors are logged, never fatal to the loop."""
     while not stop.is_set():
@@ -109,6 +120,10 @@ def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
             run_daily_jobs(ctx)
         except Exception:  # the loop must outlive one bad round
             log.exception("daily jobs failed")
+        try:
+            mail_round(ctx)
+        except Exception:  # a mail problem must not stop the timers
+            log.exception("mail round failed")
         stop.wait(ctx.settings.worker_interval_seconds)
 
 

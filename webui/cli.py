@@ -137,14 +137,17 @@ def user() -> None:
 @click.option("--org", "org_slug", required=True, help="organisation slug, e.g. dordrecht")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @click.option("--name", "display_name", default=None)
+@click.option("--email", default=None,
+              help="address for notification mails (an empty value removes it)")
 def user_add(username: str, role: str, org_slug: str, password_stdin: bool,
-             display_name: str | None) -> None:
+             display_name: str | None, email: str | None) -> None:
     """Add a user (or change an existing one's role, organisation and password)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _engine() as ctx, ctx.sessionmaker.begin() as session:
-        users.add_user(ctx, session, username, role, org_slug, password, display_name)
+        users.add_user(ctx, session, username, role, org_slug, password, display_name,
+                       email=email)
     click.echo(f"user {username} ({role}, {org_slug}) saved")
 
 

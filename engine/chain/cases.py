@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import cursors, messages, runtime
+from engine import cursors, messages, notifications, runtime
 from engine.access import (
     Actor,
     case_lanes,
@@ -703,6 +703,9 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
             "element_id": bpmn_id, "task_id": task_id, "actor": None,
             "detail": {"assignee_id": holder_id, "case_holder": True}}
             for task_id, bpmn_id in handed])
+        # the holder learns by mail that the case's next task is theirs (same transaction)
+        notifications.tasks_assigned(ctx, session, [(task_id, holder_id, 2)
+                                                     for task_id, _bpmn_id in handed])
 
 
 def holder_choices(session: Session, actor: Actor) -> list[Colleague]:
@@ -829,7 +832,11 @@ def _change_holder(ctx: EngineContext, session: Session, actor: Actor, case: Cas
                   .where(*tasks, or_(_HUMAN_TASKS.c.state == "open",
                                      and_(_HUMAN_TASKS.c.state == "claimed", held_before)))
                   .values(state="claimed", assignee_id=holder_id))
-    session.execute(change.values(version=_HUMAN_TASKS.c.version + 1))
+    moved = session.execute(change.values(version=_HUMAN_TASKS.c.version + 1)
+                            .returning(_HUMAN_TASKS.c.id, _HUMAN_TASKS.c.version)).all()
+    if holder_id is not None and holder_id != actor.user_id:
+        notifications.tasks_assigned(ctx, session, [(task_id, holder_id, version)
+                                                    for task_id, version in moved])
     case.holder_id = holder_id
     case.updated_at = ctx.clock.now()
     instance_id = session.scalar(select(ProcessInstance.id).where(

@@ -23,6 +23,11 @@ class DemoUser:
     display_name: str
     password: str
 
+    @property
+    def email(self) -> str:
+        """Notification mails go here: example.org never delivers (RFC 2606)."""
+        return f"{self.username}@example.org"
+
 
 _CORPORATIONS = ("woonbron", "trivire", "woonkracht10", "tablis", "rhiant")
 _FIRST = ("Anouk", "Bram", "Chantal", "Daan", "Eline", "Fatima", "Gijs", "Hanneke", "Ilse",
@@ -57,6 +62,6 @@ def seed_users(ctx: EngineContext, session: Session) -> list[DemoUser]:
     seeded = demo_users()
     for person in seeded:
         users.add_user(ctx, session, person.username, person.role, person.organisation,
-                       person.password, person.display_name)
+                       person.password, person.display_name, email=person.email)
     return seeded
 

@@ -12,6 +12,7 @@ from engine.models.instance import InstanceCorrelation, ProcessInstance
 from engine.models.job_watermark import JobWatermark
 from engine.models.message import Message
 from engine.models.migration_job import MigrationJob, MigrationJobItem
+from engine.models.outbox import MailPreference, OutboxMail
 from engine.models.party import ApiToken, Organisation, User
 from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
@@ -19,8 +20,8 @@ from engine.models.signal_batch import SignalBatch, SignalBatchRow
 __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
     "HumanTask",
-    "InstanceCorrelation", "JobWatermark", "Message", "Organisation", "ProcessDefinition",
-    "ProcessInstance",
+    "InstanceCorrelation", "JobWatermark", "MailPreference", "Message", "OutboxMail",
+    "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
     "SignalBatch", "SignalBatchRow",

@@ -25,6 +25,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    #: where notifications go (``engine.notifications``); none: the person gets no mail
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))

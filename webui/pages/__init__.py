@@ -74,6 +74,7 @@ def _globals() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from webui.pages import (
+        account,
         cases,
         cockpit,
         ddas,
@@ -88,6 +89,6 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances, ddas,
-                   processes, editor, subject_access):
+                   processes, editor, subject_access, account):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())
