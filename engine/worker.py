@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from engine import heartbeat
 from engine.context import EngineContext
 from engine.errors import Conflict
 from engine.timers import claim_due, fire, record_failure
@@ -57,9 +58,12 @@ def _isolate(ctx: EngineContext, instance_id: int, failure: Exception) -> None:
 
 
 def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
-    """Loop until ``stop`` is set; errors are logged, never fatal to the loop."""
+    """Loop until ``stop`` is set; errors are logged, never fatal to the loop. Every round
+    starts with the loop's heartbeat (``engine.heartbeat``)."""
+    name = heartbeat.loop_name()
     while not stop.is_set():
         try:
+            heartbeat.beat(ctx, name)
             fire_due_timers(ctx)
         except Exception:  # the loop must outlive one bad round
             log.exception("timer round failed")

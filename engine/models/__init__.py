@@ -14,6 +14,7 @@ from engine.models.migration_job import MigrationJob, MigrationJobItem
 from engine.models.party import ApiToken, Organisation, User
 from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
+from engine.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
@@ -21,5 +22,5 @@ __all__ = [
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
-    "SignalBatch", "SignalBatchRow",
+    "SignalBatch", "SignalBatchRow", "WorkerHeartbeat",
 ]
