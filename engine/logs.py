@@ -49,3 +49,10 @@ def configure(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name, quieter in QUIET.items():
+        logging.getLogger(name).setLevel(quieter)
+
+
+#: SpiffWorkflow logs every task state change at INFO (and task data at DEBUG, which may be a
+#: household's): only its warnings reach our logs.
+QUIET = {"spiff": logging.WARNING}

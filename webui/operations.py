@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import heartbeat, metrics
+from engine import heartbeat, metrics_export
 from webui.db import engine_context
 
 bp = Blueprint("operations", __name__)
@@ -39,7 +39,7 @@ def scrape() -> Response:
                           status=403)
         refusal.status_code = 403
         return refusal
-    body, content_type = metrics.render(engine_context())
+    body, content_type = metrics_export.render(engine_context())
     return Response(body, content_type=content_type)
 
 
