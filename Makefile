@@ -6,16 +6,18 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean lock
 
 VENDOR := webui/static/vendor
 
 install: $(STAMP) $(VENDOR)/.installed
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock, then Ketenflow itself without resolving again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 EDITOR_SOURCES := frontend/build.mjs $(wildcard frontend/editor/*.* frontend/editor/*/*.*)
@@ -50,3 +52,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance
+
+# Re-resolve pyproject.toml's ranges in a clean venv and write requirements.lock from it.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) && $(PY) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ sed -n '/^#/p' requirements.lock; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^#'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf $(LOCK_VENV)

@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
-from engine.errors import Conflict
+from engine.errors import ConfigurationError, Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,11 +74,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the SQLAlchemy engine; SQLite gets WAL, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+    if url.startswith("postgresql"):
+        _require_psycopg(url)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     return engine
+
+
+def _require_psycopg(url: str) -> None:
+    """PostgreSQL's driver is an extra (``ketenflow[postgres]``): say so instead of
+    SQLAlchemy's bare ModuleNotFoundError."""
+    scheme = url.split(":", 1)[0]
+    if scheme == "postgresql":  # SQLAlchemy would pick psycopg2, which we never install
+        raise ConfigurationError(
+            "KETENFLOW_DATABASE_URL: schrijf postgresql+psycopg://… (Ketenflow gebruikt de "
+            "driver psycopg)")
+    if scheme != "postgresql+psycopg":
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(
+            "KETENFLOW_DATABASE_URL wijst naar PostgreSQL, maar de driver psycopg is niet "
+            "geïnstalleerd: pip install 'ketenflow[postgres]' (in een checkout: "
+            "pip install -e '.[postgres]')") from None
 
 
 def _sqlite_begin_before_savepoint(connection: Any, _name: str) -> None:

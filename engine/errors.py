@@ -47,6 +47,13 @@ class InvalidTransition(Conflict):
     """A human-task lifecycle step that is not allowed from the task's current state."""
 
 
+class ConfigurationError(EngineError):
+    """A setting names something this installation cannot do (a database without its
+    driver)."""
+
+    title = "Onjuiste instelling"
+
+
 class InvalidInput(EngineError):
     """Input failed validation; ``errors`` maps each field to its message."""
 

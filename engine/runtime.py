@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from time import perf_counter
 from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import clock as clock_module
+from engine import metrics
 from engine.bundles import DUE_PROPERTY
 from engine.context import EngineContext
 from engine.db import write_versioned
@@ -163,6 +165,7 @@ def step(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     database errors propagate so the caller's transaction rolls back. ``recheck_kept``: look
     for kept messages even when the step waits for nothing new (a resumed instance).
     """
+    started = perf_counter()
     now = ctx.clock.now()
     error: tuple[str | None, str, int | None] | None = None
     with clock_module.bind(ctx.clock):
@@ -177,6 +180,7 @@ def step(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         except Exception as failure:  # anything the diagram's own code raised
             error = describe_failure(failure)
     save(ctx, session, row, workflow, cached, log, now, error)
+    metrics.observe_step(log.actor, perf_counter() - started, error is not None)
 
 
 def _run(ctx: EngineContext, workflow: BpmnWorkflow, log: StepLog) -> None:

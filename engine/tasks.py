@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import forms, lifecycle, runtime
+from engine import forms, lifecycle, metrics, runtime
 from engine.access import (
     Actor,
     bound_task_scope,
@@ -202,6 +202,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
     for hook in ctx.hooks.after_completion:
         hook(ctx, session, actor, task, instance, data, workflow, cached.deployment_id)
+    metrics.count_completion(task.role)
     next_id = next((t["id"] for t in log.new_tasks
                      if task_visible(actor, t["role"], t["municipality"], t["corporation"])),
                     None)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import mailer, notifications
+from engine import heartbeat, mailer, notifications
 from engine.context import EngineContext
 from engine.errors import Conflict
 from engine.models import JobWatermark
@@ -110,9 +110,12 @@ def mail_round(ctx: EngineContext) -> int:
 
 
 def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
-    """Loop until ``stop`` is set; errors are logged, never fatal to the loop."""
+    """Loop until ``stop`` is set; errors are logged, never fatal to the loop. Every round
+    starts with the loop's heartbeat (``engine.heartbeat``)."""
+    name = heartbeat.loop_name()
     while not stop.is_set():
         try:
+            heartbeat.beat(ctx, name)
             fire_due_timers(ctx)
         except Exception:  # the loop must outlive one bad round
             log.exception("timer round failed")

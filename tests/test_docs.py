@@ -18,7 +18,8 @@ def test_every_engine_setting_is_in_the_readme() -> None:
 
 
 def test_every_web_setting_is_in_the_readme() -> None:
-    documented = {"SECRET_KEY", "SESSION_COOKIE_SECURE", "MAX_CONTENT_LENGTH", "WEB_WORKERS"}
+    documented = {"SECRET_KEY", "SESSION_COOKIE_SECURE", "MAX_CONTENT_LENGTH", "WEB_WORKERS",
+                  "METRICS_TOKEN"}
     assert all(f"KETENFLOW_{key}" in README for key in documented)
     assert documented <= set(DEFAULTS)
 

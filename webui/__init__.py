@@ -13,7 +13,18 @@ from engine import chain
 from engine.clock import Clock
 from engine.context import EngineContext, build_context
 from engine.settings import EngineSettings
-from webui import auth, csrf, db, errors, i18n, input_guard, pages, security_headers
+from webui import (
+    auth,
+    csrf,
+    db,
+    errors,
+    i18n,
+    input_guard,
+    operations,
+    pages,
+    request_log,
+    security_headers,
+)
 from webui.config import DEFAULTS
 
 
@@ -50,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
         ctx = build_context(EngineSettings.from_env(), clock=clock)
     chain.install(ctx)  # the chain's policy and hooks (a no-op when the caller did it)
     app.extensions["ketenflow"] = ctx
+    request_log.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
@@ -58,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
     auth.init_app(app)
     security_headers.init_app(app)
     pages.init_app(app)
+    operations.init_app(app)
 
     from webui.api import bp as api_bp
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +15,11 @@ from typing import Any, NoReturn
 
 import click
 
-from engine import chain, deployments, users
+from engine import chain, deployments, heartbeat, logs, users
 from engine.access import SYSTEM
 from engine.chain.policy import ROLES
 from engine.context import EngineContext, build_context
-from engine.errors import BundleInvalid, EngineError, InvalidInput
+from engine.errors import BundleInvalid, Conflict, EngineError, InvalidInput
 from engine.schema import upgrade
 from engine.settings import EngineSettings
 from engine.views import DeploymentView
@@ -104,6 +105,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from webui.config import DEFAULTS
     from webui.server import serve as run
 
+    _metrics_directory()
+    logs.configure()
     settings = EngineSettings.from_env()
     configured = os.environ.get("KETENFLOW_WEB_WORKERS") or DEFAULTS["WEB_WORKERS"]
     run(host, port, workers or int(configured), settings)
@@ -121,9 +124,23 @@ def worker() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    logs.configure()
     with _engine() as ctx:
         click.echo(f"timer loop running every {ctx.settings.worker_interval_seconds:g} s")
         run_forever(ctx, stop)
+
+
+def _metrics_directory() -> None:
+    """Where the web workers (and a ``ketenflow worker`` given the same directory) keep their
+    Prometheus counters so one scrape adds them up: ``PROMETHEUS_MULTIPROC_DIR``, else a fresh
+    private directory. Set before prometheus_client is first imported (``engine.metrics``)."""
+    from engine.metrics import MULTIPROCESS_DIR
+
+    directory = os.environ.get(MULTIPROCESS_DIR)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    else:
+        os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="ketenflow-metrics-")
 
 
 @main.group()
@@ -198,6 +215,19 @@ def token_revoke(token_id: int) -> None:
     click.echo(f"token {view.id} ({view.kind} {view.whom}) revoked")
 
 
+#: seed-demo drives the cases with its own clock, a day per transaction: a timer loop (of
+#: ``ketenflow serve`` or ``ketenflow worker``) on the same database fires the same cases'
+#: timers meanwhile and the seeding stops with a write conflict. So it refuses up front.
+SEED_BESIDE_WORKER = (
+    "fout: op deze database draait een timerlus (ketenflow serve of ketenflow worker gaf zojuist "
+    "een hartslag). seed-demo moet eerst: stop de server en de worker, draai "
+    "`ketenflow seed-demo` en start ze daarna weer (`make run` doet het in die volgorde).")
+SEED_INTERRUPTED = (
+    "fout: een ander proces schreef in de database terwijl seed-demo liep, dus het vullen is "
+    "halverwege gestopt. seed-demo moet vóór `ketenflow serve` en `ketenflow worker`: stop ze, "
+    "begin met een lege database (`ketenflow init`), vul die en start ze daarna weer.")
+
+
 @main.command("seed-demo")
 @click.option("--seed", default=1, show_default=True, type=int, help="random seed")
 @click.option("--signals", default=1800, show_default=True, type=int,
@@ -216,8 +246,15 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
         if has_demo_cases(ctx):
             click.echo("demo cases already present; nothing seeded")
             return
-        result = seed_year(ctx, seed=seed, signals=signals, days=days,
-                           until=until.date() if until else None)
+        if heartbeat.worker_alive(ctx):
+            click.echo(SEED_BESIDE_WORKER, err=True)
+            sys.exit(1)
+        try:
+            result = seed_year(ctx, seed=seed, signals=signals, days=days,
+                               until=until.date() if until else None)
+        except Conflict:
+            click.echo(SEED_INTERRUPTED, err=True)
+            sys.exit(1)
         for line in result.lines():
             click.echo(line)
 

@@ -22,4 +22,6 @@ DEFAULTS: dict[str, Any] = {
     "JSON_SORT_KEYS": False,
     # Number of gunicorn worker processes for `ketenflow serve`.
     "WEB_WORKERS": 2,
+    # Bearer token /metrics asks for; unset, /metrics answers only requests from this machine.
+    "METRICS_TOKEN": None,
 }

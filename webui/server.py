@@ -17,6 +17,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from engine import metrics
 from engine.chain import signal_batches
 from engine.settings import EngineSettings
 from engine.worker import start_in_thread
@@ -83,7 +84,27 @@ TIMEOUT = 60
 GRACEFUL_TIMEOUT = 5
 
 
+#: gunicorn's own lines (start, worker boots and deaths) as JSON on standard error, like ours;
+#: the access line is the app's (``webui.request_log``: with the request id, without the query).
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "engine.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                             "stream": "ext://sys.stderr"}},
+    "loggers": {"gunicorn.error": {"handlers": [], "level": "INFO", "propagate": True},
+                "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+                "spiff": {"handlers": [], "level": "WARNING", "propagate": True}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+}
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    metrics.process_exited(worker.pid)
+
+
 def serve(host: str, port: int, workers: int, settings: EngineSettings) -> None:
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
-               "accesslog": "-", "timeout": TIMEOUT, "graceful_timeout": GRACEFUL_TIMEOUT}
+               "logconfig_dict": LOG_CONFIG, "child_exit": _child_exit,
+               "timeout": TIMEOUT, "graceful_timeout": GRACEFUL_TIMEOUT}
     KetenflowServer(options, settings.embedded_worker).run()

@@ -16,6 +16,7 @@ from engine.models.outbox import MailPreference, OutboxMail
 from engine.models.party import ApiToken, Organisation, User
 from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
+from engine.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
@@ -24,5 +25,5 @@ __all__ = [
     "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
-    "SignalBatch", "SignalBatchRow",
+    "SignalBatch", "SignalBatchRow", "WorkerHeartbeat",
 ]
