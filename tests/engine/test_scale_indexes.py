@@ -27,6 +27,7 @@ from engine.chain import case_numbers, cases
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.models import Case, Event, ProcessInstance
+from engine.settings import EngineSettings
 from engine.timers import claim_due
 from engine.worker import fire_due_timers
 from tests.factories import deploy
@@ -284,3 +285,10 @@ def test_concurrent_first_numbers_are_unique_and_consecutive(ctx: EngineContext)
         thread.join(60)
     assert sorted(numbers) == [f"SL-2030-{n:06d}" for n in range(1, 9)]
 
+
+
+def test_the_embedded_timer_loop_runs_only_on_sqlite() -> None:
+    assert EngineSettings(database_url="sqlite:///k.db").runs_embedded_worker()
+    assert not EngineSettings(database_url="sqlite:///k.db",
+                              embedded_worker=False).runs_embedded_worker()
+    assert not EngineSettings(database_url="postgresql+psycopg://db/k").runs_embedded_worker()
