@@ -46,15 +46,18 @@ class CompletionHook(Protocol):
 
 
 class CaseSearch(Protocol):
-    """A filter on what a search box's text means (a case number, a postcode, a name);
-    ``case_number`` is the column holding the case number of the rows searched."""
+    """A filter on the ``Case`` table for what a search box's text means (a case number, a
+    postcode, a name), written for ``dialect`` (each has its own index for it)."""
 
-    def __call__(self, query: str, case_number: Any, /) -> Any: ...
+    def __call__(self, query: str, dialect: str, /) -> Any: ...
 
 
-def _case_number_prefix(query: str, case_number: Any, /) -> Any:
+def _case_number_prefix(query: str, dialect: str, /) -> Any:
     """Without a domain installed, a search matches case numbers by prefix."""
-    return case_number.startswith(query.strip().upper(), autoescape=True)
+    from engine.models import Case
+    from engine.search import starts_with
+
+    return starts_with(Case.case_number, query.strip().upper())
 
 
 class DailyJob(Protocol):
@@ -119,7 +122,8 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
     host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb,
                                  settings.max_task_data_bytes)
     return EngineContext(
-        workflows=WorkflowCache(settings.workflow_cache_size),
+        workflows=WorkflowCache(settings.workflow_cache_size,
+                                int(settings.workflow_cache_mb * 1024 * 1024)),
         settings=settings,
         db=engine,
         sessionmaker=make_sessionmaker(engine),

@@ -183,14 +183,51 @@ def _filter_parameters(ctx: EngineContext, filters: InboxFilters) -> dict[str, A
             "municipality": filters.municipality}
 
 
+@dataclass(frozen=True)
+class SearchMatches:
+    """What a search box's text matched, read once and used by the tab counts and the page
+    alike: the case numbers, or, when there are more than ``MAX_SEARCH_MATCHES``, the search's
+    own condition for each query to apply."""
+
+    numbers: tuple[str, ...] | None
+    condition: Any = None
+
+    def task_condition(self) -> ColumnElement[bool]:
+        if self.numbers is None:
+            return HumanTask.case_number.in_(select(Case.case_number).where(self.condition))
+        return HumanTask.case_number.in_(self.numbers)
+
+
+#: The most case numbers a search resolves to before each query applies the search itself.
+MAX_SEARCH_MATCHES = 500
+
+
+def find_cases(ctx: EngineContext, session: Session,
+               search: str | SearchMatches | None) -> SearchMatches | None:
+    """The cases a search box's text matches (``ChainHooks.case_search``: case number, postcode,
+    name or address, each through its index), in one query; None when nothing is searched.
+
+    Read once per inbox view: the tab counts and the page then filter on the case numbers
+    instead of running the search again each (a search that matches nothing costs one query).
+    """
+    if search is None or isinstance(search, SearchMatches):
+        return search
+    if not search.strip():
+        return None
+    condition = ctx.hooks.case_search(search, session.get_bind().dialect.name)
+    numbers = session.scalars(select(Case.case_number).where(condition)
+                              .limit(MAX_SEARCH_MATCHES + 1)).all()
+    if len(numbers) > MAX_SEARCH_MATCHES:
+        return SearchMatches(None, condition)
+    return SearchMatches(tuple(numbers))
+
+
 @lru_cache(maxsize=256)
-def _count_query(role: str, searching: bool, shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+def _count_query(role: str, shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
     """Open and claimed tasks per task type and assignee, in one go for every tab: an index
     range on (state, role, scope), no workflow."""
     query = select(HumanTask.state, HumanTask.assignee_id, HumanTask.bpmn_id, HumanTask.name,
                    func.count().label("n"))
-    if searching:
-        query = query.join(Case, Case.case_number == HumanTask.case_number)
     return (query.where(bound_task_scope(role), HumanTask.state.in_(("open", "claimed")),
                         *_filter_conditions(shape, with_type=False))
             .group_by(HumanTask.state, HumanTask.assignee_id, HumanTask.bpmn_id,
@@ -207,20 +244,23 @@ def _row_queues(actor: Actor, queues: tuple[str, ...], state: str,
 
 
 def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
-                 filters: InboxFilters = NO_FILTERS, search: str | None = None) -> InboxCounts:
-    """How many tasks each of the actor's tabs holds under ``filters`` and ``search``: one
-    grouped count for all tabs, so the tab of the list shown doubles as its total."""
+                 filters: InboxFilters = NO_FILTERS,
+                 search: str | SearchMatches | None = None) -> InboxCounts:
+    """How many tasks each of the actor's tabs holds under ``filters`` and ``search`` (its
+    text, or what ``find_cases`` found for it): one grouped count for all tabs, so the tab of
+    the list shown doubles as its total."""
     check_filters(ctx, actor, filters)
     params = {**scope_parameters(actor), **_filter_parameters(ctx, filters)}
-    searching = bool(search and search.strip())
-    query = _count_query(actor.role, searching, filters.shape())
-    if searching:
-        assert search is not None
-        query = query.where(ctx.hooks.case_search(search, HumanTask.case_number))
+    matches = find_cases(ctx, session, search)
+    query = _count_query(actor.role, filters.shape())
+    if matches is not None:
+        query = query.where(matches.task_condition())
     queues = queues_for(actor)
     tabs = dict.fromkeys(queues, 0)
     types: dict[str, tuple[str, int]] = {}
-    for state, assignee_id, bpmn_id, name, count in session.execute(query, params).all():
+    rows = ([] if matches is not None and matches.numbers == ()
+            else session.execute(query, params).all())
+    for state, assignee_id, bpmn_id, name, count in rows:
         for queue in _row_queues(actor, queues, state, assignee_id):
             if not filters.task_type or bpmn_id == filters.task_type:
                 tabs[queue] += count
@@ -233,7 +273,7 @@ def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
 
 
 @lru_cache(maxsize=512)
-def _page_query(role: str, queue: str, summary: bool, searching: bool, order: str,
+def _page_query(role: str, queue: str, summary: bool, order: str,
                 after_cursor: bool,
                 shape: tuple[bool, bool, bool, bool] = (False, False, False, False),
                 tier: bool | None = None) -> Select[Any]:
@@ -254,8 +294,6 @@ def _page_query(role: str, queue: str, summary: bool, searching: bool, order: st
                  .outerjoin(User, User.id == HumanTask.assignee_id))
     else:
         query = select(*task_columns)
-        if searching:
-            query = query.outerjoin(Case, Case.case_number == HumanTask.case_number)
     query = query.where(bound_task_scope(role), _queue_condition(queue),
                         *_filter_conditions(shape))
     if tier is not None:
@@ -282,7 +320,7 @@ def _page_query(role: str, queue: str, summary: bool, searching: bool, order: st
 
 
 def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine",
-          search: str | None = None, sort: str = "due", cursor: str | None = None,
+          search: str | SearchMatches | None = None, sort: str = "due", cursor: str | None = None,
           limit: int = 25, summary: bool = True,
           filters: InboxFilters = NO_FILTERS) -> Page[InboxItem]:
     """A page of the actor's tasks, with the case summary for display when ``summary``.
@@ -290,7 +328,8 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     ``sort="due"`` pages on (due_at, id) with undated tasks after the dated ones;
     ``sort="created"`` on (created_at, id). Where ``urgent_first`` the tasks of urgent
     referrals come first, each tier in that order. Search matches case number, postcode or
-    name. Without ``summary`` (machine clients) no personal data is read, so none is logged.
+    name or address (``find_cases``; pass its answer to run the search once for counts and
+    page). Without ``summary`` (machine clients) no personal data is read, so none is logged.
     """
     if sort not in SORTS:
         raise InvalidInput({"sort": "kies due of created"})
@@ -300,7 +339,7 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     if queue == "assigned" and not may_assign(actor):
         raise NotAllowed("only team leads see everyone's claimed tasks")
     check_filters(ctx, actor, filters)
-    searching = bool(search and search.strip())
+    matches = find_cases(ctx, session, search)
     tiers: tuple[bool | None, ...] = (True, False) if urgent_first(actor) else (None,)
     segments = [(tier, order) for tier in tiers
                 for order in (("created",) if sort == "created" else ("due", "undated"))]
@@ -310,11 +349,12 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
                               **_filter_parameters(ctx, filters)}
 
     def page(tier: bool | None, order: str, size: int, after_cursor: bool) -> list[Any]:
-        query = _page_query(actor.role, queue, summary, searching, order, after_cursor,
+        if matches is not None and matches.numbers == ():
+            return []  # the search matched no case: nothing to ask the database
+        query = _page_query(actor.role, queue, summary, order, after_cursor,
                             filters.shape(), tier)
-        if searching:
-            assert search is not None
-            query = query.where(ctx.hooks.case_search(search, HumanTask.case_number))
+        if matches is not None:
+            query = query.where(matches.task_condition())
         return list(session.execute(query, {**params, "page_size": size}).all())
 
     # The segments in turn (urgent before regular, dated before undated), each keyset-paged

@@ -263,7 +263,10 @@ def _log_completed(ctx: EngineContext, task: Task, log: StepLog) -> None:
                  if not c.has_state(TaskState.PREDICTED_MASK | TaskState.CANCELLED)]
         log.add(now, "gateway_decision", spec.bpmn_id, str(task.id), taken=taken, source=source)
     elif isinstance(event_definition, TimerEventDefinition):
-        log.add(now, "timer_fired", spec.bpmn_id, str(task.id), source=source)
+        # the lag from the due moment to the firing: how far behind the timer loop runs
+        due = _fired_due(task)
+        lag = {"lag_seconds": round((now - due).total_seconds(), 3)} if due else {}
+        log.add(now, "timer_fired", spec.bpmn_id, str(task.id), source=source, **lag)
     elif isinstance(event_definition, MessageEventDefinition) and spec.__class__.__name__ in (
             "StartEvent", "IntermediateCatchEvent", "BoundaryEvent", "ReceiveTask"):
         log.add(now, "message_caught", spec.bpmn_id, str(task.id), message=event_definition.name,
@@ -344,6 +347,14 @@ def _deliver_kept_messages(ctx: EngineContext, session: Session, row: ProcessIns
 
 
 # --- saving ----------------------------------------------------------------------------------
+
+def _fired_due(task: Task) -> datetime | None:
+    """When the fired timer ``task`` was due (None when its value cannot be read)."""
+    try:
+        return timer_due(task)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
 
 def timer_due(task: Task) -> datetime | None:
     definition = task.task_spec.event_definition

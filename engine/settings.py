@@ -60,6 +60,12 @@ class EngineSettings:
         metadata={"help": "Restored workflows each process keeps between steps (0 turns the "
                   "cache off; every step then deserializes from the database)."},
     )
+    workflow_cache_mb: float = field(
+        default=24.0,
+        metadata={"help": "Memory the restored workflows of one process may take, in MiB, "
+                  "estimated from the length of their stored state; the least recently used "
+                  "go first past it (0: bounded by count only)."},
+    )
     max_file_bytes: int = field(
         default=2_000_000,
         metadata={"help": "Largest file accepted in a deployment bundle, in bytes."},
@@ -74,8 +80,9 @@ class EngineSettings:
     )
     embedded_worker: bool = field(
         default=True,
-        metadata={"help": "Run the timer loop inside `ketenflow serve` (turn off when a separate "
-                  "`ketenflow worker` runs)."},
+        metadata={"help": "Run the timer loop inside `ketenflow serve` on SQLite (turn off when "
+                  "a separate `ketenflow worker` runs); on PostgreSQL the loop runs only in "
+                  "`ketenflow worker`, as many side by side as wanted."},
     )
     municipalities: str = field(
         default="dordrecht,zwijndrecht,papendrecht,hendrik-ido-ambacht,sliedrecht,alblasserdam",
@@ -143,6 +150,12 @@ class EngineSettings:
             values[f.name] = _parse(f.name, f.type, raw)
         values.update(overrides)
         return cls(**values)
+
+    def runs_embedded_worker(self) -> bool:
+        """Whether ``ketenflow serve`` runs the timer loop in its web workers: only for the
+        SQLite default (one machine, one writer); on PostgreSQL the dedicated
+        ``ketenflow worker`` processes claim the due timers (``SKIP LOCKED``)."""
+        return self.embedded_worker and self.database_url.startswith("sqlite")
 
     def municipality_slugs(self) -> list[str]:
         return [s.strip() for s in self.municipalities.split(",") if s.strip()]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, or_, select
+from sqlalchemy import Table, insert, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from engine import runtime
@@ -24,6 +24,8 @@ from engine.db import write_versioned
 from engine.models import Event, ProcessInstance
 
 LIVE_STATUSES = ("running", "waiting")
+#: Live, with the statuses written into the statement (the partial index's own condition).
+_LIVE = ProcessInstance.status.in_([literal_column(f"'{s}'") for s in LIVE_STATUSES])
 #: Failed timer steps in a row before the instance goes to ``error``.
 MAX_FAILURES = 5
 #: The wait after the first failure; it doubles with every further one (1, 2, 4, 8 minutes).
@@ -36,9 +38,14 @@ def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
     Strictly after the due moment, as SpiffWorkflow fires a timer only once the clock has
     passed it; ``<=`` would claim (and step) the same instance again and again at that instant.
     An instance whose timer step failed waits until its ``timer_retry_at``.
+
+    The conditions repeat the partial index ``ix_process_instance_due`` word for word (the
+    statuses inline, not bound), so the claim reads that index in due order and stops at the
+    first row it may take, however large the backlog; on PostgreSQL ``SKIP LOCKED`` lets
+    several workers claim side by side, each taking a row the others do not hold.
     """
     query = (select(ProcessInstance)
-             .where(ProcessInstance.status.in_(LIVE_STATUSES),
+             .where(_LIVE, ProcessInstance.next_timer_due.is_not(None),
                     ProcessInstance.next_timer_due < now,
                     or_(ProcessInstance.timer_retry_at.is_(None),
                         ProcessInstance.timer_retry_at <= now))

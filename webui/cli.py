@@ -101,7 +101,7 @@ def deploy(path: str) -> None:
 @click.option("--workers", default=None, type=int,
               help="gunicorn workers (default: KETENFLOW_WEB_WORKERS, else 2)")
 def serve(host: str, port: int, workers: int | None) -> None:
-    """Serve the web app and API (gunicorn); runs the timer loop in-process by default."""
+    """Serve the web app and API (gunicorn); on SQLite runs the timer loop in-process."""
     from webui.config import DEFAULTS
     from webui.server import serve as run
 
@@ -114,7 +114,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the timer loop as its own process (production)."""
+    """Run the timer loop as its own process (production; on PostgreSQL the only one, and
+    several may run side by side)."""
     from engine.worker import run_forever
 
     stop = threading.Event()

@@ -1,7 +1,9 @@
-"""``ketenflow serve``: gunicorn (as in production) with the embedded timer loop per worker.
+"""``ketenflow serve``: gunicorn (as in production), on SQLite with a timer loop per worker.
 
-Running the timer loop in every worker is safe: claiming is ``SKIP LOCKED`` on PostgreSQL and
-version-checked on SQLite, so a timer fires once however many loops look for it.
+Running the timer loop in every worker is safe (claiming is version-checked on SQLite, so a
+timer fires once however many loops look for it). On PostgreSQL the web workers run no timer
+loop: ``ketenflow worker`` does, several side by side with ``SKIP LOCKED``
+(``EngineSettings.runs_embedded_worker``).
 
 No request may take longer than the worker timeout (``TIMEOUT``): a large signal batch is
 accepted as a job and runs in a thread of the worker that accepted it
@@ -107,4 +109,4 @@ def serve(host: str, port: int, workers: int, settings: EngineSettings) -> None:
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
                "logconfig_dict": LOG_CONFIG, "child_exit": _child_exit,
                "timeout": TIMEOUT, "graceful_timeout": GRACEFUL_TIMEOUT}
-    KetenflowServer(options, settings.embedded_worker).run()
+    KetenflowServer(options, settings.runs_embedded_worker()).run()

@@ -6,6 +6,9 @@ signals of the same municipality therefore queue for a moment instead of collidi
 that is not created gives its number back with the rollback (numbers stay consecutive). On
 SQLite the single writer serialises the same way; the update is the first write of its
 transaction, so it waits for the write lock rather than failing on a stale snapshot.
+
+Taking a number costs the same at any size: one primary-key update. Only the first number of a
+(prefix, year) without a counter looks at the cases, one index entry (the highest in use).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.chain.municipalities import BY_SLUG
 from engine.models import Case, CaseNumberCounter
+from engine.search import bytewise, starts_with
 
 _COUNTER: Table = CaseNumberCounter.__table__  # type: ignore[assignment]
 
@@ -44,9 +48,11 @@ def _increment(session: Session, prefix: str, year: int) -> int | None:
 def _create_counter(session: Session, prefix: str, year: int) -> None:
     """Start the counter at the highest number already in use (cases made before it existed);
     when another transaction creates it at the same moment, theirs stands."""
+    # the year's highest number, read backwards from the end of its range on the bytewise
+    # case-number index: one index entry, however many cases the year holds
     last = session.scalar(select(Case.case_number)
-                          .where(Case.case_number.startswith(f"{prefix}-{year}-"))
-                          .order_by(Case.case_number.desc()).limit(1))
+                          .where(starts_with(Case.case_number, f"{prefix}-{year}-"))
+                          .order_by(bytewise(Case.case_number).desc()).limit(1))
     values = {"prefix": prefix, "year": year,
               "last_number": int(last.rsplit("-", 1)[1]) if last else 0}
     insert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"

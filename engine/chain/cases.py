@@ -22,7 +22,7 @@ from typing import Any, NoReturn, cast
 from uuid import UUID
 
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -49,6 +49,7 @@ from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.forms import validate
 from engine.models import Case, Event, HumanTask, Organisation, ProcessInstance, User
+from engine.search import name_or_address, starts_with
 from engine.views import Page
 
 MAX_PAGE = 200
@@ -266,21 +267,20 @@ def _refuse(ctx: EngineContext, session: Session, actor: Actor, case_number: str
     raise NotFound("case not found")
 
 
-def search_filter(query: str, case_number: Any = Case.case_number) -> Any:
-    """Case number (prefix), postcode (prefix) or name (part), decided by the query's shape.
-
-    ``case_number`` is the column to match case numbers on (the inbox matches its own).
-    """
+def search_filter(query: str, dialect: str) -> Any:
+    """Case number (prefix), postcode (prefix) or name or address (part), decided by the
+    query's shape; each through an index on ``dialect`` (``engine.search``)."""
     text = query.strip()
     postcode = normalise_postcode(text)
     if postcode is not None:
         return Case.postcode == postcode
     # ASCII digits only ("²".isdigit() is true); % and _ are matched as themselves.
     if re.fullmatch("[0-9]{4}", text):
-        return Case.postcode.startswith(text + " ", autoescape=True)
+        # normalised "1234 AB": a range on the address index
+        return Case.postcode.between(f"{text} AA", f"{text} ZZ")
     if re.search("[0-9]", text) and "-" in text:
-        return case_number.startswith(text.upper(), autoescape=True)
-    return func.lower(Case.tenant_name).contains(text.lower(), autoescape=True)
+        return starts_with(Case.case_number, text.upper())
+    return name_or_address(text, dialect)
 
 
 def list_cases(ctx: EngineContext, session: Session, actor: Actor, search: str | None = None,
@@ -293,7 +293,7 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, search: str |
     limit = max(1, min(limit, MAX_PAGE))
     query: Select[tuple[Case]] = select(Case).where(case_scope(actor))
     if search and search.strip():
-        query = query.where(search_filter(search))
+        query = query.where(search_filter(search, session.get_bind().dialect.name))
     if milestone:
         query = query.where(Case.milestone == milestone)
     if open_only:

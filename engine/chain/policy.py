@@ -332,7 +332,8 @@ def home(role: str) -> str:
     return "/welcome"
 
 
-POLICY = Policy(roles=RULES)
+POLICY = Policy(roles=RULES,
+                referral_flags={lane: flag for flag, lane in REFERRAL_FLAGS.items()})
 
 
 def install() -> None:

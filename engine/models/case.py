@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from engine.db import Base
@@ -27,6 +27,13 @@ class Case(Base):
         Index("ix_case_municipality_created", "municipality", "created_at", "id"),
         Index("ix_case_corporation_created", "corporation", "created_at", "id"),
         Index("ix_case_address", "postcode", "house_number"),
+        # the SDD's and the Meldpunt's case lists (``access.case_scope``), newest first
+        Index("ix_case_referred_sdd", "created_at", "id",
+              postgresql_where=text("referred_to_sdd"), sqlite_where=text("referred_to_sdd = 1")),
+        Index("ix_case_referred_care", "created_at", "id",
+              postgresql_where=text("referred_to_care"), sqlite_where=text("referred_to_care = 1")),
+        # the search indexes (case number bytewise, name and address by trigram) are made by
+        # migration 0018 only: expressions and, on SQLite, an FTS5 table (``engine.search``)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,18 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
 
 STATUSES = ("running", "waiting", "suspended", "error", "completed", "terminated")
 
+#: The instances the timer claim may take (``engine.timers.claim_due``).
+_DUE = "status IN ('running', 'waiting') AND next_timer_due IS NOT NULL"
+
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
     __table_args__ = (
         Index("ix_process_instance_timer", "status", "next_timer_due"),
+        # what the timer claim reads: only the live instances with a timer, in due order
+        Index("ix_process_instance_due", "next_timer_due", "id",
+              postgresql_where=text(_DUE), sqlite_where=text(_DUE)),
         Index("ix_process_instance_process_status", "process_id", "status", "id"),
         Index("ix_process_instance_municipality", "municipality", "id"),
         Index("ix_process_instance_corporation", "corporation", "id"),

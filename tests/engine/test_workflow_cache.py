@@ -13,7 +13,7 @@ from engine import instances, runtime
 from engine.access import SYSTEM
 from engine.context import EngineContext
 from engine.models import HumanTask, ProcessInstance
-from engine.workflow_cache import WorkflowCache
+from engine.workflow_cache import WorkflowCache, estimated_bytes
 from tests.casework import complete_claimed
 from tests.factories import deploy, make_user
 
@@ -98,3 +98,28 @@ def test_state_changed_by_another_process_is_not_served_from_cache(
     workflow = _loaded(cached_ctx, instance_id)
     assert workflow is not saved
     assert any(t.data.get("municipality") == "zwijndrecht" for t in workflow.tasks.values())
+
+
+def test_the_cache_evicts_the_least_recently_used_past_its_bytes() -> None:
+    state = "x" * 1000  # reckoned as 1000 * MEMORY_PER_STATE_CHAR bytes
+    weight = estimated_bytes(state)
+    cache = WorkflowCache(100, max_bytes=3 * weight)
+    for instance_id in (1, 2, 3):
+        cache.put(instance_id, state, object())
+    assert len(cache) == 3 and cache.bytes == 3 * weight
+    assert cache.take(1, state) is not None  # 1 is in use, then put back: now the newest
+    cache.put(1, state, object())
+    cache.put(4, state, object())  # over the bound: 2, the least recently used, goes
+    assert cache.take(2, state) is None
+    assert len(cache) == 3 and cache.bytes == 3 * weight
+    cache.put(5, "y" * 2500, object())  # 2.5 entries' worth: three must go
+    assert len(cache) == 1 and cache.bytes == estimated_bytes("y" * 2500)
+    cache.put(6, "z" * 4000, object())  # larger than the whole bound: not kept at all
+    assert cache.take(6, "z" * 4000) is None and cache.bytes == estimated_bytes("y" * 2500)
+
+
+def test_a_count_bound_alone_still_holds() -> None:
+    cache = WorkflowCache(2)
+    for instance_id in (1, 2, 3):
+        cache.put(instance_id, "s" * 10_000, object())
+    assert len(cache) == 2 and cache.take(1, "s" * 10_000) is None

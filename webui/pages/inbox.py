@@ -92,11 +92,13 @@ def _list_context(params: dict[str, str], cursor: str | None,
     queues = engine_inbox.queues_for(who)
     trail = (trail or []) if cursor else []
     filters = _filters(params)
-    counts = engine_inbox.inbox_counts(ctx, session, who, filters, search=params["q"] or None)
+    # the search runs once; the counts and the page filter on the cases it found
+    matches = engine_inbox.find_cases(ctx, session, params["q"] or None)
+    counts = engine_inbox.inbox_counts(ctx, session, who, filters, search=matches)
     if not params["queue"]:  # nothing asked: land where the work is
         params["queue"] = "team" if counts.tabs.get("mine") == 0 else "mine"
     page = engine_inbox.inbox(ctx, session, who, queue=params["queue"],
-                              search=params["q"] or None, sort=params["sort"],
+                              search=matches, sort=params["sort"],
                               cursor=cursor, limit=PAGE_SIZE, filters=filters)
     members = engine_inbox.team_members(session, who) if may_assign(who) else []
     total = counts.tabs.get(params["queue"], 0)
