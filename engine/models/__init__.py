@@ -1,6 +1,7 @@
 """The tables. Only this package defines them; importing it registers them all on ``Base``."""
 
-from engine.models.access_log import AccessLog
+from engine.models.access_log import AccessLog, AccessLogCase, AccessLogHead
+from engine.models.break_glass import BreakGlassGrant
 from engine.models.case import Case
 from engine.models.case_number import CaseNumberCounter
 from engine.models.case_record import CaseRecord
@@ -16,7 +17,8 @@ from engine.models.referral_package import ReferralPackage
 from engine.models.signal_batch import SignalBatch, SignalBatchRow
 
 __all__ = [
-    "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
+    "AccessLog", "AccessLogCase", "AccessLogHead", "ApiToken", "BreakGlassGrant",
+    "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
     "HumanTask",
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
