@@ -74,6 +74,7 @@ def _globals() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from webui.pages import (
+        break_glass,
         cases,
         cockpit,
         ddas,
@@ -81,12 +82,13 @@ def init_app(app: Flask) -> None:
         inbox,
         instances,
         portal,
+        privacy,
         processes,
         referral_packages,
         tasks,
     )
 
-    for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances, ddas,
-                   processes, editor):
+    for module in (inbox, tasks, break_glass, cases, portal, referral_packages, cockpit,
+                   instances, ddas, processes, editor, privacy):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())
