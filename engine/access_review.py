@@ -72,9 +72,11 @@ def pattern(session: Session, settings: EngineSettings, username: str,
     found.refused = sum(1 for r in reads if r.what.startswith(REFUSED))
     single = [r for r in reads if r.case_count == 1 and not r.what.startswith(REFUSED)
               and r.what != break_glass.GRANTED]
-    numbers = dict(session.execute(select(AccessLogCase.log_id, AccessLogCase.case_number)
-                                   .where(AccessLogCase.log_id.in_([r.id for r in single])))
-                   .all()) if single else {}
+    numbers: dict[int, str] = {}
+    if single:
+        numbers = {log_id: number for log_id, number in session.execute(
+            select(AccessLogCase.log_id, AccessLogCase.case_number)
+            .where(AccessLogCase.log_id.in_([r.id for r in single])))}
     opened = [(r.at, numbers[r.id]) for r in single if r.id in numbers]
     distinct = sorted({number for _at, number in opened})
     found.opened = len(distinct)

@@ -93,7 +93,8 @@ def _carry_over(old, log, cases, head) -> None:  # type: ignore[no-untyped-def]
     for seq, (at, user_id, username, role, organisation, number, what) in enumerate(old, 1):
         numbers = () if number == "-" else (number,)
         if isinstance(at, str):
-            at = sa.DateTime().result_processor(op.get_bind().dialect, None)(at)  # SQLite
+            parse = sa.DateTime().result_processor(op.get_bind().dialect, None)
+            at = parse(at) if parse else at  # SQLite gives text
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
         entry = Entry(at, user_id, username, role, organisation, what, numbers)
         previous = content_hash(previous, seq, entry)
