@@ -20,14 +20,14 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
-    insert,
     or_,
     select,
     true,
 )
 from sqlalchemy.orm import Session
 
-from engine.models import AccessLog, Case, HumanTask, ProcessInstance
+from engine import access_log
+from engine.models import BreakGlassGrant, Case, HumanTask, ProcessInstance
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -56,6 +56,9 @@ EDIT_PROCESSES = "edit_processes"
 #: data (the cockpit's readers: counts and progress, never a household's name, address or
 #: notes, domain.md §6).
 READ_FIGURES = "read_figures"
+#: Ask for time-limited access to one case outside one's own scope, with a reason (break-glass,
+#: ``engine.break_glass``); ``case_scope`` then includes the case until the grant expires.
+BREAK_GLASS = "break_glass"
 
 
 @dataclass(frozen=True)
@@ -338,8 +341,21 @@ def referral_lane(actor: Actor) -> str | None:
     return found.lanes[0] if found.rows == REFERRED and found.lanes else None
 
 
-def case_scope(actor: Actor) -> ColumnElement[bool]:
-    """Cases (households) the actor may see at all; everything else is "not found"."""
+def case_scope(actor: Actor, now: datetime | None = None) -> ColumnElement[bool]:
+    """Cases (households) the actor may see at all; everything else is "not found".
+
+    Given ``now``, a case the actor holds an unexpired break-glass grant for is in scope too
+    (``engine.break_glass``)."""
+    own = _own_case_scope(actor)
+    if now is None or actor.is_machine or not may(actor, BREAK_GLASS):
+        return own
+    granted = exists(select(BreakGlassGrant.id).where(
+        BreakGlassGrant.user_id == actor.user_id,
+        BreakGlassGrant.case_number == Case.case_number, BreakGlassGrant.expires_at > now))
+    return or_(own, granted)
+
+
+def _own_case_scope(actor: Actor) -> ColumnElement[bool]:
     found = rule(actor.role)
     if found.case_view is None:
         return false()
@@ -397,18 +413,31 @@ def may_assign(actor: Actor) -> bool:
 
 def record_access(session: Session, actor: Actor, at: datetime, case_numbers: list[str],
                   what: str) -> None:
-    """Write one access-log row per case whose personal data the actor was shown."""
+    """Log one read that showed the actor these cases' personal data: one access-log row
+    with its case numbers (``engine.access_log``); a read that showed none is not logged."""
     if not case_numbers:
         return
-    rows = [{"at": at, "user_id": actor.user_id, "username": actor.username[:100],
-             "role": actor.role[:32], "organisation": actor.organisation[:64],
-             "case_number": number[:100], "what": what[:200]} for number in case_numbers]
-    session.execute(insert(AccessLog), rows)
+    access_log.append(session, _entry(actor, at, case_numbers, what))
+
+
+def record_audit_read(session: Session, actor: Actor, at: datetime, case_numbers: list[str],
+                      what: str) -> None:
+    """Log a read of the access log itself (the privacy officer's searches, patterns and
+    exports): always a row, with the case numbers it showed, even when it showed none."""
+    access_log.append(session, _entry(actor, at, case_numbers, what))
+
+
+def _entry(actor: Actor, at: datetime, case_numbers: list[str], what: str) -> access_log.Entry:
+    numbers = tuple(dict.fromkeys(number[:100] for number in case_numbers))
+    return access_log.Entry(at=at, user_id=actor.user_id, username=actor.username[:100],
+                            role=actor.role[:32], organisation=actor.organisation[:64],
+                            what=what[:200], case_numbers=numbers)
 
 
 #: How a refused attempt starts its ``what`` in the access log.
 REFUSED = "refused: "
-#: The case number of a refused attempt on an object that does not exist or has no case.
+#: How a search shows the case of a refused attempt on an object that does not exist or has
+#: no case (the row has no case numbers).
 NO_CASE = "-"
 
 
@@ -425,5 +454,6 @@ def record_refusal(ctx: EngineContext, actor: Actor, what: str, reference: str,
     # The reference is whatever was asked for: keep only what every database can store.
     shown = "".join(c for c in reference[:100] if c.isprintable())
     with ctx.sessionmaker.begin() as own:
-        record_access(own, actor, ctx.clock.now(), [case_number or NO_CASE],
-                      f"{REFUSED}{what} {shown}")
+        access_log.append(own, _entry(actor, ctx.clock.now(),
+                                      [case_number] if case_number else [],
+                                      f"{REFUSED}{what} {shown}"))

@@ -127,8 +127,11 @@ class _Case:
     """One case of the chain, driven step by step (the Python driver's counterpart)."""
 
     def __init__(self, ctx: EngineContext, clock: ManualClock, case_number: str,
-                 actors: dict[tuple[str, str], Actor]) -> None:
+                 actors: dict[tuple[str, str], Actor], password: str | None = None) -> None:
         self.ctx, self.clock, self.case_number = ctx, clock, case_number
+        #: the password of the users a scenario makes (random: nobody logs in as them, unless
+        #: a test that drives pages too gives one)
+        self.password = password
         self.instance_id: int | None = None
         self.municipality, self.corporation = "dordrecht", "woonbron"
         self.actors = actors
@@ -150,7 +153,7 @@ class _Case:
             with self.ctx.sessionmaker.begin() as session:
                 user = users.user_named(session, f"{role}-{org}") or users.add_user(
                     self.ctx, session, f"{role}-{org}", role, org,
-                    secrets.token_urlsafe(24))  # nobody logs in as a scenario's user
+                    self.password or secrets.token_urlsafe(24))
                 found = users.actor_for(user)
             self.actors[(role, org)] = found
         return found
@@ -436,7 +439,8 @@ def _step(case: _Case, step: dict[str, Any]) -> None:  # noqa: C901 - one branch
 
 def run(ctx: EngineContext, clock: ManualClock, scenario: Scenario,
         case_number: str = "SC-1",
-        actors: dict[tuple[str, str], Actor] | None = None) -> ScenarioResult:
+        actors: dict[tuple[str, str], Actor] | None = None,
+        password: str | None = None) -> ScenarioResult:
     """Run one scenario against the processes deployed in ``ctx`` (whose clock is ``clock``).
 
     Stops at the first step that fails; every step run is a ``Check``.
@@ -444,7 +448,7 @@ def run(ctx: EngineContext, clock: ManualClock, scenario: Scenario,
     result = ScenarioResult(scenario.name, scenario.title)
     clock.set(utc(scenario.data.get("start", DEFAULT_START)))
     case = _Case(ctx, clock, scenario.data.get("case_number", case_number),
-                 actors if actors is not None else {})
+                 actors if actors is not None else {}, password)
     with ctx.sessionmaker() as session:
         first_event = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) or 0
     for number, step in enumerate(scenario.data["steps"], start=1):

@@ -97,6 +97,20 @@ class EngineSettings:
         metadata={"help": "Publishing a draft needs a second process owner's approval (set "
                   "0 for a one-person team); the author never approves their own draft."},
     )
+    break_glass_hours: int = field(
+        default=24,
+        metadata={"help": "How long a caseworker's break-glass access to a case outside their "
+                  "scope lasts, in hours."},
+    )
+    access_burst_cases: int = field(
+        default=20,
+        metadata={"help": "Cases one person opens within `access_burst_minutes` that the "
+                  "privacy officer's pages flag as unusual."},
+    )
+    access_burst_minutes: int = field(
+        default=60,
+        metadata={"help": "The window of `access_burst_cases`, in minutes."},
+    )
     ddas_supplier_code: str = field(
         default="KETENFLOW",
         metadata={"help": "`codeGegevensleverancier` of the national DDAS delivery "

@@ -332,5 +332,27 @@ def export_ddas(start: str, end: str, municipality: str | None, output: str | No
                f"{counts.contact_attempts} contactpogingen", err=True)
 
 
+
+@main.group("access-log")
+def access_log_group() -> None:
+    """The access log (every read of a household's data)."""
+
+
+@access_log_group.command("verify")
+def access_log_verify() -> None:
+    """Recompute the access log's hash chain: exit 0 when every row is as written, else 1
+    naming the first row that was changed, removed or inserted."""
+    from engine import access_log
+
+    with _engine() as ctx, ctx.sessionmaker() as session:
+        result = access_log.verify(session)
+    if result.ok:
+        click.echo(f"access log intact: {result.rows} rows")
+        return
+    click.echo(f"access log broken at row {result.broken_at}: {result.reason} "
+               f"({result.rows} rows before it verified)", err=True)
+    sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -252,11 +252,14 @@ def _scoped(ctx: EngineContext, session: Session, actor: Actor, case_number: str
     return case
 
 
-def _in_scope(session: Session, actor: Actor, case_number: str) -> Case | None:
+def _in_scope(session: Session, actor: Actor, case_number: str,
+              now: datetime | None = None) -> Case | None:
+    """The case if in the actor's scope (given ``now``: or under an active break-glass
+    grant, which opens a case to read, not to act on)."""
     if case_view_kind(actor) is None:
         return None
     return session.scalars(select(Case).where(Case.case_number == case_number,
-                                              case_scope(actor))).first()
+                                              case_scope(actor, now))).first()
 
 
 def _refuse(ctx: EngineContext, session: Session, actor: Actor, case_number: str,
@@ -291,7 +294,7 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, search: str |
     if case_view_kind(actor) is None:
         return Page([], None)
     limit = max(1, min(limit, MAX_PAGE))
-    query: Select[tuple[Case]] = select(Case).where(case_scope(actor))
+    query: Select[tuple[Case]] = select(Case).where(case_scope(actor, ctx.clock.now()))
     if search and search.strip():
         query = query.where(search_filter(search, session.get_bind().dialect.name))
     if milestone:
@@ -318,7 +321,7 @@ def get_case(ctx: EngineContext, session: Session, actor: Actor, case_number: st
 
     :raise NotFound: no such case in the actor's scope (also for roles that see no households).
     """
-    case = _in_scope(session, actor, case_number)
+    case = _in_scope(session, actor, case_number, ctx.clock.now())
     if case is None and referral_lane(actor) is not None:
         ended = session.scalars(select(Case).where(Case.case_number == case_number,
                                                    own_package_scope(actor))).first()

@@ -19,6 +19,7 @@ from engine import access
 from engine.access import (
     ALL_ROWS,
     ASSIGN,
+    BREAK_GLASS,
     DEPLOY,
     EDIT_PROCESSES,
     INSTANCE_DATA,
@@ -65,13 +66,16 @@ REPORT_CASE_EVENTS = "report_case_events"
 EXPORT_DDAS = "export_ddas"
 #: Read the process models: diagrams, versions, decision tables, forms.
 READ_PROCESSES = "read_processes"
+#: Search the access log, see people's patterns and the break-glass grants, export a search
+#: (the privacy officer: case numbers and who read them, never a household's data).
+READ_ACCESS_LOG = "read_access_log"
 
 #: Read everything Ketenflow holds about one tenant and every read of it (AVG art. 15).
 SUBJECT_ACCESS = "subject_access"
 #: Correct a tenant's personal data with a reason (AVG art. 16), kept as an event.
 CORRECT_PERSONAL_DATA = "correct_personal_data"
 
-_CASEWORK = frozenset({HOLD_CASES, CORRECT_REFERRALS})
+_CASEWORK = frozenset({HOLD_CASES, CORRECT_REFERRALS, BREAK_GLASS})
 
 #: Role -> its rule. ``admin`` is the application's administrator, who stands in for every
 #: desk (domain.md's ADM is "technical; no content": this deployment's administrator is also
@@ -100,7 +104,7 @@ RULES: dict[str, RoleRule] = {
     PO: RoleRule(instances="all", may=frozenset({DEPLOY, START_INSTANCES, READ_FIGURES,
                                                  READ_PROCESSES, EDIT_PROCESSES})),
     MGR: RoleRule(may=frozenset({READ_FIGURES, EXPORT_DDAS, READ_PROCESSES})),
-    FG: RoleRule(may=frozenset({SUBJECT_ACCESS})),
+    FG: RoleRule(may=frozenset({READ_ACCESS_LOG, SUBJECT_ACCESS})),
     # the administrator reports no tenants: a signal comes from the corporation itself
     ADM: RoleRule(rows=ALL_ROWS, case_view="full", instances="all",
                   may=frozenset({DEPLOY, START_INSTANCES, INSTANCE_DATA, SEND_MESSAGES,
@@ -295,7 +299,7 @@ def menu(role: str) -> tuple[str, ...]:
     """The main menu's entries for ``role``, in order: ``portal`` and ``report`` (who reports
     tenants), ``inbox`` (who works tasks), ``cases`` (who sees households), ``cockpit`` (who
     reads the chain's figures), ``processes`` (who reads the process models), ``editor``
-    (who edits them: the drafts)."""
+    (who edits them: the drafts), ``privacy`` (who reads the access log)."""
     rule = RULES.get(role, access.NOTHING)
     entries: list[str] = []
     if REPORT_SIGNALS in rule.may and rule.kinds == _CORPORATIONS:
@@ -310,6 +314,8 @@ def menu(role: str) -> tuple[str, ...]:
         entries.append("processes")
     if EDIT_PROCESSES in rule.may:
         entries.append("editor")
+    if READ_ACCESS_LOG in rule.may:
+        entries.append("privacy")
     if SUBJECT_ACCESS in rule.may:
         entries.append("subject_access")
     return tuple(entries)
@@ -329,6 +335,8 @@ def home(role: str) -> str:
         return "/processes"
     if "cockpit" in entries:
         return "/cockpit"
+    if "privacy" in entries:
+        return "/privacy"
     return "/welcome"
 
 

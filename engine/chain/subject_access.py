@@ -26,6 +26,7 @@ from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.models import (
     AccessLog,
+    AccessLogCase,
     Case,
     CaseRecord,
     Event,
@@ -105,10 +106,13 @@ def report(ctx: EngineContext, actor: Actor, case_number: str = "", postcode: st
             _case(session, c) for c in session.scalars(select(Case).where(
                 Case.case_number.in_(numbers)).order_by(Case.created_at, Case.id))],
             "inzage": [{"moment": _plain(r.at), "gebruiker": r.username, "rol": r.role,
-                        "organisatie": r.organisation, "zaak": r.case_number, "wat": r.what}
-                       for r in session.scalars(select(AccessLog).where(
-                           AccessLog.case_number.in_(numbers)).order_by(AccessLog.at,
-                                                                        AccessLog.id))]}
+                        "organisatie": r.organisation, "zaak": number, "wat": r.what}
+                       for r, number in session.execute(
+                           select(AccessLog, AccessLogCase.case_number)
+                           .join(AccessLogCase, AccessLogCase.log_id == AccessLog.id)
+                           .where(AccessLogCase.case_number.in_(numbers))
+                           .order_by(AccessLog.at, AccessLog.id, AccessLogCase.case_number))
+                       ]}
 
 
 def _case(session: Session, case: Case) -> dict[str, Any]:

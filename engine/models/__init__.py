@@ -1,6 +1,7 @@
 """The tables. Only this package defines them; importing it registers them all on ``Base``."""
 
-from engine.models.access_log import AccessLog
+from engine.models.access_log import AccessLog, AccessLogCase, AccessLogHead
+from engine.models.break_glass import BreakGlassGrant
 from engine.models.case import Case
 from engine.models.case_number import CaseNumberCounter
 from engine.models.case_record import CaseRecord
@@ -19,7 +20,8 @@ from engine.models.signal_batch import SignalBatch, SignalBatchRow
 from engine.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
-    "AccessLog", "ApiToken", "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
+    "AccessLog", "AccessLogCase", "AccessLogHead", "ApiToken", "BreakGlassGrant",
+    "Case", "Deployment", "DeploymentFile", "Draft", "DraftFile", "Event",
     "HumanTask",
     "InstanceCorrelation", "JobWatermark", "MailPreference", "Message", "OutboxMail",
     "Organisation", "ProcessDefinition", "ProcessInstance",

@@ -11,6 +11,7 @@ from engine.access import NO_CASE, REFUSED
 from engine.context import EngineContext
 from engine.models import AccessLog, HumanTask, ProcessInstance
 from tests.access.world import World, build
+from tests.logged import logged
 from tests.webclient import bearer, login
 
 
@@ -20,9 +21,7 @@ def world(ctx: EngineContext) -> World:
 
 
 def _log(ctx: EngineContext, username: str) -> list[tuple[str, str]]:
-    with ctx.sessionmaker() as session:
-        return [(r.case_number, r.what) for r in session.scalars(
-            select(AccessLog).where(AccessLog.username == username).order_by(AccessLog.id))]
+    return [(r.case_number, r.what) for r in logged(ctx, AccessLog.username == username)]
 
 
 def _open_task(ctx: EngineContext, case_number: str) -> str:

@@ -4,11 +4,11 @@ that shows a case. An answer is either the content this role may see, or a 404."
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from engine.models import AccessLog
 from tests.access.world import CASE_ACCESS, SECRET_NOTE, TENANTS, USERS, build, may_see_task
 from tests.factories import PASSWORD
+from tests.logged import logged
 from tests.webclient import bearer, login
 
 #: Words that must never reach a corporation (assessment, health, care, referral, reasons).
@@ -114,9 +114,7 @@ def test_every_read_of_personal_data_is_logged_and_a_refused_one_too(ctx, app, w
     number = world.cases["dordrecht_sdd"]
     assert page.get(f"/cases/{number}").status_code == 200
     assert page.get(f"/cases/{world.cases['sliedrecht_care']}").status_code == 404
-    with ctx.sessionmaker() as session:
-        rows = session.scalars(select(AccessLog).where(
-            AccessLog.username == "st-dordrecht")).all()
+    rows = logged(ctx, AccessLog.username == "st-dordrecht")
     other = world.cases["sliedrecht_care"]
     assert [(r.case_number, r.what, r.role, r.organisation) for r in rows] == [
         (number, "case detail", "social_team", "dordrecht"),

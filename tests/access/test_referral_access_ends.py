@@ -16,6 +16,7 @@ from engine.context import EngineContext
 from engine.models import AccessLog, Case, HumanTask
 from tests.access.world import CASE_ACCESS, TENANTS, USERS, World, build
 from tests.casework import complete_claimed
+from tests.logged import logged
 from tests.processes import scenarios
 from tests.processes.chain import Chain
 from tests.processes.chain import deploy_chain as deploy_real_chain
@@ -53,9 +54,7 @@ def closed_world(ctx: EngineContext) -> World:
 
 
 def _log(ctx: EngineContext, username: str) -> list[tuple[str, str]]:
-    with ctx.sessionmaker() as session:
-        return [(r.case_number, r.what) for r in session.scalars(
-            select(AccessLog).where(AccessLog.username == username).order_by(AccessLog.id))]
+    return [(r.case_number, r.what) for r in logged(ctx, AccessLog.username == username)]
 
 
 @pytest.mark.parametrize("username", list(USERS))

@@ -9,9 +9,11 @@ from tests.access.world import USERS
 from tests.factories import make_user
 from tests.webclient import login
 
-#: Section -> the roles that open it (engine/chain/policy.py: READ_FIGURES, READ_PROCESSES).
+#: Section -> the roles that open it (engine/chain/policy.py: READ_FIGURES, READ_PROCESSES,
+#: READ_ACCESS_LOG).
 READERS = {"/cockpit": {"manager", "process_owner", "admin"},
-           "/processes": {"manager", "process_owner", "admin"}}
+           "/processes": {"manager", "process_owner", "admin"},
+           "/privacy": {"privacy_officer"}}
 
 
 @pytest.mark.parametrize("username", list(USERS))
@@ -30,7 +32,7 @@ def test_only_their_readers_open_the_cockpit_and_the_process_pages(ctx, app, use
 
 @pytest.mark.parametrize(("role", "landing"), [("manager", "/cockpit"),
                                                ("process_owner", "/processes"),
-                                               ("privacy_officer", "/welcome")])
+                                               ("privacy_officer", "/privacy")])
 def test_managers_and_process_owners_land_on_their_own_section(ctx, app, role, landing):
     make_user(ctx, "someone", role, "regio")
     response = login(app, "someone").get("/")

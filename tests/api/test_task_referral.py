@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.models import AccessLog
+from engine.models import AccessLog, AccessLogCase
+from tests.logged import logged
 from tests.processes.chain import Chain, deploy_chain
 from tests.webclient import bearer
 
@@ -58,9 +58,8 @@ def test_the_sdds_intake_task_carries_the_referral_package(
     text = str({k: v for k, v in body.items() if k != "referral_package"})
     assert "zrm" not in text and "toelichting" not in text and "help_wanted" not in text
     assert "toelichting" not in str(body["referral_package"])
-    with ctx.sessionmaker() as session:
-        whats = list(session.scalars(select(AccessLog.what).where(
-            AccessLog.username == "budget_advice-sdd", AccessLog.case_number == NUMBER)))
+    whats = [r.what for r in logged(ctx, AccessLog.username == "budget_advice-sdd",
+                                    AccessLogCase.case_number == NUMBER)]
     assert "task referral package" in whats and "task read" in whats
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from engine.access import Actor
 from engine.chain import cases
 from engine.errors import InvalidInput, NotFound
-from engine.models import AccessLog, CaseRecord
+from engine.models import AccessLog, AccessLogCase, CaseRecord
 from tests.factories import make_user
+from tests.logged import logged
 from tests.processes import scenarios
 from tests.processes.chain import Chain, deploy_chain
 
@@ -157,12 +158,10 @@ def test_the_sdd_reads_its_package_on_the_case_and_the_read_is_logged(chain: Cha
     service = package.get("sdd_service")
     assert service is not None and service.choice == ("Budgetadvies SDD", "SDD budget advice")
     assert package.value("referral_summary") == "Budgetadvies gewenst"
-    with chain.ctx.sessionmaker() as session:
-        logged = session.scalars(select(AccessLog.what).where(
-            AccessLog.username == sdd.username,
-            AccessLog.case_number == chain.case_number)).all()
+    whats = [r.what for r in logged(chain.ctx, AccessLog.username == sdd.username,
+                                    AccessLogCase.case_number == chain.case_number)]
     # the case is closed and the SDD's part done: the read is its own package's, logged so
-    assert "own referral package" in logged
+    assert "own referral package" in whats
 
 
 def test_the_referral_names_the_service_asked_for(chain: Chain) -> None:

@@ -14,10 +14,11 @@ from engine.access import SYSTEM, Actor
 from engine.chain import households
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed, NotFound
-from engine.models import AccessLog, HumanTask, Message, ProcessInstance
+from engine.models import AccessLog, AccessLogCase, HumanTask, Message, ProcessInstance
 from engine.views import MessageResult
 from tests.casework import corporation, machine, report
 from tests.factories import make_user
+from tests.logged import logged
 from tests.processes.chain import deploy_chain
 
 
@@ -67,9 +68,8 @@ def test_a_corporation_cannot_send_about_another_corporations_case(
                   payload={"hearing_date": "2026-06-01"})
     assert _open_tasks(ctx, case) == tasks_before
     assert _count(ctx, Message) == 1  # intake's start message only
-    with ctx.sessionmaker() as session:  # the privacy officer sees the attempts
-        refused = session.scalars(select(AccessLog.what).where(
-            AccessLog.case_number == case, AccessLog.organisation == "woonbron")).all()
+    refused = [r.what for r in logged(  # the privacy officer sees the attempts
+        ctx, AccessLogCase.case_number == case, AccessLog.organisation == "woonbron")]
     assert len(refused) == 3 and all("court_summons" in what for what in refused)
 
     own = _send(ctx, trivire, "court_summons", case_number=case,

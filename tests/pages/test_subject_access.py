@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from engine.chain.retention import CORRECTED
 from engine.context import EngineContext
-from engine.models import AccessLog, Case, Event
+from engine.models import AccessLog, AccessLogCase, Case, Event
 from tests.access.world import SECRET_NOTE, TENANTS, USERS, build
 from tests.webclient import bearer, login
 
@@ -42,8 +42,9 @@ def test_report_lists_every_field_and_read(ctx: EngineContext, app: Flask) -> No
                                                              "previous_case_id"}
         assert set(case["gegevens"]) == columns
         assert case["gegevens"]["tenant_name"] == row.tenant_name
-        reads = session.scalars(select(AccessLog).where(AccessLog.case_number == number)
-                                .order_by(AccessLog.id)).all()
+        reads = session.scalars(select(AccessLog).join(
+            AccessLogCase, AccessLogCase.log_id == AccessLog.id).where(
+            AccessLogCase.case_number == number).order_by(AccessLog.id)).all()
     assert [(r["gebruiker"], r["wat"]) for r in report["inzage"]] == [
         (r.username, r.what) for r in reads]
     assert {"admin", "privacy"} <= {r["gebruiker"] for r in report["inzage"]}

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from engine import scenarios as runner
 from engine.deployments import read_folder
+from tests.factories import PASSWORD
 from tests.processes.chain import Chain
 
 Scenario = Callable[[Chain], None]
@@ -47,7 +48,7 @@ DATA: dict[str, runner.Scenario] = {s.name: s for s in runner.load(read_folder(P
 def play(chain: Chain, name: str) -> None:
     """Run data scenario ``name`` as ``chain``'s case (its clock, number and users)."""
     result = runner.run(chain.ctx, chain.clock, DATA[name], chain.case_number,
-                        chain._actors)  # noqa: SLF001 - the chain's own users
+                        chain._actors, PASSWORD)  # noqa: SLF001 - the chain's own users
     assert result.passed, f"{name}: {result.failure}"
     chain.instance_id = result.instance_id
 

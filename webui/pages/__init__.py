@@ -75,6 +75,7 @@ def _globals() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     from webui.pages import (
         account,
+        break_glass,
         cases,
         cockpit,
         ddas,
@@ -82,13 +83,14 @@ def init_app(app: Flask) -> None:
         inbox,
         instances,
         portal,
+        privacy,
         processes,
         referral_packages,
         subject_access,
         tasks,
     )
 
-    for module in (inbox, tasks, cases, portal, referral_packages, cockpit, instances, ddas,
-                   processes, editor, subject_access, account):
+    for module in (inbox, tasks, break_glass, cases, portal, referral_packages, cockpit,
+                   instances, ddas, processes, editor, privacy, subject_access, account):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(_globals())
