@@ -8,6 +8,7 @@ calls the domain only through those hooks, so it imports nothing of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -81,6 +82,9 @@ class ChainHooks:
     case_search: CaseSearch = _case_number_prefix
     #: None: a message for a closed case is kept like any other
     closed_cases: ClosedCaseEvents | None = None
+    #: work the worker does every round besides the timers (the figures' fold); each returns
+    #: how much it did
+    periodic: list[Callable[[EngineContext], int]] = field(default_factory=list)
     #: the name of what installed the hooks (installing twice is a no-op)
     installed: str | None = None
 

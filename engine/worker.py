@@ -63,6 +63,11 @@ def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
             fire_due_timers(ctx)
         except Exception:  # the loop must outlive one bad round
             log.exception("timer round failed")
+        for work in ctx.hooks.periodic:
+            try:
+                work(ctx)
+            except Exception:  # nor may the domain's periodic work stop it
+                log.exception("periodic work %s failed", getattr(work, "__name__", work))
         stop.wait(ctx.settings.worker_interval_seconds)
 
 

@@ -6,6 +6,7 @@ from engine.models.case_number import CaseNumberCounter
 from engine.models.case_record import CaseRecord
 from engine.models.deployment import Deployment, DeploymentFile, ProcessDefinition
 from engine.models.event import Event
+from engine.models.figure import FigureCase, FigureCell, FigureDirty
 from engine.models.human_task import HumanTask
 from engine.models.instance import InstanceCorrelation, ProcessInstance
 from engine.models.message import Message
@@ -18,4 +19,5 @@ __all__ = [
     "InstanceCorrelation", "Message", "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
     "CaseNumberCounter", "CaseRecord", "ReferralPackage", "SignalBatch", "SignalBatchRow",
+    "FigureCase", "FigureCell", "FigureDirty",
 ]
