@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import String, Table, bindparam, delete, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from engine.chain import arrangements
@@ -191,7 +191,9 @@ def _date(value: object, fallback: datetime) -> date:
 
 
 @dataclass
-class _Facts:
+class Facts:
+    """What a case's cells follow besides the case row (read by ``cells_of``)."""
+
     attempts: list[tuple[date, bool]] = field(default_factory=list)
     arrangement: bool = False
     sdd: str | None = None
@@ -209,7 +211,7 @@ def cells_of(session: Session, case_numbers: Iterable[str]) -> dict[int, set[str
         Case.id, Case.case_number, Case.municipality, Case.corporation, Case.created_at,
         Case.milestone, Case.closed, Case.national_result, Case.repeat, Case.opened_by,
         Case.referred_to_sdd, Case.referred_to_care).where(Case.case_number.in_(numbers))).all()
-    facts: dict[str, _Facts] = {c.case_number: _Facts() for c in cases}
+    facts: dict[str, Facts] = {c.case_number: Facts() for c in cases}
     for number, bpmn_id, data, completed in session.execute(
             select(CaseRecord.case_number, CaseRecord.bpmn_id, CaseRecord.data,
                    CaseRecord.completed_at)
@@ -246,10 +248,10 @@ def cells_of(session: Session, case_numbers: Iterable[str]) -> dict[int, set[str
                    Message.name.in_(tuple(LEGAL_MESSAGES)))):
         if number in facts:
             facts[number].legal.append((LEGAL_MESSAGES[name], _month(received)))
-    return {c.id: _cells(c, facts[c.case_number]) for c in cases}
+    return {c.id: case_cells(c, facts[c.case_number]) for c in cases}
 
 
-def _cells(case: Any, fact: _Facts) -> set[str]:
+def case_cells(case: Any, fact: Facts) -> set[str]:
     """The cells of one case (pure: the bench and the tests build cases with it too)."""
     where = f"{case.municipality}|{case.corporation}"
     cells = {f"legal|{month.isoformat()}|{where}|{kind}" for kind, month in fact.legal}
@@ -321,10 +323,29 @@ def _split(cell: str) -> dict[str, Any]:
             "municipality": municipality, "corporation": corporation, "category": category}
 
 
+#: The municipality or corporation of a roll-up cell: the sum over all of them. Every case's
+#: cell is stored four times (its own, per municipality, per corporation, all), so a dashboard
+#: reads one slice of a few thousand rows whatever the filter, never sums over the region.
+ALL = "*"
+
+
+def rolled_up(cells: Mapping[str, int]) -> Counter[str]:
+    """``cells`` with their roll-ups: each also counts for its municipality over all
+    corporations, its corporation over all municipalities, and the whole region."""
+    found: Counter[str] = Counter()
+    for cell, n in cells.items():
+        figure, month, municipality, corporation, category = cell.split("|", 4)
+        for where in (f"{municipality}|{corporation}", f"{municipality}|{ALL}",
+                      f"{ALL}|{corporation}", f"{ALL}|{ALL}"):
+            found[f"{figure}|{month}|{where}|{category}"] += n
+    return found
+
+
 def _add(session: Session, delta: Counter[str]) -> None:
-    """Add ``delta`` to the stored counts (a new cell is inserted)."""
+    """Add ``delta`` (cells of cases) to the stored counts and their roll-ups (a new cell is
+    inserted)."""
     connection = session.connection()
-    for cell, change in sorted(delta.items()):
+    for cell, change in sorted(rolled_up(delta).items()):
         if change == 0:
             continue
         key = _split(cell)
@@ -409,8 +430,8 @@ def rebuild(ctx: EngineContext, chunk: int = 2000) -> int:
 
 
 def write_counts(session: Session, totals: Mapping[str, int], batch: int = 5000) -> None:
-    """Insert fresh counts (the cells must not exist yet)."""
-    rows = [{**_split(cell), "n": n} for cell, n in totals.items() if n]
+    """Insert fresh counts of cases' cells with their roll-ups (the cells must not exist)."""
+    rows = [{**_split(cell), "n": n} for cell, n in rolled_up(totals).items() if n]
     for start in range(0, len(rows), batch):
         session.execute(insert(_CELLS), rows[start:start + batch])
 
@@ -575,28 +596,35 @@ def _months(filters: Filters) -> list[date]:
 
 
 def tables(session: Session, filters: Filters) -> list[FigureTable]:
-    """Every figure for ``filters``: three grouped reads of ``figure_cell``, no case read."""
-    where = [FigureCell.month >= filters.start, FigureCell.month <= filters.end]
-    if filters.municipality:
-        where.append(FigureCell.municipality == filters.municipality)
-    if filters.corporation:
-        where.append(FigureCell.corporation == filters.corporation)
-    sums: dict[tuple[str, date, str], int] = {}
-    for figure, month, category, n in session.execute(
-            select(FigureCell.figure, FigureCell.month, FigureCell.category,
-                   func.sum(FigureCell.n)).where(and_(*where), FigureCell.figure != "signal")
-            .group_by(FigureCell.figure, FigureCell.month, FigureCell.category)):
-        sums[(figure, month, category)] = int(n or 0)
-    for dimension in ("municipality", "corporation"):
-        column = getattr(FigureCell, dimension)
-        for month, key, n in session.execute(
-                select(FigureCell.month, column, func.sum(FigureCell.n))
-                .where(and_(*where), FigureCell.figure == "signal")
-                .group_by(FigureCell.month, column)):
-            sums[(f"signals_{dimension}", month, key)] = int(n or 0)
+    """Every figure for ``filters``: three reads of one roll-up slice of ``figure_cell``
+    (a few thousand rows at most), no case read."""
+    municipality = filters.municipality or ALL
+    corporation = filters.corporation or ALL
+    cells = _CELLS.c
+    # months as ISO text, read without a date parse per row (SQLite keeps them as text)
+    month = type_coerce(cells.month, String)
+    period = (cells.month >= filters.start, cells.month <= filters.end)
+    connection = session.connection()
+    sums: dict[tuple[str, str, str], int] = {}
+    for figure, at, category, n in connection.execute(
+            select(cells.figure, month, cells.category, cells.n)
+            .where(cells.municipality == municipality, cells.corporation == corporation,
+                   *period, cells.figure != "signal")).all():
+        sums[(figure, str(at)[:7], category)] = n
+    for dimension, other, other_value, chosen in (
+            ("municipality", cells.corporation, corporation, filters.municipality),
+            ("corporation", cells.municipality, municipality, filters.corporation)):
+        column = cells[dimension]
+        for at, key, n in connection.execute(
+                select(month, column, cells.n)
+                .where(other == other_value, *period, cells.figure == "signal",
+                       column == chosen if chosen else column != ALL)).all():
+            sums[(f"signals_{dimension}", str(at)[:7], key)] = n
     known = organisations(session)
-    months = _months(filters)
-    years = sorted({m.year for m in months})
+    months = [m.strftime("%Y-%m") for m in _months(filters)]
+    by_year: Counter[tuple[str, str, str]] = Counter()
+    for (figure, at, category), n in sums.items():
+        by_year[(figure, at[:4], category)] += n
     found = []
     for figure in FIGURES:
         columns = list(figure.columns)
@@ -606,12 +634,10 @@ def tables(session: Session, filters: Filters) -> list[FigureTable]:
                        if chosen is None or slug == chosen]
         stored = figure.stored if figure.by == "category" else figure.id
         if figure.rows == "year":
-            rows = [str(y) for y in years]
-            counts = [[sum(n for (f, m, cat), n in sums.items()
-                           if f == stored and m.year == y and cat == key)
-                       for key, _nl, _en in columns] for y in years]
+            rows = sorted({m[:4] for m in months})
+            counts = [[by_year[(stored, y, key)] for key, _nl, _en in columns] for y in rows]
         else:
-            rows = [m.strftime("%Y-%m") for m in months]
+            rows = months
             counts = [[sums.get((stored, m, key), 0) for key, _nl, _en in columns]
                       for m in months]
         found.append(FigureTable(figure, rows, columns, counts))

@@ -1,7 +1,8 @@
 """The managers' figures kept up to date as cases move, so a dashboard never scans the cases.
 
 ``FigureCell`` holds the counts the cockpit and ``GET /api/v1/stats`` read: one row per figure,
-month, municipality, corporation and category. ``FigureCase`` remembers which cells each case
+month, municipality, corporation and category, and the roll-ups over all municipalities and/or
+all corporations (``*``). ``FigureCase`` remembers which cells each case
 adds to, so a case that moves on is taken out of its old cells and put into its new ones (a
 difference, never a recount). ``FigureDirty`` is the queue of cases whose facts changed: the
 step that changed them writes a row in its own transaction, the worker folds them in
@@ -23,9 +24,9 @@ class FigureCell(Base):
     __table_args__ = (
         UniqueConstraint("figure", "month", "municipality", "corporation", "category",
                          name="uq_figure_cell"),
-        # the dashboard reads a period of months, all figures at once (covering: no table read)
-        Index("ix_figure_cell_month", "month", "figure", "category", "municipality",
-              "corporation", "n"),
+        # the dashboard reads one roll-up slice for a period (covering: no table read)
+        Index("ix_figure_cell_slice", "municipality", "corporation", "month", "figure",
+              "category", "n"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),

@@ -29,7 +29,8 @@ def seeded(ctx: EngineContext) -> EngineContext:
 def _stored(ctx: EngineContext) -> dict[tuple[str, date, str, str, str], int]:
     with ctx.sessionmaker() as session:
         return {(c.figure, c.month, c.municipality, c.corporation, c.category): c.n
-                for c in session.scalars(select(FigureCell)) if c.n}
+                for c in session.scalars(select(FigureCell)) if c.n
+                and figures.ALL not in (c.municipality, c.corporation)}
 
 
 def _by(stored: dict[tuple[str, date, str, str, str], int], figure: str,

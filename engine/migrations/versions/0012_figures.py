@@ -31,8 +31,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('figure', 'month', 'municipality', 'corporation', 'category',
                             name='uq_figure_cell'))
-    op.create_index('ix_figure_cell_month', 'figure_cell',
-                    ['month', 'figure', 'category', 'municipality', 'corporation', 'n'])
+    op.create_index('ix_figure_cell_slice', 'figure_cell',
+                    ['municipality', 'corporation', 'month', 'figure', 'category', 'n'])
     op.create_table(
         'figure_case',
         sa.Column('case_id', sa.Integer(), nullable=False),
@@ -49,5 +49,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('figure_dirty')
     op.drop_table('figure_case')
-    op.drop_index('ix_figure_cell_month', table_name='figure_cell')
+    op.drop_index('ix_figure_cell_slice', table_name='figure_cell')
     op.drop_table('figure_cell')
