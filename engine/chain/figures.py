@@ -462,6 +462,16 @@ def organisations(session: Session) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
+def quarters(session: Session) -> list[str]:
+    """The quarters that have signals, newest first (``2026-Q3``): the period filter's
+    choices, read from the region's roll-up (one row per month)."""
+    months = session.scalars(select(FigureCell.month).where(
+        FigureCell.municipality == ALL, FigureCell.corporation == ALL,
+        FigureCell.figure == "signal", FigureCell.n > 0)).all()
+    found = {f"{m.year}-Q{(m.month - 1) // 3 + 1}" for m in months}
+    return sorted(found, reverse=True)
+
+
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(?:-[0-9]{2})?")
 _QUARTER = re.compile(r"([0-9]{4})-?[Qq]([1-4])")
 

@@ -4,7 +4,6 @@ name, address or notes (domain.md §6)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,10 +13,9 @@ from engine import access
 from engine.chain import figures
 from engine.chain.policy import READ_FIGURES
 from engine.errors import InvalidInput
-from engine.workdays import AMSTERDAM
 from webui.api.stats import figures_for
 from webui.auth import login_required
-from webui.db import engine_context, get_session
+from webui.db import get_session
 from webui.i18n import lang
 from webui.pages import actor
 
@@ -31,16 +29,6 @@ def require(capability: str) -> None:
     """Refuse (403) who lacks ``capability``: the cockpit's pages are for some roles only."""
     if not access.may(actor(), capability):
         abort(403)
-
-
-def _quarters(today: date, count: int = 8) -> list[str]:
-    """The last ``count`` quarters, newest first (2026-Q3, 2026-Q2, ...)."""
-    year, quarter = today.year, (today.month - 1) // 3 + 1
-    found = []
-    for _ in range(count):
-        found.append(f"{year}-Q{quarter}")
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    return found
 
 
 @bp.get("/cockpit")
@@ -58,11 +46,11 @@ def index() -> tuple[str, int]:
         filters, tables = figures_for({})
     language = lang()
     data = [figures.as_dict(t, language) for t in tables]
-    today = engine_context().clock.now().astimezone(AMSTERDAM).date()
     query = urlencode({k: v for k, v in args.items() if v and not errors})
+    session = get_session()
     context: dict[str, Any] = {
         "filters": filters, "args": args, "errors": errors, "figures": data,
-        "organisations": figures.organisations(get_session()), "quarters": _quarters(today),
+        "organisations": figures.organisations(session), "quarters": figures.quarters(session),
         "query": query, "evictions_2014": figures.EVICTIONS_2014,
         "chart_data": {"reference": figures.EVICTIONS_2014,
                        "hidden": figures.HIDDEN, "figures": data}}
