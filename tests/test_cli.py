@@ -76,3 +76,12 @@ def test_token_list_and_revoke(tmp_path: Path) -> None:
     assert deactivated.returncode == 0 and "anna" in deactivated.stdout
     nobody = _run(tmp_path, "user", "deactivate", "niemand")
     assert nobody.returncode == 1 and "niemand" in nobody.stderr
+
+
+def test_figures_rebuild_and_fold(tmp_path: Path) -> None:
+    assert _run(tmp_path, "init", "--no-deploy").returncode == 0
+    rebuilt = _run(tmp_path, "figures", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.strip() == "figures rebuilt from 0 cases"
+    folded = _run(tmp_path, "figures", "fold")
+    assert folded.returncode == 0 and folded.stdout.strip() == "0 queued changes folded"
