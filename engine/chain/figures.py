@@ -674,7 +674,16 @@ def as_dict(table: FigureTable, lang: str = "nl") -> dict[str, Any]:
         "row_totals": shown.row_totals, "column_totals": shown.column_totals,
         "total": shown.total,
         "note": label(figure.note, lang) if figure.note else None,
+        # on time as a percentage, where both counts are shown (None: hidden or none)
+        "shares": [_share(row) for row in shown.cells] if figure.chart == "share" else None,
     }
+
+
+def _share(row: list[int | str]) -> float | None:
+    on_time, late = row[0], row[1]
+    if not isinstance(on_time, int) or not isinstance(late, int) or on_time + late == 0:
+        return None
+    return round(100 * on_time / (on_time + late), 1)
 
 
 def csv_text(table: FigureTable, lang: str = "nl") -> str:

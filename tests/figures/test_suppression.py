@@ -79,3 +79,14 @@ def test_without_row_totals_columns_still_protect_their_cells():
     assert shown.row_totals is None and shown.total is None
     assert shown.cells[0][0] == HIDDEN and shown.cells[1][0] == HIDDEN
     assert shown.column_totals == [15, 18]
+
+
+def test_the_share_on_time_is_given_only_where_both_counts_are_shown():
+    from engine.chain import figures
+
+    attempt = next(f for f in figures.FIGURES if f.id == "attempt")
+    table = figures.FigureTable(attempt, ["2026-01", "2026-02", "2026-03"],
+                                list(attempt.columns), [[30, 10], [3, 20], [12, 8]])
+    shown = figures.as_dict(table)
+    assert shown["shares"] == [75.0, None, None]
+    assert shown["cells"][1] == [HIDDEN, HIDDEN]

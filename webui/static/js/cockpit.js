@@ -12,15 +12,6 @@
     return figure.cells.map(function (row) { return number(row[index]); });
   }
 
-  function share(figure) {
-    /* on time as a share of those with a known time, where both counts are shown */
-    return figure.cells.map(function (row) {
-      var onTime = number(row[0]), late = number(row[1]);
-      if (onTime === null || late === null || onTime + late === 0) { return null; }
-      return Math.round(1000 * onTime / (onTime + late)) / 10;
-    });
-  }
-
   function config(figure, reference) {
     var stacked = { x: { stacked: true }, y: { stacked: true, beginAtZero: true } };
     var datasets = figure.columns.map(function (c, i) {
@@ -30,7 +21,7 @@
       return {
         type: "line",
         data: { labels: figure.periods,
-                datasets: [{ label: "% " + figure.columns[0].label, data: share(figure),
+                datasets: [{ label: "% " + figure.columns[0].label, data: figure.shares,
                              spanGaps: true }] },
         options: { maintainAspectRatio: false,
                    scales: { y: { beginAtZero: true, max: 100 } } }
