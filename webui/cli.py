@@ -228,7 +228,8 @@ def figures_group() -> None:
 
 @figures_group.command("rebuild")
 def figures_rebuild() -> None:
-    """Count every case anew (existing data, or after the figures' rules changed)."""
+    """Count every case anew (existing data, or after the figures' rules changed); run it
+    with the worker stopped: a fold during the rebuild would count its cases twice."""
     from engine.chain import figures
 
     with _engine() as ctx:

@@ -28,7 +28,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, delete, insert, select, type_coerce, update
+from sqlalchemy import (
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engine.chain import arrangements
@@ -382,10 +392,18 @@ def update_cases(session: Session, case_numbers: Iterable[str]) -> int:
     return len(new)
 
 
+#: The advisory lock that serialises folds on PostgreSQL ("KFFIGURE" as a number).
+FOLD_LOCK = 0x4B46464947555245
+
+
 def fold(ctx: EngineContext, limit: int = 500) -> int:
     """Fold up to ``limit`` queued changes into the counts (one transaction); returns how
     many queue rows were taken. The worker calls this every round."""
     with ctx.sessionmaker.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # one fold at a time (several workers): two folds of the same case would both
+            # move it from its old cells and count it twice. SQLite serialises writers itself.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOLD_LOCK})
         rows = session.execute(select(FigureDirty.id, FigureDirty.case_number)
                                .order_by(FigureDirty.id).limit(limit)).all()
         if not rows:
