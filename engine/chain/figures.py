@@ -176,6 +176,9 @@ FIGURES: tuple[Figure, ...] = (
            total=("Signalen", "Signals"), chart="stacked"),
 )
 FIGURE_IDS = tuple(f.id for f in FIGURES)
+#: What a table's rows are, (Dutch, English).
+STEP_LABELS = {"month": ("Maand", "Month"), "quarter": ("Kwartaal", "Quarter"),
+               "year": ("Jaar", "Year")}
 
 
 # --- what a case counts in ---------------------------------------------------------------------
@@ -551,6 +554,8 @@ class FigureTable:
     rows: list[str]
     columns: list[tuple[str, str, str]]
     counts: list[list[int]]
+    #: what a row is: ``month``, ``quarter`` or ``year``
+    step: str = "month"
 
     def shown(self) -> Shown:
         return suppress(self.counts, self.figure.total is not None)
@@ -623,6 +628,21 @@ def _months(filters: Filters) -> list[date]:
     return found
 
 
+def granularity(months: int) -> str:
+    """Rows by month for up to two years, by quarter up to six, else by year: a trend stays
+    readable and a page of ten years stays small."""
+    return "month" if months <= 24 else "quarter" if months <= 72 else "year"
+
+
+def _period(month: str, step: str) -> str:
+    """The row of ``YYYY-MM``: itself, ``YYYY-Qn`` or ``YYYY``."""
+    if step == "month":
+        return month[:7]
+    if step == "quarter":
+        return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+    return month[:4]
+
+
 def tables(session: Session, filters: Filters) -> list[FigureTable]:
     """Every figure for ``filters``: three reads of one roll-up slice of ``figure_cell``
     (a few thousand rows at most), no case read."""
@@ -633,12 +653,30 @@ def tables(session: Session, filters: Filters) -> list[FigureTable]:
     month = type_coerce(cells.month, String)
     period = (cells.month >= filters.start, cells.month <= filters.end)
     connection = session.connection()
-    sums: dict[tuple[str, str, str], int] = {}
+    months = [m.strftime("%Y-%m") for m in _months(filters)]
+    step = granularity(len(months))
+    periods = list(dict.fromkeys(_period(m, step) for m in months))
+    years = list(dict.fromkeys(m[:4] for m in months))
+    # the row (and the year) of each month as the driver returns it (text or a date)
+    rows_of: dict[Any, tuple[str, str]] = {}
+    counts: dict[tuple[str, str, str], int] = {}
+
+    def count(figure: str, at: Any, category: str, n: int) -> None:
+        where = rows_of.get(at)
+        if where is None:
+            month = str(at)[:7]
+            where = rows_of[at] = (_period(month, step), month[:4])
+        key = (figure, where[0], category)
+        counts[key] = counts.get(key, 0) + n
+        if step != "year":
+            key = (figure, where[1], category)
+            counts[key] = counts.get(key, 0) + n
+
     for figure, at, category, n in connection.execute(
             select(cells.figure, month, cells.category, cells.n)
             .where(cells.municipality == municipality, cells.corporation == corporation,
                    *period, cells.figure != "signal")).all():
-        sums[(figure, str(at)[:7], category)] = n
+        count(figure, at, category, n)
     for dimension, other, other_value, chosen in (
             ("municipality", cells.corporation, corporation, filters.municipality),
             ("corporation", cells.municipality, municipality, filters.corporation)):
@@ -647,12 +685,8 @@ def tables(session: Session, filters: Filters) -> list[FigureTable]:
                 select(month, column, cells.n)
                 .where(other == other_value, *period, cells.figure == "signal",
                        column == chosen if chosen else column != ALL)).all():
-            sums[(f"signals_{dimension}", str(at)[:7], key)] = n
+            count(f"signals_{dimension}", at, key, n)
     known = organisations(session)
-    months = [m.strftime("%Y-%m") for m in _months(filters)]
-    by_year: Counter[tuple[str, str, str]] = Counter()
-    for (figure, at, category), n in sums.items():
-        by_year[(figure, at[:4], category)] += n
     found = []
     for figure in FIGURES:
         columns = list(figure.columns)
@@ -661,14 +695,10 @@ def tables(session: Session, filters: Filters) -> list[FigureTable]:
             columns = [(slug, name, name) for slug, name in known[figure.by]
                        if chosen is None or slug == chosen]
         stored = figure.stored if figure.by == "category" else figure.id
-        if figure.rows == "year":
-            rows = sorted({m[:4] for m in months})
-            counts = [[by_year[(stored, y, key)] for key, _nl, _en in columns] for y in rows]
-        else:
-            rows = months
-            counts = [[sums.get((stored, m, key), 0) for key, _nl, _en in columns]
-                      for m in months]
-        found.append(FigureTable(figure, rows, columns, counts))
+        rows = years if figure.rows == "year" else periods
+        found.append(FigureTable(figure, rows, columns,
+                                 [[counts.get((stored, p, key), 0) for key, _nl, _en in columns]
+                                  for p in rows], "year" if figure.rows == "year" else step))
     return found
 
 
@@ -684,7 +714,7 @@ def as_dict(table: FigureTable, lang: str = "nl") -> dict[str, Any]:
     figure = table.figure
     return {
         "id": figure.id, "title": label(figure.title, lang),
-        "rows": figure.rows, "periods": table.rows,
+        "rows": table.step, "periods": table.rows,
         "columns": [{"key": key, "label": label((nl, en), lang)}
                     for key, nl, en in table.columns],
         "cells": shown.cells,
@@ -710,8 +740,7 @@ def csv_text(table: FigureTable, lang: str = "nl") -> str:
     figure = table.figure
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    head = ["Jaar" if figure.rows == "year" else "Maand"] if lang != "en" else \
-        ["Year" if figure.rows == "year" else "Month"]
+    head = [label(STEP_LABELS[table.step], lang)]
     totals = [label(figure.total, lang)] if figure.total else []
     writer.writerow(head + [label((nl, en), lang) for _key, nl, en in table.columns] + totals)
     for index, period in enumerate(table.rows):

@@ -108,3 +108,17 @@ def test_managers_see_suppressed_counts_and_never_a_household(ctx, app):
                      "signals_municipality").get_json()
     assert [c["key"] for c in one["figures"][0]["columns"]] == ["sliedrecht"]
     assert one["filters"]["municipality"] == "sliedrecht"
+
+
+def test_long_periods_come_by_quarter_or_year(ctx, app):
+    make_user(ctx, "manager", "manager", "regio")
+    client = login(app, "manager")
+    two = client.get("/api/v1/stats?from=2024-10&to=2026-09&figure=funnel").get_json()
+    assert two["figures"][0]["rows"] == "month" and len(two["figures"][0]["periods"]) == 24
+    three = client.get("/api/v1/stats?from=2024-01&to=2026-09&figure=funnel").get_json()
+    assert three["figures"][0]["periods"][:2] == ["2024-Q1", "2024-Q2"]
+    assert three["figures"][0]["rows"] == "quarter" and len(three["figures"][0]["periods"]) == 11
+    ten = client.get("/api/v1/stats?from=2016-10&to=2026-09&figure=legal").get_json()
+    assert ten["figures"][0]["periods"] == [str(y) for y in range(2016, 2027)]
+    csv_head = client.get("/cockpit/figures/funnel.csv?from=2024-01&to=2026-09")
+    assert csv_head.get_data(as_text=True).lstrip("\ufeff").startswith("Kwartaal;")

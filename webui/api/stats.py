@@ -27,7 +27,7 @@ STATS = {
         "figures": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"enum": list(figures.FIGURE_IDS)},
             "title": {"type": "string"},
-            "rows": {"enum": ["month", "year"]},
+            "rows": {"enum": ["month", "quarter", "year"]},
             "periods": {"type": "array", "items": {"type": "string"}},
             "columns": {"type": "array", "items": {"type": "object"}},
             "cells": {"type": "array", "items": {"type": "array", "items": _VALUE}},

@@ -52,6 +52,7 @@ def index() -> tuple[str, int]:
         "filters": filters, "args": args, "errors": errors, "figures": data,
         "organisations": figures.organisations(session), "quarters": figures.quarters(session),
         "query": query, "evictions_2014": figures.EVICTIONS_2014,
+        "step_labels": {k: figures.label(v, language) for k, v in figures.STEP_LABELS.items()},
         "chart_data": {"reference": figures.EVICTIONS_2014,
                        "hidden": figures.HIDDEN, "figures": data}}
     return render_template("cockpit/index.html", **context), 422 if errors else 200
