@@ -68,6 +68,8 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     #: database label -> single signals timed while a large batch ran
     intake: dict[str, IntakeResult] = field(default_factory=dict)
+    #: database label -> the dashboard's lines (bench.dashboard_path.lines)
+    dashboard: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _f(value: float, digits: int = 2) -> str:
@@ -248,6 +250,11 @@ def render(report: Report) -> str:
                      "0.25 s while the batch job runs):")
         lines += [f"  {intake_line(label, r)}" for label, r in report.intake.items()]
         lines.append("")
+    if report.dashboard:
+        lines.append("Managers' dashboard (cockpit page and GET /api/v1/stats):")
+        for found in report.dashboard.values():
+            lines += [f"  {line}" for line in found]
+        lines.append("")
     lines.append("Budgets of the issue:")
     for check in report.checks:
         if check.primary:
@@ -285,6 +292,7 @@ def as_json(report: Report) -> dict[str, Any]:
                                "batch_accept_ms": r.accept_ms,
                                "batch_seconds": r.batch_seconds, "created": r.created}
                        for label, r in report.intake.items()},
+            "dashboard": report.dashboard,
             "checks": [{"name": c.name, "ok": c.ok, "status": c.status, "detail": c.detail,
                         "primary": c.primary}
                        for c in report.checks]}

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import databases, raw, report
+from bench import dashboard_path, databases, raw, report
 from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, ms
 from bench.engine_path import EnginePath, EngineResult
 from bench.http_path import (
@@ -188,6 +188,30 @@ def run_intake(target: databases.Target, rows: int) -> IntakeResult:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_dashboard(target: databases.Target,
+                  args: argparse.Namespace) -> tuple[report.Check, list[str]]:
+    """The cockpit page and GET /api/v1/stats with ``args.dashboard_cases`` finished cases."""
+    work = databases.workdir()
+    try:
+        log(f"{target.label}: dashboard, generating {args.dashboard_cases:,} finished cases "
+            "directly into the tables (bulk insert, not through the engine)")
+        url = databases.fresh_url(target, "dashboard", work)
+        found = dashboard_path.measure_dashboard(url, args.dashboard_cases,
+                                                 args.dashboard_requests, log)
+        lines = dashboard_path.lines(target.label, found)
+        for line in lines:
+            log(line)
+        worst = dashboard_path.worst(found)
+        check = report.Check(
+            f"{target.label}: dashboard (page and API, {len(found.times) // 2} filter "
+            f"combinations) p95 < {dashboard_path.BUDGET_MS:g} ms with "
+            f"{found.cases:,} finished cases", worst < dashboard_path.BUDGET_MS,
+            f"worst p95 {worst:.0f} ms")
+        return check, lines
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def revision() -> str:
     git = shutil.which("git")
     if git is None:
@@ -221,6 +245,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="only time single signals while a large batch runs")
     parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS,
                         help=f"rows of that batch (default {BATCH_ROWS:,})")
+    parser.add_argument("--dashboard-only", action="store_true",
+                        help="only the managers' dashboard with many finished cases")
+    parser.add_argument("--dashboard-cases", type=int, default=dashboard_path.CASES,
+                        help=f"finished cases for the dashboard (default "
+                             f"{dashboard_path.CASES:,})")
+    parser.add_argument("--dashboard-requests", type=int, default=30,
+                        help="timed requests per dashboard request kind (default 30)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: few lifecycles, lists at 200 and 400")
     args = parser.parse_args(argv)
@@ -259,17 +290,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.intake_only:
         header[2:] = [f"intake only: single signals timed while a {args.batch_rows:,}-row "
                       "batch runs as a job; round trips on loopback."]
+    if args.dashboard_only:
+        header[2:] = [f"dashboard only: {args.dashboard_cases:,} finished cases generated "
+                      "directly into the tables; the app in process (Flask test client)."]
     result = report.Report(header)
     if not any(t.kind == "postgresql" for t in targets):
         header.append("PostgreSQL skipped: set KETENFLOW_BENCH_PG_URL to include it.")
     for target in targets:
-        if not args.intake_only:
+        if not args.intake_only and not args.dashboard_only:
             run = run_database(target, args)
             result.runs.append(run)
             result.checks += report.checks_for(run)
-        intake = run_intake(target, args.batch_rows)
-        result.intake[target.label] = intake
-        result.checks.append(report.intake_check(target.label, intake))
+        if not args.dashboard_only:
+            intake = run_intake(target, args.batch_rows)
+            result.intake[target.label] = intake
+            result.checks.append(report.intake_check(target.label, intake))
+        if not args.intake_only:
+            check, lines = run_dashboard(target, args)
+            result.dashboard[target.label] = lines
+            result.checks.append(check)
     header.append(f"total bench time {time.perf_counter() - started:.0f} s")
     path = report.write(result)
     print(report.render(result), end="")

@@ -8,6 +8,7 @@ calls the domain only through those hooks, so it imports nothing of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -93,6 +94,9 @@ class ChainHooks:
     closed_cases: ClosedCaseEvents | None = None
     #: name -> job the worker runs once a day (``engine.worker.run_daily_jobs``)
     daily_jobs: dict[str, DailyJob] = field(default_factory=dict)
+    #: work the worker does every round besides the timers (the figures' fold); each returns
+    #: how much it did
+    periodic: list[Callable[[EngineContext], int]] = field(default_factory=list)
     #: the name of what installed the hooks (installing twice is a no-op)
     installed: str | None = None
 

@@ -127,6 +127,11 @@ def run_forever(ctx: EngineContext, stop: threading.Event) -> None:
             mail_round(ctx)
         except Exception:  # a mail problem must not stop the timers
             log.exception("mail round failed")
+        for work in ctx.hooks.periodic:
+            try:
+                work(ctx)
+            except Exception:  # nor may the domain's periodic work stop it
+                log.exception("periodic work %s failed", getattr(work, "__name__", work))
         stop.wait(ctx.settings.worker_interval_seconds)
 
 

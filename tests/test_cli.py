@@ -118,3 +118,12 @@ def test_export_ddas(tmp_path: Path) -> None:
     missing = _run(tmp_path, "export", "ddas", "--from", "2026-01-01")
     assert missing.returncode == 2 and "--to" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_figures_rebuild_and_fold(tmp_path: Path) -> None:
+    assert _run(tmp_path, "init", "--no-deploy").returncode == 0
+    rebuilt = _run(tmp_path, "figures", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.strip() == "figures rebuilt from 0 cases"
+    folded = _run(tmp_path, "figures", "fold")
+    assert folded.returncode == 0 and folded.stdout.strip() == "0 queued changes folded"

@@ -1,5 +1,5 @@
 """The ``ketenflow`` command: init, serve, worker, deploy, user add/deactivate, token
-create/list/revoke, seed-demo, export ddas."""
+create/list/revoke, seed-demo, export ddas, figures rebuild/fold, purge, access-log verify."""
 
 from __future__ import annotations
 
@@ -240,6 +240,7 @@ SEED_INTERRUPTED = (
                    "give the same cases")
 def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> None:
     """Demo users and a realistic period of synthetic cases, driven through the engine."""
+    from engine.chain import figures
     from engine.chain.demo_cases import has_demo_cases, seed_year
 
     with _engine() as ctx:
@@ -258,6 +259,33 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
             sys.exit(1)
         for line in result.lines():
             click.echo(line)
+        figures.fold_all(ctx)  # the managers' figures include the demo at once
+
+
+@main.group("figures")
+def figures_group() -> None:
+    """The managers' figures (cockpit, GET /api/v1/stats)."""
+
+
+@figures_group.command("rebuild")
+def figures_rebuild() -> None:
+    """Count every case anew (existing data, or after the figures' rules changed); run it
+    with the worker stopped: a fold during the rebuild would count its cases twice."""
+    from engine.chain import figures
+
+    with _engine() as ctx:
+        upgrade(ctx.db)
+        counted = figures.rebuild(ctx)
+        click.echo(f"figures rebuilt from {counted} cases")
+
+
+@figures_group.command("fold")
+def figures_fold() -> None:
+    """Fold the queued case changes into the figures now (the worker does this every round)."""
+    from engine.chain import figures
+
+    with _engine() as ctx:
+        click.echo(f"{figures.fold_all(ctx)} queued changes folded")
 
 
 @main.command()

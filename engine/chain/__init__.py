@@ -17,9 +17,18 @@ NAME = "engine.chain"
 
 def install(ctx: EngineContext) -> EngineContext:
     """Plug the chain into ``ctx``: its policy becomes the engine's need-to-know, the case read
-    model follows every step, a completed task's record is kept, and searches understand case
+    model follows every step, every step queues its case for the managers' figures (the
+    worker folds them in), a completed task's record is kept, and searches understand case
     numbers, postcodes and names. Installing twice changes nothing. Returns ``ctx``."""
-    from engine.chain import case_file, cases, households, policy, referral_packages, retention
+    from engine.chain import (
+        case_file,
+        cases,
+        figures,
+        households,
+        policy,
+        referral_packages,
+        retention,
+    )
     from engine.sandbox import script_runtime
 
     policy.install()
@@ -27,6 +36,8 @@ def install(ctx: EngineContext) -> EngineContext:
     if ctx.hooks.installed == NAME:
         return ctx
     ctx.hooks.after_step.append(cases.after_step)
+    ctx.hooks.after_step.append(figures.after_step)
+    ctx.hooks.periodic.append(figures.fold)
     ctx.hooks.after_completion.append(case_file.record_completion)
     ctx.hooks.after_completion.append(referral_packages.after_completion)
     ctx.hooks.case_search = cases.search_filter

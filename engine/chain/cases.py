@@ -42,7 +42,14 @@ from engine.access import (
     roles_that,
     task_scope,
 )
-from engine.chain import arrangements, case_file, households, policy, referral_packages
+from engine.chain import (
+    arrangements,
+    case_file,
+    figures,
+    households,
+    policy,
+    referral_packages,
+)
 from engine.chain.municipalities import normalise_postcode
 from engine.chain.national_results import corporation_outcome, is_national_result
 from engine.context import EngineContext
@@ -618,6 +625,7 @@ def report_case_event(ctx: EngineContext, session: Session, actor: Actor, case_n
                                          "kind": "case_reported", "element_id": None,
                                          "task_id": None, "actor": actor.username,
                                          "detail": {"message": name}}])
+    figures.mark(session, case.case_number)  # a legal event counts even before it is delivered
     return case_view(case, actor)
 
 
@@ -796,6 +804,7 @@ def correct_national_result(ctx: EngineContext, session: Session, actor: Actor,
         "detail": {"from": previous, "to": result, "reason": text,
                    "outcome": case.outcome}}])
     session.flush()
+    figures.mark(session, case.case_number)
     return case_view(case, actor)
 
 

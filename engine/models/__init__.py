@@ -8,6 +8,7 @@ from engine.models.case_record import CaseRecord
 from engine.models.deployment import Deployment, DeploymentFile, ProcessDefinition
 from engine.models.draft import Draft, DraftFile
 from engine.models.event import Event
+from engine.models.figure import FigureCase, FigureCell, FigureDirty
 from engine.models.human_task import HumanTask
 from engine.models.instance import InstanceCorrelation, ProcessInstance
 from engine.models.job_watermark import JobWatermark
@@ -26,6 +27,7 @@ __all__ = [
     "InstanceCorrelation", "JobWatermark", "MailPreference", "Message", "OutboxMail",
     "Organisation", "ProcessDefinition", "ProcessInstance",
     "User",
-    "CaseNumberCounter", "CaseRecord", "MigrationJob", "MigrationJobItem", "ReferralPackage",
-    "SignalBatch", "SignalBatchRow", "WorkerHeartbeat",
+    "CaseNumberCounter", "CaseRecord", "FigureCase", "FigureCell", "FigureDirty",
+    "MigrationJob", "MigrationJobItem", "ReferralPackage", "SignalBatch", "SignalBatchRow",
+    "WorkerHeartbeat",
 ]

@@ -14,5 +14,6 @@ from webui.api import (  # noqa: E402,F401 - register the routes on bp
     messages,
     openapi,
     signals,
+    stats,
     tasks,
 )
