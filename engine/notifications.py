@@ -87,20 +87,20 @@ def set_preferences(session: Session, actor: Any, choices: dict[str, bool]) -> d
 
 
 def _recipients(session: Session, kind: str, user_ids: Iterable[int]) -> dict[int, Recipient]:
+    """The people and whether they get ``kind`` (one query: each person with their choice
+    for this kind, if they made one)."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    off = set(session.scalars(select(MailPreference.user_id).where(
-        MailPreference.user_id.in_(ids), MailPreference.kind == kind,
-        MailPreference.enabled.is_(False))))
-    on = set(session.scalars(select(MailPreference.user_id).where(
-        MailPreference.user_id.in_(ids), MailPreference.kind == kind,
-        MailPreference.enabled.is_(True))))
     default = kind in DEFAULT_ON
-    return {uid: Recipient(uid, email, bool(active) and uid not in off
-                           and (default or uid in on))
-            for uid, email, active in session.execute(
-                select(User.id, User.email, User.is_active).where(User.id.in_(ids)))}
+    rows = session.execute(
+        select(User.id, User.email, User.is_active, MailPreference.enabled)
+        .outerjoin(MailPreference, and_(MailPreference.user_id == User.id,
+                                        MailPreference.kind == kind))
+        .where(User.id.in_(ids)))
+    return {uid: Recipient(uid, email, bool(active) and (default if chosen is None
+                                                          else bool(chosen)))
+            for uid, email, active, chosen in rows}
 
 
 # --- the rows ---------------------------------------------------------------------------------
