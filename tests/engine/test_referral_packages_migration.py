@@ -24,11 +24,24 @@ def test_the_migration_keeps_the_packages_already_sent(ctx: EngineContext, clock
         "sdd_service": "budget_advice", "referral_summary": "Al verstuurd",
         "consent_given": False, "legal_ground": "vital_interest"})
     config = alembic_config(ctx.db.url.render_as_string(hide_password=False))
+    sqlite = ctx.db.dialect.name == "sqlite"
     try:
-        with ctx.db.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0008")
-            command.upgrade(config, "0009")
+        with ctx.db.connect() as connection:
+            # SQLite rebuilds a table to drop a column (batch mode): with the foreign keys
+            # enforced, dropping the old table fails while other rows point at it. The pragma
+            # only takes effect outside a transaction.
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.downgrade(config, "0008")
+                    command.upgrade(config, "0009")
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
     finally:
         upgrade(ctx.db)
     with ctx.sessionmaker() as session:
