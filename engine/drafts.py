@@ -34,8 +34,6 @@ from engine.scenario_format import ScenarioFormatError, is_scenario_file
 from engine.scenario_format import parse as parse_scenario
 from engine.views import DeploymentView
 
-#: The capability that edits drafts.
-EDIT = EDIT_PROCESSES
 OPEN, PUBLISHED = "open", "published"
 #: An uploaded bundle holds at most this many files.
 MAX_FILES = 200
@@ -77,7 +75,7 @@ class DraftView:
 
 def require_editor(actor: Actor) -> None:
     """:raise NotAllowed: ``actor`` does not edit process models."""
-    if not access.may(actor, EDIT):
+    if not access.may(actor, EDIT_PROCESSES):
         raise NotAllowed("alleen proceseigenaren bewerken concepten")
 
 
