@@ -149,7 +149,7 @@ def test_admin_suspends_resumes_and_terminates_from_the_page(ctx: EngineContext,
             assert session.get(ProcessInstance, target).status == status  # type: ignore
     with ctx.sessionmaker() as session:
         kinds = session.scalars(select(Event.kind).where(
-            Event.instance_id == target, Event.kind.like("instance_%"))).all()
+            Event.instance_id == target, Event.kind.like("instance_%")).order_by(Event.id)).all()
     assert kinds[-3:] == ["instance_suspended", "instance_resumed", "instance_terminated"]
 
 
