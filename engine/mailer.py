@@ -1,18 +1,21 @@
 """Sending the outbox over SMTP: claim, send, mark; retries with back-off.
 
-Exactly once per cause, as far as SMTP allows:
+Exactly once per cause, and never twice:
 
 - a cause queues one row (``mail_outbox.cause_key`` is unique, ``engine.notifications``);
 - a worker *claims* a row in a transaction of its own (``pending`` -> ``sending``, attempts
   + 1, a lease) with a conditional update, so two workers never hold it at once;
-- it *sends* the mail with the row's Message-ID, derived from the cause; then it *marks* the
-  row ``sent`` in another transaction, only if it still holds that claim;
-- a worker that dies after claiming and before marking leaves a ``sending`` row whose lease
-  runs out; the next round claims it again and sends it again with the **same** Message-ID
-  (and ``X-Ketenflow-Attempt`` one higher). SMTP cannot tell us whether the first send got
-  through, so a crash exactly between the server's "250 OK" and our commit can deliver twice;
-  the receiving side sees one Message-ID and recognises the second as the same message.
-  Nothing else delivers twice: without a crash a row is sent once and marked.
+- it opens the SMTP transaction (MAIL FROM, RCPT TO, DATA) and writes the message, all but
+  the final ``.`` line: until that line arrives the server delivers nothing;
+- it records the *hand-over* (``sending`` -> ``handed_over``, committed) and only then sends
+  the final line; on the server's "250" it *marks* the row ``sent``.
+
+A worker that dies before the hand-over leaves a ``sending`` row whose lease runs out: the
+server never saw the end of the message, so the next round sends it again (same Message-ID,
+``X-Ketenflow-Attempt`` one higher). A worker that dies after the hand-over may or may not
+have delivered: the row becomes ``in_doubt`` when its lease runs out and is never sent
+again on its own; ``/metrics`` counts it and an administrator decides. That window is one
+round trip wide; a resend could reach the person twice, which this protocol never does.
 
 A failed attempt goes back to ``pending`` at ``next_attempt_at`` (one minute, doubling up to
 six hours); after ``MAX_ATTEMPTS``, or on a permanent refusal (5xx), it is ``failed``. The
@@ -22,6 +25,7 @@ log and ``last_error`` hold the error's class and SMTP code, never the mail or t
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -123,16 +127,90 @@ def connect(ctx: EngineContext) -> smtplib.SMTP:
     return server
 
 
+class LostClaim(Exception):
+    """Another worker took the mail over while this one was writing it: it is not sent."""
+
+
+class InDoubt(Exception):
+    """The connection broke after the message's end went out: it may have been delivered."""
+
+
+def wire_form(message: EmailMessage) -> bytes:
+    """The message as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321
+    4.5.2), without the final ``.`` line."""
+    raw = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", message.as_bytes())
+    raw = re.sub(rb"(?m)^\.", b"..", raw)
+    return raw if raw.endswith(b"\r\n") else raw + b"\r\n"
+
+
 def send_claimed(ctx: EngineContext, server: smtplib.SMTP, mail: Claimed) -> None:
-    """Hand the claimed mail to the SMTP server (raises what smtplib raises)."""
-    server.send_message(build_message(ctx, mail))
+    """Hand the claimed mail to the SMTP server, recording the hand-over before the final
+    line (see the module's docstring). Raises what smtplib raises for a refusal,
+    ``LostClaim`` when the claim was lost before the hand-over (nothing delivered) and
+    ``InDoubt`` when the connection broke after it."""
+    message = build_message(ctx, mail)
+    sender, recipients = ctx.settings.smtp_from, [mail.to or ""]
+    server.ehlo_or_helo_if_needed()
+    code, text = server.mail(sender)
+    if code != 250:
+        server.rset()
+        raise smtplib.SMTPSenderRefused(code, text, sender)
+    code, text = server.rcpt(recipients[0])
+    if code not in (250, 251):
+        server.rset()
+        raise smtplib.SMTPRecipientsRefused({recipients[0]: (code, text)})
+    server.putcmd("data")
+    code, text = server.getreply()
+    if code != 354:
+        server.rset()
+        raise smtplib.SMTPDataError(code, text)
+    server.send(wire_form(message))
+    if not _hand_over(ctx, mail):
+        server.close()  # the message's end never goes out: the server delivers nothing
+        raise LostClaim(mail.id)
+    try:
+        server.send(b".\r\n")
+        code, text = server.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        raise InDoubt(mail.id) from error
+    if code != 250:
+        raise smtplib.SMTPDataError(code, text)
+
+
+def _hand_over(ctx: EngineContext, mail: Claimed) -> bool:
+    """Record, before the message's last line goes out, that it is being handed over; False
+    when this attempt no longer holds the claim."""
+    with ctx.sessionmaker.begin() as session:
+        done = session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state == "sending",
+                                     OutboxMail.attempts == mail.attempts)
+            .values(state="handed_over", lease_until=ctx.clock.now() + LEASE)
+            .execution_options(synchronize_session=False))
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def settle_in_doubt(ctx: EngineContext) -> int:
+    """Hand-overs whose worker died before it heard the server's answer: ``in_doubt``, never
+    resent on their own (a resend could deliver twice). Returns how many."""
+    now = ctx.clock.now()
+    with ctx.sessionmaker.begin() as session:
+        done = session.execute(
+            update(OutboxMail).where(OutboxMail.state == "handed_over",
+                                     OutboxMail.lease_until < now)
+            .values(state="in_doubt", lease_until=None, last_error="worker died at hand-over")
+            .execution_options(synchronize_session=False))
+        settled = int(done.rowcount)  # type: ignore[attr-defined]
+    if settled:
+        log.warning("%s mail(s) in doubt: their worker died while handing them over", settled)
+    return settled
 
 
 def mark_sent(ctx: EngineContext, mail: Claimed) -> bool:
     """Record the send, if this attempt still holds the claim; False when it lost it."""
     with ctx.sessionmaker.begin() as session:
         done = session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state == "sending",
+            update(OutboxMail).where(OutboxMail.id == mail.id,
+                                     OutboxMail.state.in_(("sending", "handed_over")),
                                      OutboxMail.attempts == mail.attempts)
             .values(state="sent", sent_at=ctx.clock.now(), lease_until=None, last_error=None)
             .execution_options(synchronize_session=False))
@@ -148,13 +226,27 @@ def mark_failed(ctx: EngineContext, mail: Claimed, error: BaseException,
     now = ctx.clock.now()
     with ctx.sessionmaker.begin() as session:
         session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state == "sending",
+            update(OutboxMail).where(OutboxMail.id == mail.id,
+                                     OutboxMail.state.in_(("sending", "handed_over")),
                                      OutboxMail.attempts == mail.attempts)
             .values(state="failed" if give_up else "pending", lease_until=None,
                     last_error=reason, next_attempt_at=now + backoff(mail.attempts))
             .execution_options(synchronize_session=False))
     log.warning("mail %s attempt %s failed (%s)%s", mail.id, mail.attempts, reason,
                 "; given up" if give_up else "; backed off")
+
+
+def mark_in_doubt(ctx: EngineContext, mail: Claimed) -> None:
+    """The connection broke after the hand-over: the mail may have arrived, so it is not
+    tried again on its own."""
+    with ctx.sessionmaker.begin() as session:
+        session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail.id,
+                                     OutboxMail.state == "handed_over",
+                                     OutboxMail.attempts == mail.attempts)
+            .values(state="in_doubt", lease_until=None, last_error="connection lost at hand-over")
+            .execution_options(synchronize_session=False))
+    log.warning("mail %s in doubt: the connection broke while it was handed over", mail.id)
 
 
 def _permanent(error: BaseException) -> bool:
@@ -172,6 +264,7 @@ def send_due(ctx: EngineContext, limit: int | None = None) -> int:
     if not ctx.settings.smtp_host:
         return 0
     limit = limit or ctx.settings.worker_batch_size
+    settle_in_doubt(ctx)
     sent = 0
     server: smtplib.SMTP | None = None
     try:
@@ -186,6 +279,16 @@ def send_due(ctx: EngineContext, limit: int | None = None) -> int:
                 if server is None:
                     server = connect(ctx)
                 send_claimed(ctx, server, mail)
+            except LostClaim:
+                log.info("mail %s was claimed again before it was handed over", mail.id)
+                server = None
+                continue
+            except InDoubt:
+                mark_in_doubt(ctx, mail)
+                if server is not None:
+                    server.close()
+                server = None
+                break  # the connection broke: try the rest later
             except (smtplib.SMTPException, OSError) as error:
                 mark_failed(ctx, mail, error, permanent=_permanent(error))
                 if not isinstance(error, (smtplib.SMTPRecipientsRefused,

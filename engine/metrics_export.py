@@ -34,8 +34,10 @@ def _state(ctx: EngineContext) -> Iterator[Any]:
                    ProcessInstance.next_timer_due < now,
                    or_(ProcessInstance.timer_retry_at.is_(None),
                        ProcessInstance.timer_retry_at <= now)))
-        mails = session.scalar(select(func.count()).select_from(OutboxMail).where(
-            OutboxMail.state.in_(("pending", "sending"))))
+        mail_states = dict(session.execute(
+            select(OutboxMail.state, func.count()).where(
+                OutboxMail.state.in_(("pending", "sending", "handed_over", "in_doubt")))
+            .group_by(OutboxMail.state)).tuples().all())
     depth = GaugeMetricFamily("ketenflow_queue_depth",
                               "Open and claimed human tasks per role (lane) and state.",
                               labels=["role", "state"])
@@ -57,7 +59,12 @@ def _state(ctx: EngineContext) -> Iterator[Any]:
                             "waiting).", value=max(lag, 0.0))
     yield GaugeMetricFamily("ketenflow_mails_waiting",
                             "Mails in the outbox not yet sent (pending, or being sent).",
-                            value=mails or 0)
+                            value=sum(mail_states.get(state, 0) for state in
+                                      ("pending", "sending", "handed_over")))
+    yield GaugeMetricFamily("ketenflow_mails_in_doubt",
+                            "Mails whose worker died while handing them to the SMTP server: "
+                            "perhaps delivered, so not resent on their own.",
+                            value=mail_states.get("in_doubt", 0))
     beat = last_beat(ctx)
     yield GaugeMetricFamily("ketenflow_worker_heartbeat_age_seconds",
                             "Seconds since any timer loop last beat (-1: never).",

@@ -106,7 +106,7 @@ def test_metrics_show_steps_completions_queues_timer_lag_and_errors(
             cause_key=f"task_assigned:{n}:st", cause=f"task_assigned:{n}", kind="task_assigned",
             subject="Taak", body="-", message_id=f"<{n}@example.org>", state=state,
             created_at=now, next_attempt_at=now) for n, state in enumerate(
-                ("pending", "sending", "sent", "failed"))])
+                ("pending", "sending", "handed_over", "sent", "in_doubt", "failed"))])
     after = _samples(app)
 
     completions = "ketenflow_task_completions_total"
@@ -122,7 +122,8 @@ def test_metrics_show_steps_completions_queues_timer_lag_and_errors(
     assert _value(after, "ketenflow_instances", status="error") == 1
     assert _value(after, "ketenflow_timer_lag_seconds") == 90
     assert _value(after, "ketenflow_worker_heartbeat_age_seconds") == 7
-    assert _value(after, "ketenflow_mails_waiting") == 2  # pending and being sent
+    assert _value(after, "ketenflow_mails_waiting") == 3  # pending and being sent
+    assert _value(after, "ketenflow_mails_in_doubt") == 1
     assert _value(after, "ketenflow_queue_depth", role="social_team", state="open") >= 1
 
 

@@ -21,9 +21,12 @@ MAIL_KINDS = ("task_assigned", "deadline_near", "deadline_passed", "daily_summar
 #: Kinds a person receives until they switch them off (the summary is asked for).
 DEFAULT_ON = frozenset({"task_assigned", "deadline_near", "deadline_passed"})
 #: pending: to send (at ``next_attempt_at``); sending: claimed by a worker until
-#: ``lease_until``; sent; failed: given up; skipped: the cause was recorded but the person
-#: has that kind switched off or no address (so the scan does not find it again).
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "skipped")
+#: ``lease_until``; handed_over: the message's last line is going to the server; sent;
+#: in_doubt: its worker died (or the connection broke) during the hand-over, so it may have
+#: arrived and is not resent on its own; failed: given up; skipped: the cause was recorded
+#: but the person has that kind switched off or no address (so the scan does not find it
+#: again). See ``engine.mailer``.
+OUTBOX_STATES = ("pending", "sending", "handed_over", "sent", "in_doubt", "failed", "skipped")
 
 
 class OutboxMail(Base):

@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from engine import inbox, mailer, notifications, tasks, users
+from engine import inbox, mailer, metrics_export, notifications, tasks, users
 from engine.access import Actor
 from engine.chain import cases, demo
 from engine.clock import ManualClock
@@ -217,12 +217,48 @@ def test_a_cause_queues_one_row_however_often_it_is_met(mail_ctx, chain, team):
         assert session.scalar(select(func.count()).select_from(OutboxMail)) == 1
 
 
-def test_a_worker_killed_between_sending_and_marking_resends_the_same_message(
-        mail_ctx, smtp, chain, team, clock):
-    ctx, bob, lisa = mail_ctx, team["bob"], team["lisa"]
+def _assign(ctx: EngineContext, chain: Chain, lead: Actor, to: Actor) -> None:
     task = _task(chain, "record_first_contact_attempt")
     with ctx.sessionmaker.begin() as session:
-        inbox.assign_task(ctx, session, lisa, task.id, bob.user_id)
+        inbox.assign_task(ctx, session, lead, task.id, to.user_id)
+
+
+def test_a_worker_killed_before_the_hand_over_leaves_nothing_delivered_and_it_is_resent(
+        mail_ctx, smtp, chain, team, clock):
+    ctx = mail_ctx
+    _assign(ctx, chain, team["lisa"], team["bob"])
+    # the first worker claims, writes the whole message but its last line, and dies
+    claimed = mailer.claim_next(ctx)
+    assert claimed is not None
+    server = mailer.connect(ctx)
+    server.ehlo_or_helo_if_needed()
+    server.mail(ctx.settings.smtp_from)
+    server.rcpt(claimed.to or "")
+    server.putcmd("data")
+    assert server.getreply()[0] == 354
+    server.send(mailer.wire_form(mailer.build_message(ctx, claimed)))
+    server.close()  # killed: nothing of it survives but the database and what the server got
+    del claimed
+    [row] = _outbox(ctx)
+    assert (row.state, row.attempts) == ("sending", 1)
+    assert smtp.messages == []  # a message without its final line is never delivered
+    # another worker does not take a mail whose claim still holds
+    assert mail_round(ctx) == 0
+    clock.advance(mailer.LEASE + timedelta(seconds=1))
+    assert mail_round(ctx) == 1
+    assert mail_round(ctx) == 0
+    [message] = smtp.messages
+    assert message["Message-ID"] == row.message_id and message["X-Ketenflow-Attempt"] == "2"
+    [row] = _outbox(ctx)
+    assert (row.state, row.attempts) == ("sent", 2)
+    # the first worker, had it lived, could not mark over the second's claim
+    assert not mailer.mark_sent(ctx, mailer.Claimed(row.id, 1, row.message_id, None, "", ""))
+
+
+def test_a_worker_killed_between_sending_and_marking_never_delivers_twice(
+        mail_ctx, smtp, chain, team, clock):
+    ctx = mail_ctx
+    _assign(ctx, chain, team["lisa"], team["bob"])
     # the first worker claims and sends, and dies before it marks the mail sent
     claimed = mailer.claim_next(ctx)
     assert claimed is not None
@@ -232,21 +268,32 @@ def test_a_worker_killed_between_sending_and_marking_resends_the_same_message(
     del claimed  # killed: nothing of it survives but the database and what the server got
     assert len(smtp.messages) == 1
     [row] = _outbox(ctx)
-    assert (row.state, row.attempts) == ("sending", 1)
-    # another worker does not take a mail whose claim still holds
+    assert (row.state, row.attempts) == ("handed_over", 1)
     assert mail_round(ctx) == 0
     clock.advance(mailer.LEASE + timedelta(seconds=1))
-    assert mail_round(ctx) == 1
-    assert mail_round(ctx) == 0
-    first, second = smtp.messages
-    # the receiving side recognises the resend: one Message-ID, the attempt counted
-    assert first["Message-ID"] == second["Message-ID"] == row.message_id
-    assert (first["X-Ketenflow-Attempt"], second["X-Ketenflow-Attempt"]) == ("1", "2")
-    assert len({m["Message-ID"] for m in smtp.messages}) == 1
+    # the worker died after the hand-over: perhaps delivered, so never sent again on its own
+    for _ in range(3):
+        assert mail_round(ctx) == 0
+        clock.advance(mailer.LEASE)
+    assert len(smtp.messages) == 1
     [row] = _outbox(ctx)
-    assert (row.state, row.attempts) == ("sent", 2)
-    # the first worker, had it lived, could not mark over the second's claim
-    assert not mailer.mark_sent(ctx, mailer.Claimed(row.id, 1, row.message_id, None, "", ""))
+    assert (row.state, row.attempts, row.last_error) == \
+        ("in_doubt", 1, "worker died at hand-over")
+    assert "ketenflow_mails_in_doubt 1.0" in metrics_export.render(ctx)[0].decode()
+
+
+def test_a_claim_lost_while_writing_is_not_handed_over(mail_ctx, smtp, chain, team, clock):
+    ctx = mail_ctx
+    _assign(ctx, chain, team["lisa"], team["bob"])
+    slow = mailer.claim_next(ctx)  # a worker so slow that its lease ran out
+    assert slow is not None
+    clock.advance(mailer.LEASE + timedelta(seconds=1))
+    assert mail_round(ctx) == 1  # another worker sent it meanwhile
+    server = mailer.connect(ctx)
+    with pytest.raises(mailer.LostClaim):
+        mailer.send_claimed(ctx, server, slow)
+    assert len(smtp.messages) == 1
+    assert _outbox(ctx)[0].state == "sent"
 
 
 def test_an_unreachable_server_backs_off_and_the_mail_goes_later(mail_ctx, chain, team,
