@@ -25,6 +25,7 @@ from webui import (
     request_log,
     security_headers,
 )
+from webui.access_labels import access_what
 from webui.config import DEFAULTS
 
 
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
     errors.init_app(app)
     input_guard.init_app(app)
     i18n.init_app(app)
+    app.jinja_env.filters["access_what"] = access_what
     csrf.init_app(app)
     auth.init_app(app)
     security_headers.init_app(app)

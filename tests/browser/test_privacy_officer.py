@@ -39,7 +39,7 @@ def test_the_privacy_officer_reviews_the_reads_of_one_case(
     officer.wait_for_load_state("networkidle")
     checked(officer)
     reads = officer.locator("table[aria-labelledby=reads-heading]").inner_text()
-    assert "st-dordrecht" in reads and "break-glass granted" in reads
+    assert "st-dordrecht" in reads and "Break-glass verleend" in reads
     assert "Karel Oosterhout" not in officer.content()
     screenshot(officer, "privacy-case-reads.png")
     fits_a_phone(officer)

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from engine import access
 from engine.chain import policy, subject_access
@@ -18,6 +19,26 @@ from webui.pages import actor
 
 bp = Blueprint("subject_access", __name__)
 SEARCH = ("case_number", "postcode", "house_number")
+#: The case's columns as the printable report names them (the JSON keeps the column names).
+CASE_FIELDS = {
+    "case_number": _l("Zaaknummer"), "corporation": _l("Woningcorporatie"),
+    "municipality": _l("Gemeente"), "external_id": _l("Kenmerk van de corporatie"),
+    "tenant_name": _l("Naam"), "street": _l("Straat"), "house_number": _l("Huisnummer"),
+    "postcode": _l("Postcode"), "city": _l("Plaats"), "phone": _l("Telefoon"),
+    "email": _l("E-mail"), "date_of_birth": _l("Geboortedatum"),
+    "synthetic": _l("Synthetische demogegevens"), "arrears_amount": _l("Huurachterstand"),
+    "arrears_months": _l("Maanden achterstand"), "arrears_since": _l("Achterstand sinds"),
+    "monthly_rent": _l("Maandhuur"), "crisis": _l("Crisis"),
+    "warm_handover": _l("Warme overdracht"), "duplicate": _l("Dubbele melding"),
+    "milestone": _l("Mijlpaal"), "closed": _l("Afgesloten"),
+    "referred_to_sdd": _l("Verwezen naar de SDD"),
+    "referred_to_care": _l("Verwezen naar het Meldpunt"), "outcome": _l("Uitkomst"),
+    "national_result": _l("Landelijk eindresultaat"), "hearing_date": _l("Zittingsdatum"),
+    "eviction_date": _l("Ontruimingsdatum"), "closed_at": _l("Afgesloten op"),
+    "repeat": _l("Herhaalde melding"), "opened_by": _l("Geopend door"),
+    "known_sdd_trajectory": _l("Al bekend bij de SDD"), "created_at": _l("Aangemaakt op"),
+    "updated_at": _l("Gewijzigd op"), "created_by": _l("Aangemaakt door"),
+    "erased_at": _l("Persoonsgegevens gewist op")}
 
 
 def _require(capability: str) -> None:
@@ -47,7 +68,7 @@ def index() -> Any:
         return render_template("subject_access/index.html", query=query,
                                errors={"case_number": missing.message}, report=None), 404
     return render_template("subject_access/index.html", query=query, errors={}, report=found,
-                           fields=subject_access.CORRECTABLE)
+                           fields=subject_access.CORRECTABLE, case_fields=CASE_FIELDS)
 
 
 @bp.get("/subject-access/export.json")
@@ -79,5 +100,6 @@ def correct() -> Any:
         found = subject_access.report(engine_context(), actor(), case_number=form["case_number"])
         return render_template("subject_access/index.html", query=query, errors={},
                                correction_errors=invalid.errors, report=found,
-                               fields=subject_access.CORRECTABLE, form=form), 422
+                               fields=subject_access.CORRECTABLE, case_fields=CASE_FIELDS,
+                               form=form), 422
     return redirect(f"/subject-access?case_number={form['case_number'].strip().upper()}", 303)
