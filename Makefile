@@ -44,8 +44,9 @@ lint: install
 	$(BIN)/ruff check engine webui tests bench
 	$(BIN)/mypy
 
+# Tests in parallel, one pytest-xdist worker per core (each with its own databases).
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 
 from engine import chain
@@ -22,7 +22,28 @@ from engine.schema import upgrade
 from engine.settings import EngineSettings
 from engine.users import ensure_organisations
 
-PG_URL = os.environ.get("KETENFLOW_TEST_DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """The PostgreSQL database of this pytest-xdist worker: ``<name>_gw0``, ``<name>_gw1``, …
+    beside the one CI names (made here when missing), so parallel workers never share
+    tables; without xdist the URL as given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) \
+                    is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("KETENFLOW_TEST_DATABASE_URL"))
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ROOT = Path(__file__).resolve().parent.parent
 #: A Thursday before Koningsdag: tests that cross a holiday and a weekend start here.

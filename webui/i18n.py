@@ -8,6 +8,7 @@ the chosen language, times in Europe/Amsterdam.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,8 +36,10 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> None:
             continue
         with po.open("rb") as source:
             catalogue = read_po(source)
-        with mo.open("wb") as target:
+        draft = mo.with_name(f".{mo.name}.{os.getpid()}")
+        with draft.open("wb") as target:
             write_mo(target, catalogue)
+        draft.replace(mo)  # atomic: a process starting beside this one never reads half
 
 
 def select_locale() -> str:
