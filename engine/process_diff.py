@@ -12,7 +12,9 @@ the lane it sits in. Sequence-flow wiring (incoming/outgoing) shows as the flows
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from lxml import etree
 
@@ -239,15 +241,22 @@ def _rules(files: ProcessFiles) -> dict[tuple[str, str], list[str]]:
     return rules
 
 
-def diff_rules(old: ProcessFiles, new: ProcessFiles) -> list[RuleDiff]:
-    before, after = _rules(old), _rules(new)
-    result: list[RuleDiff] = []
+V = TypeVar("V")
+
+
+def _keyed_changes(before: Mapping[tuple[str, str], V], after: Mapping[tuple[str, str], V],
+                   ) -> Iterator[tuple[tuple[str, str], str, V | None, V | None]]:
+    """Each key whose value differs between two versions: (key, added/removed/changed,
+    before, after), in key order."""
     for key in sorted(before.keys() | after.keys()):
         b, a = before.get(key), after.get(key)
         if b != a:
-            status = "added" if b is None else "removed" if a is None else "changed"
-            result.append(RuleDiff(key[0], key[1], status, b, a))
-    return result
+            yield key, "added" if b is None else "removed" if a is None else "changed", b, a
+
+
+def diff_rules(old: ProcessFiles, new: ProcessFiles) -> list[RuleDiff]:
+    return [RuleDiff(key[0], key[1], status, b, a)
+            for key, status, b, a in _keyed_changes(_rules(old), _rules(new))]
 
 
 def _fields(files: ProcessFiles) -> dict[tuple[str, str], str]:
@@ -266,14 +275,8 @@ def _fields(files: ProcessFiles) -> dict[tuple[str, str], str]:
 
 
 def diff_fields(old: ProcessFiles, new: ProcessFiles) -> list[FieldDiff]:
-    before, after = _fields(old), _fields(new)
-    result: list[FieldDiff] = []
-    for key in sorted(before.keys() | after.keys()):
-        b, a = before.get(key), after.get(key)
-        if b != a:
-            status = "added" if b is None else "removed" if a is None else "changed"
-            result.append(FieldDiff(key[0], key[1], status, b, a))
-    return result
+    return [FieldDiff(key[0], key[1], status, b, a)
+            for key, status, b, a in _keyed_changes(_fields(old), _fields(new))]
 
 
 def diff_process(old: ProcessFiles, new: ProcessFiles, process_id: str) -> ProcessDiff:
