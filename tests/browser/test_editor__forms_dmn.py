@@ -121,3 +121,33 @@ def test_a_form_schema_is_previewed_and_saved(ctx, live_server, new_page, draft)
     path = screenshot(page, "editor-form-preview.png")
     assert path.exists()
     assert _axe(page) == []
+
+
+def test_both_editors_fit_a_phone(ctx, live_server, browser, draft):
+    """At 390 px the page never scrolls sideways: the decision table scrolls inside its
+    frame (it keeps its columns, not the stacked rows of the page's other tables), the form's
+    preview goes under its schema."""
+    context = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, "po")
+        page.goto(f"{live_server}/editor/drafts/{draft.id}/edit/{DMN}")
+        page.wait_for_selector("#dmn-editor[data-ready=true]", timeout=20000)
+        sideways = ("() => document.documentElement.scrollWidth"
+                    " - document.documentElement.clientWidth")
+        assert page.evaluate(sideways) <= 0
+        assert page.evaluate(f"""() => getComputedStyle(
+            document.querySelector('{CELL}')).display""") == "table-cell"
+        assert page.evaluate("""() => [document.getElementById('dmn-editor'),
+            ...document.querySelectorAll('#dmn-editor *')].some(e =>
+            ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)
+            && e.scrollWidth > e.clientWidth)""")  # the table scrolls within its frame
+        screenshot(page, "editor-dmn-phone.png")
+        page.goto(f"{live_server}/editor/drafts/{draft.id}/edit/{FORM}")
+        page.wait_for_selector("#form-editor[data-ready=true]")
+        assert page.evaluate(sideways) <= 0
+        source = page.locator("#form-source-text").bounding_box()
+        preview = page.locator("#form-preview").bounding_box()
+        assert preview["y"] > source["y"] + source["height"]
+    finally:
+        context.close()

@@ -56,7 +56,7 @@
     }).then(function (response) {
       var valid = response.headers.get('X-Form-Valid') === 'true';
       return response.text().then(function (html) {
-        if (!response.ok) {
+        if (!response.ok || response.redirected) {  // refused, or signed out meanwhile
           say(root.dataset.msgFailed, 'error');
           return null;
         }
