@@ -122,6 +122,18 @@ def test_a_form_schema_is_previewed_and_saved(ctx, live_server, new_page, draft)
     assert path.exists()
     assert _axe(page) == []
 
+    # a second owner saves in between: the next save is refused with who did it, not lost
+    second = make_user(ctx, "po2", "process_owner", "regio")
+    with ctx.sessionmaker.begin() as session:
+        theirs = json.dumps(dict(fixed, title="Van de ander")).encode()
+        current = drafts.get(session, second, draft.id).revision
+        assert current == 2  # the broken schema was never saved, the fixed one once
+        drafts.save_file(ctx, session, second, draft.id, FORM, theirs, current)
+    page.fill("#form-source-text", json.dumps(dict(fixed, title="Van mij"), indent=2))
+    page.wait_for_selector("#editor-status[data-kind=error]")
+    assert "intussen gewijzigd door po2" in page.inner_text("#editor-status")
+    assert _saved(ctx, draft.id, FORM) == theirs
+
 
 def test_both_editors_fit_a_phone(ctx, live_server, browser, draft):
     """At 390 px the page never scrolls sideways: the decision table scrolls inside its
