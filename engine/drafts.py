@@ -27,6 +27,7 @@ from engine.bundles import BundleFile, parse_xml
 from engine.context import EngineContext
 from engine.deployments import BUNDLE_SUFFIXES, deploy, read_folder
 from engine.errors import BundleInvalid, Conflict, InvalidInput, NotAllowed, NotFound
+from engine.form_schemas import is_form_file, read_form
 from engine.gate import GateReport, Install
 from engine.gate import run_gate as run_gate_on
 from engine.models import Deployment, DeploymentFile, Draft, DraftFile, Event
@@ -71,6 +72,10 @@ class DraftView:
     @property
     def is_open(self) -> bool:
         return self.state == OPEN
+
+    def edits_in_browser(self, name: str) -> bool:
+        """The file has an editor in the browser, and the draft is still open."""
+        return self.is_open and editable(name)
 
 
 def require_editor(actor: Actor) -> None:
@@ -163,7 +168,7 @@ def _check_name(name: str) -> None:
 
 def _check_file(ctx: EngineContext, name: str, content: bytes) -> None:
     """A draft may be incomplete (the lint and the publish checks say what is missing), but
-    each file is a safe, well-formed file of its kind."""
+    each file is a safe, well-formed file of its kind: a form one the inbox can draw."""
     _check_name(name)
     limit = ctx.settings.max_file_bytes
     if len(content) > limit:
@@ -178,11 +183,21 @@ def _check_file(ctx: EngineContext, name: str, content: bytes) -> None:
             parse_scenario(content)
         except ScenarioFormatError as error:
             raise InvalidInput({"file": f"'{name}': {error}"}) from None
+    elif is_form_file(name):
+        problems = read_form(content)[1]
+        if problems:
+            raise InvalidInput({"file": f"'{name}': " + "; ".join(map(str, problems))})
     else:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput({"file": f"'{name}' is geen UTF-8-tekst"}) from None
+
+
+def editable(name: str) -> bool:
+    """The files the browser edits: diagrams, decision tables and task forms (scenarios have
+    their own form on the draft's page)."""
+    return name.endswith((".bpmn", ".dmn")) or is_form_file(name)
 
 
 def _bump(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,

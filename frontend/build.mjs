@@ -1,7 +1,9 @@
-// Bundles the process editor (frontend/editor) into webui/static/vendor/editor with esbuild;
-// `make install` runs it. The Content-Security-Policy allows no inline style attributes, so
-// the ones in the properties panel's and bpmn-js's markup are rewritten here (editor.css
-// styles those classes); the build fails if that markup changes, so nothing is missed.
+// Bundles the process editor (frontend/editor) and the decision-table editor (frontend/dmn)
+// into webui/static/vendor/editor with esbuild; `make install` runs it. The
+// Content-Security-Policy allows no inline style attributes, so the ones in the properties
+// panel's and bpmn-js's markup are rewritten here (editor.css styles those classes); the build
+// fails if that markup changes, so nothing is missed. dmn-js's watermark is left as it is (its
+// licence says so): the decision-table page allows its few style attributes by hash.
 import { readFile } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -25,9 +27,23 @@ function presentationAttributes(text) {
     }).join(' '));
 }
 
+// CodeMirror (the FEEL and script fields) mounts its styles through style-mod, which writes a
+// <style> element into a document's <head> (refused by the CSP) and uses a constructed
+// stylesheet (adoptedStyleSheets, CSSOM: allowed) only inside shadow roots; here it uses the
+// constructed stylesheet for the document too, as every browser we support has them.
+const STYLE_MOD = ['if (!root.head && root.adoptedStyleSheets && win.CSSStyleSheet) {',
+  'if (root.adoptedStyleSheets && win.CSSStyleSheet) {'];
+
 const noInlineStyles = {
   name: 'no-inline-styles',
   setup(build) {
+    build.onLoad({ filter: /style-mod[\\/]src[\\/]style-mod\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(STYLE_MOD[0])) {
+        throw new Error('style-mod changed how it mounts styles: check the CSP');
+      }
+      return { contents: text.replace(STYLE_MOD[0], STYLE_MOD[1]), loader: 'js' };
+    });
     build.onLoad({ filter: /bpmn-js[\\/]lib[\\/]features[\\/](align|distribute)-elements[\\/]\w+Icons\.js$/ },
       async (args) => ({ contents: presentationAttributes(await readFile(args.path, 'utf8')),
         loader: 'js' }));
@@ -45,7 +61,10 @@ const noInlineStyles = {
 };
 
 await esbuild.build({
-  entryPoints: ['frontend/editor/main.js', 'frontend/editor/editor.css'],
+  entryPoints: {
+    main: 'frontend/editor/main.js', editor: 'frontend/editor/editor.css',
+    dmn: 'frontend/dmn/main.js', 'dmn-editor': 'frontend/dmn/dmn.css'
+  },
   outdir,
   bundle: true,
   minify: true,

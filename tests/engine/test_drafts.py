@@ -151,3 +151,22 @@ def test_only_process_owners_touch_drafts(ctx: EngineContext, po) -> None:  # ty
                      lambda: drafts.bundle(session, manager, draft.id)):
             with pytest.raises(NotAllowed):
                 call()
+
+
+def test_a_form_the_inbox_cannot_draw_is_refused(ctx: EngineContext, po) -> None:  # type: ignore[no-untyped-def]
+    draft = _new(ctx, po)
+    name = "outreach/forms/record_contact_attempt.json"
+    broken = b'{"type": "object", "properties": {"day": {"type": "datum"}}}'
+    with ctx.sessionmaker.begin() as session, pytest.raises(InvalidInput) as refused:
+        drafts.save_file(ctx, session, po, draft.id, name, broken, 1)
+    assert name in refused.value.errors["file"]
+    assert "properties/day/type" in refused.value.errors["file"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr(OUTREACH, (ROOT / "processes" / OUTREACH).read_bytes())
+        out.writestr(name, broken)
+    with pytest.raises(InvalidInput) as upload:
+        drafts.read_bundle(ctx, archive.getvalue())
+    assert "properties/day/type" in upload.value.errors["bundle"]
+    with ctx.sessionmaker.begin() as session:  # nothing was saved
+        assert drafts.get(session, po, draft.id).revision == 1

@@ -22,6 +22,8 @@ from tests.factories import make_user
 from tests.webclient import bearer, login
 
 OUTREACH = "outreach/outreach.bpmn"
+DMN = "arrears_case/triage_signal.dmn"
+FORM = "outreach/forms/record_contact_attempt.json"
 
 
 @pytest.fixture
@@ -118,7 +120,11 @@ def _routes(draft_id: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-
             ("get", f"{url}/gate", {}), ("post", f"{url}/gate", {"data": {"revision": "1"}}),
             ("post", f"{url}/approve", {"data": {"revision": "1"}}),
             ("post", f"{url}/scenario", {"data": {"revision": "1", "name": "x",
-                                                  "content": "{}"}})]
+                                                  "content": "{}"}}),
+            ("get", f"{url}/edit/{DMN}", {}), ("get", f"{url}/edit/{FORM}", {}),
+            ("put", f"{url}/files/{DMN}", {"data": b"<x/>", "headers": {"If-Match": "1"}}),
+            ("put", f"{url}/files/{FORM}", {"data": b"{}", "headers": {"If-Match": "1"}}),
+            ("post", f"{url}/preview/{FORM}", {"data": b"{}"})]
 
 
 def test_only_process_owners_reach_the_editor(ctx: EngineContext, app: Flask,

@@ -1,8 +1,9 @@
-"""The process owners' editor: drafts of the chain's process files, the BPMN modeler, saving as
-you go (a stale save is a 409 with a Dutch message), download and upload of a draft as a zip
-bundle, the publish gate (bundle checks and every scenario in an isolated database), a second
-owner's approval, and publishing with a change note. Only holders of ``EDIT_PROCESSES`` reach any
-of it; everyone else gets 403 before anything is looked up."""
+"""The process owners' editor: drafts of the chain's process files, the BPMN modeler, the
+decision-table editor (dmn-js), task forms as JSON Schema with a preview drawn by the inbox's
+own renderer, saving as you go (a stale save is a 409 with a Dutch message), download and
+upload of a draft as a zip bundle, the publish gate (bundle checks and every scenario in an
+isolated database), a second owner's approval, and publishing with a change note. Only holders
+of ``EDIT_PROCESSES`` reach any of it; everyone else gets 403 before anything is looked up."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from flask_babel import gettext as _
 from engine import access, chain, drafts
 from engine.access import EDIT_PROCESSES
 from engine.errors import BundleInvalid, Conflict, InvalidInput, NotAllowed
-from webui import htmx
+from engine.form_schemas import SchemaProblem, is_form_file, read_form
+from webui import forms, htmx, security_headers
 from webui.auth import login_required
 from webui.db import commit, engine_context, get_session
 from webui.pages import actor
@@ -73,12 +75,49 @@ def show(draft_id: int) -> Any:
 @bp.get("/editor/drafts/<int:draft_id>/edit/<path:name>")
 @login_required
 def edit(draft_id: int, name: str) -> Any:
+    """The editor for the file's kind: a diagram, a decision table or a task form."""
     _require()
-    draft = drafts.get(get_session(), actor(), draft_id)
-    if name not in draft.files or not name.endswith(".bpmn"):
+    session, who = get_session(), actor()
+    draft = drafts.get(session, who, draft_id)
+    if name not in draft.files or not drafts.editable(name):
         abort(404)
+    if name.endswith(".dmn"):
+        security_headers.allow_style_attributes(security_headers.DMN_WATERMARK_STYLES)
+        return render_template("editor/edit_dmn.html", draft=draft, name=name)
+    if is_form_file(name):
+        source = drafts.read_file(session, who, draft_id, name).decode("utf-8", "replace")
+        return render_template("editor/edit_form.html", draft=draft, name=name,
+                               source=source, **_preview(source.encode()))
     return render_template("editor/edit.html", draft=draft, name=name,
                            roles=json.dumps(list(access.caseworker_lanes())))
+
+
+def _preview(content: bytes) -> dict[str, Any]:
+    """What the preview shows of a form file: its problems (each with its path), or the
+    schema drawn by the inbox's own renderer (``webui.forms`` and ``tasks/_fields.html``)."""
+    limit = engine_context().settings.max_file_bytes
+    if len(content) > limit:
+        return {"schema": None, "fields": [], "problems": [SchemaProblem(
+            "(bestand)", f"is {len(content)} bytes; de grens is {limit}")]}
+    schema, problems = read_form(content)
+    if problems or schema is None:
+        return {"schema": None, "fields": [], "problems": problems}
+    return {"schema": schema, "fields": forms.fields(schema), "problems": []}
+
+
+@bp.post("/editor/drafts/<int:draft_id>/preview/<path:name>")
+@login_required
+def preview(draft_id: int, name: str) -> Any:
+    """The form as the inbox would draw it, from the text in the editor (not saved): always
+    200, the problems of the schema are part of the answer."""
+    _require()
+    draft = drafts.get(get_session(), actor(), draft_id)
+    if name not in draft.files or not is_form_file(name):
+        abort(404)
+    shown = _preview(request.get_data())
+    answer = Response(render_template("editor/_form_preview.html", **shown))
+    answer.headers["X-Form-Valid"] = "false" if shown["problems"] else "true"
+    return answer
 
 
 @bp.get("/editor/drafts/<int:draft_id>/files/<path:name>")

@@ -1,0 +1,112 @@
+// The process owners' decision-table editor: dmn-js's Modeler on one DMN file of a draft,
+// saved as you go exactly like the BPMN editor (PUT with the revision the page started from;
+// a stale revision is refused with 409 and nothing is overwritten). The page shows the
+// decision tables only: one tab per decision, the first one open.
+import DmnModeler from 'dmn-js/lib/Modeler';
+
+import translate from './translate.js';
+
+const SAVE_DELAY_MS = 800;
+
+async function start(root) {
+  const status = document.getElementById('editor-status');
+  const tabs = document.getElementById('dmn-tabs');
+  let revision = Number(root.dataset.revision);
+  const modeler = new DmnModeler({
+    container: root.querySelector('.dmn-canvas'),
+    common: { keyboard: { bindTo: root } },
+    decisionTable: { additionalModules: [{ translate: ['value', translate] }] }
+  });
+  window.ketenflowDmn = modeler;
+
+  const say = (text, kind) => {
+    status.textContent = text;
+    status.dataset.kind = kind || '';
+  };
+
+  let timer = null;
+  let saving = Promise.resolve();
+  let conflict = false;
+
+  const save = async () => {
+    if (conflict) {
+      return;
+    }
+    const { xml } = await modeler.saveXML({ format: true });
+    const response = await fetch(root.dataset.fileUrl, {
+      method: 'PUT', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/xml', 'If-Match': String(revision) },
+      body: xml
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      revision = body.revision;
+      root.dataset.revision = String(revision);
+      say(root.dataset.msgSaved, 'saved');
+    } else {
+      if (response.status === 409) {
+        conflict = true;
+      }
+      say(body.error || root.dataset.msgFailed, 'error');
+    }
+  };
+  const changed = () => {
+    say(root.dataset.msgEditing, 'editing');
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      saving = saving.then(save);
+    }, SAVE_DELAY_MS);
+  };
+
+  // every view (one per decision table) gets its own viewer: listen to each one's edits
+  modeler.on('viewer.created', ({ viewer }) => {
+    viewer.get('eventBus').on('commandStack.changed', changed);
+  });
+
+  const showTabs = () => {
+    const tables = modeler.getViews().filter((view) => view.type === 'decisionTable');
+    const active = modeler.getActiveView();
+    tabs.replaceChildren(...tables.map((view) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = view.name || view.element.id;
+      button.setAttribute('aria-pressed', String(active && active.element === view.element));
+      button.addEventListener('click', () => modeler.open(view));
+      item.append(button);
+      return item;
+    }));
+    return tables;
+  };
+  modeler.on('views.changed', showTabs);
+
+  const answer = await fetch(root.dataset.fileUrl, { credentials: 'same-origin' });
+  const { warnings } = await modeler.importXML(await answer.text(), { open: false });
+  const tables = showTabs();
+  if (!tables.length) {
+    say(root.dataset.msgNoTables, 'error');
+    return;
+  }
+  await modeler.open(tables[0]);
+  if (warnings.length) {
+    say(root.dataset.msgWarnings + ' ' + warnings.map((w) => w.message).join('; '), 'warning');
+  } else {
+    say(root.dataset.msgReady, 'ready');
+  }
+  window.ketenflowSaveNow = () => {
+    clearTimeout(timer);
+    saving = saving.then(save);
+    return saving;
+  };
+  root.dataset.ready = 'true';
+}
+
+const root = document.getElementById('dmn-editor');
+if (root) {
+  start(root).catch((error) => {
+    const status = document.getElementById('editor-status');
+    status.textContent = (root.dataset.msgFailed || '') + ' ' + error.message;
+    status.dataset.kind = 'error';
+  });
+}
