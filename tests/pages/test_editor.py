@@ -166,7 +166,8 @@ def test_a_scenario_or_decision_table_is_edited_as_text(ctx: EngineContext, app:
                          data={"revision": "1", "content": broken})
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
-    assert f"&#39;{SCENARIO}&#39;: stap 2: precies één actie per stap" in text
+    assert (f"&#39;{SCENARIO}&#39;: stap 2: precies één actie per stap (gevonden: geen; "
+            "onbekend: expect_du)") in text
     assert 'aria-invalid="true"' in text and "expect_du" in text
     changed = original.replace("2026-04-29T17:00", "2026-04-28T17:00")
     saved = owner.post(f"/editor/drafts/{draft_id}/text/{SCENARIO}",
