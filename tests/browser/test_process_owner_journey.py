@@ -31,7 +31,7 @@ from engine.context import EngineContext
 from engine.deployments import deploy_path
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.process_catalogue import RUNNING_STATUSES
-from tests.browser.conftest import ROOT, screenshot
+from tests.browser.conftest import ROOT, axe_violations, screenshot
 from tests.browser.test_chain import sign_in
 from tests.browser.test_csp import WATCH
 from tests.casework import corporation, report
@@ -235,6 +235,7 @@ def test_a_process_owner_changes_the_first_contact_term_and_migrates_the_running
                 "onbekend: expect_du" in error, error
             assert anna.get_attribute("#file-content", "aria-invalid") == "true"
             screenshot(anna, "journey/4-scenario-refused.png")
+            assert axe_violations(anna) == []
             text = anna.locator("#file-content").input_value().replace(
                 '{"expect_du":', '{"expect_due":', 1)
         anna.locator("#file-content").fill(text.replace(
@@ -251,6 +252,7 @@ def test_a_process_owner_changes_the_first_contact_term_and_migrates_the_running
     assert anna.get_by_text("Een andere proceseigenaar moet dit concept goedkeuren.").count() \
         == 1
     screenshot(anna, "journey/5-gate-passed.png")
+    assert axe_violations(anna) == []
 
     # Bram approves
     bram = new_page()
