@@ -67,6 +67,9 @@ class RuleDiff:
     status: str
     old: list[str] | None
     new: list[str] | None
+    #: For a changed rule: each changed cell by its column's label (and the rule's
+    #: description), old and new; what a process owner reads instead of two rows of cells.
+    cells: list[PropertyChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,20 @@ def _lanes(proc: etree._Element) -> dict[str, str]:
     return lanes
 
 
+#: BPMN's default values (BPMN 2.0, the XML schema's defaults): written or left out, an
+#: attribute with its default means the same, and modelers differ in which they write (bpmn-js
+#: leaves ``cancelActivity="true"`` out), so a diagram saved by another tool shows no change.
+_DEFAULTS = {"cancelActivity": "true", "isInterrupting": "true", "parallelMultiple": "false",
+             "isForCompensation": "false", "startQuantity": "1", "completionQuantity": "1",
+             "triggeredByEvent": "false", "instantiate": "false",
+             "gatewayDirection": "Unspecified", "isSequential": "false",
+             "isImmediate": "true"}
+
+
+def _meaningful(name: str, value: str) -> bool:
+    return name != "id" and _DEFAULTS.get(name) != value
+
+
 def _properties(element: etree._Element, lanes: dict[str, str],
                 messages: dict[str, str]) -> dict[str, str]:
     """Everything the engine reads of one element, as flat key -> text."""
@@ -144,7 +161,7 @@ def _properties(element: etree._Element, lanes: dict[str, str],
     own_id = element.get("id", "")
     for attr, value in element.attrib.items():
         name = _local(attr)
-        if name != "id":
+        if _meaningful(name, value):
             props[name] = messages.get(value, value) if name == "messageRef" else value
     if own_id in lanes:
         props["lane"] = lanes[own_id]
@@ -166,7 +183,7 @@ def _properties(element: etree._Element, lanes: dict[str, str],
                 props[key] = text
             for attr, value in child.attrib.items():
                 name = _local(attr)
-                if name != "id":
+                if _meaningful(name, value):
                     props[f"{key}@{name}"] = (messages.get(value, value)
                                               if name == "messageRef" else value)
             walk(child, key)
@@ -230,15 +247,26 @@ def diff_elements(old_bpmn: bytes, new_bpmn: bytes, process_id: str) -> list[Ele
 
 # --- decision tables and forms ----------------------------------------------------------------
 
-def _rules(files: ProcessFiles) -> dict[tuple[str, str], list[str]]:
+#: The label of a rule's description in the list of changed cells.
+DESCRIPTION = "toelichting"
+
+
+def _rules(files: ProcessFiles) -> tuple[dict[tuple[str, str], list[str]],
+                                         dict[tuple[str, str], str], dict[str, list[str]]]:
+    """Each rule's cells (and the column row), each rule's description, each table's column
+    labels (inputs, then outputs)."""
     rules: dict[tuple[str, str], list[str]] = {}
+    descriptions: dict[tuple[str, str], str] = {}
+    columns: dict[str, list[str]] = {}
     for name, content in files.dmn.items():
         for table in decision_tables(name, content):
             rules[(table.decision_id, "(kolommen)")] = [*table.inputs, "→", *table.outputs,
                                                         table.hit_policy]
+            columns[table.decision_id] = [*table.inputs, "→", *table.outputs]
             for rule in table.rules:
                 rules[(table.decision_id, rule.rule_id)] = [*rule.inputs, "→", *rule.outputs]
-    return rules
+                descriptions[(table.decision_id, rule.rule_id)] = rule.description
+    return rules, descriptions, columns
 
 
 V = TypeVar("V")
@@ -255,8 +283,24 @@ def _keyed_changes(before: Mapping[tuple[str, str], V], after: Mapping[tuple[str
 
 
 def diff_rules(old: ProcessFiles, new: ProcessFiles) -> list[RuleDiff]:
-    return [RuleDiff(key[0], key[1], status, b, a)
-            for key, status, b, a in _keyed_changes(_rules(old), _rules(new))]
+    before, notes_before, columns_before = _rules(old)
+    after, notes_after, columns_after = _rules(new)
+    result: list[RuleDiff] = []
+    for key in sorted(before.keys() | after.keys()):
+        b, a = before.get(key), after.get(key)
+        note_b, note_a = notes_before.get(key), notes_after.get(key)
+        if b != a or note_b != note_a:
+            status = "added" if b is None else "removed" if a is None else "changed"
+            cells: list[PropertyChange] = []
+            labels = columns_after.get(key[0]) or columns_before.get(key[0]) or []
+            if b is not None and a is not None and len(b) == len(a) == len(labels):
+                cells = [PropertyChange(label, "decision", old_cell, new_cell)
+                         for label, old_cell, new_cell in zip(labels, b, a, strict=True)
+                         if old_cell != new_cell]
+            if status == "changed" and note_b != note_a:
+                cells.append(PropertyChange(DESCRIPTION, "decision", note_b, note_a))
+            result.append(RuleDiff(key[0], key[1], status, b, a, cells))
+    return result
 
 
 def _fields(files: ProcessFiles) -> dict[tuple[str, str], str]:

@@ -32,6 +32,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine import clock as clock_module
 from engine import runtime
 from engine.access import EDIT_PROCESSES, Actor, may
 from engine.bundles import FORM_PROPERTY
@@ -222,9 +223,18 @@ def _active_change(task: Task, new_spec: Any, sub: BpmnWorkflow,
     return reasons
 
 
-def _apply(workflow: BpmnWorkflow, target: CachedSpec) -> list[str]:
+def _apply(ctx: EngineContext, workflow: BpmnWorkflow, target: CachedSpec) -> list[str]:
     """Migrate ``workflow`` to ``target`` in place, keeping the due time of every waiting
-    timer whose element exists in both versions; returns those elements' ids."""
+    timer whose element exists in both versions; returns those elements' ids.
+
+    The reset re-predicts the waiting branches, and SpiffWorkflow asks each timer there
+    whether it is due: on the engine's clock (as every step does), or a timer would be judged
+    by the machine's time and fire at once wherever the two differ."""
+    with clock_module.bind(ctx.clock):
+        return _apply_on_clock(workflow, target)
+
+
+def _apply_on_clock(workflow: BpmnWorkflow, target: CachedSpec) -> list[str]:
     saved: dict[Any, tuple[str, Any]] = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         value = task.internal_data.get("event_value")
@@ -260,7 +270,7 @@ def _check(ctx: EngineContext, row: ProcessInstance, source: CachedSpec,
         reasons = _reasons(workflow, target)
         if reasons:
             return reasons
-        _apply(workflow, target.cached)
+        _apply(ctx, workflow, target.cached)
         load_workflow(dump_workflow(workflow), target.cached.spec,
                       target.cached.subprocess_specs)
     except EngineError as error:
@@ -444,7 +454,7 @@ def migrate_instance(ctx: EngineContext, session: Session, job: MigrationJob,
     workflow, _cached = runtime.load(ctx, session, row)
     source_version = int(session.scalar(select(Deployment.version).where(
         Deployment.id == source.deployment_id)) or 0)
-    kept = _apply(workflow, target.cached)
+    kept = _apply(ctx, workflow, target.cached)
     row.definition_id = target.cached.definition_id
     actor = Actor(**job.actor)
     step_log = runtime.StepLog(actor.username)

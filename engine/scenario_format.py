@@ -109,9 +109,13 @@ def parse(content: bytes | str) -> dict[str, Any]:
             raise ScenarioFormatError(f"stap {number}: een stap is een JSON-object")
         actions = [k for k in step if k in ACTIONS]
         if len(actions) != 1:
+            # with no action, a key that is none is most likely the action mistyped: name it
+            strange = [k for k in step if not actions and k not in ACTIONS]
             raise ScenarioFormatError(
                 f"stap {number}: precies één actie per stap (gevonden: "
-                f"{', '.join(actions) or 'geen'}); acties: {', '.join(sorted(ACTIONS))}")
+                f"{', '.join(actions) or 'geen'}"
+                f"{'; onbekend: ' + ', '.join(strange) if strange else ''}); "
+                f"acties: {', '.join(sorted(ACTIONS))}")
         extra = sorted(set(step) - {actions[0]} - OPTIONS[actions[0]])
         if extra:
             raise ScenarioFormatError(f"stap {number} ({actions[0]}): onbekende sleutel(s) "

@@ -18,6 +18,23 @@ const KetenflowModule = {
 
 const SAVE_DELAY_MS = 800;
 
+// The whole diagram in view, to the right of the palette: the palette floats over the canvas,
+// and a plain fit would hide the start of the process and the lanes' names under it.
+function fitBesidePalette(modeler, root) {
+  const canvas = modeler.get('canvas');
+  canvas.zoom('fit-viewport');
+  const palette = root.querySelector('.djs-palette');
+  if (!palette) {
+    return;
+  }
+  const box = canvas.viewbox();
+  const shift = (palette.getBoundingClientRect().right -
+    root.querySelector('.editor-canvas').getBoundingClientRect().left + 16) / box.scale;
+  canvas.viewbox({ x: box.x - shift, y: box.y, width: box.width + shift, height: box.height });
+}
+window.ketenflowFit = () => fitBesidePalette(window.ketenflowModeler,
+  document.getElementById('editor'));
+
 async function start(root) {
   const status = document.getElementById('editor-status');
   const roles = JSON.parse(root.dataset.roles || '[]');
@@ -41,7 +58,7 @@ async function start(root) {
   const answer = await fetch(root.dataset.fileUrl, { credentials: 'same-origin' });
   const xml = await answer.text();
   const { warnings } = await modeler.importXML(xml);
-  modeler.get('canvas').zoom('fit-viewport');
+  fitBesidePalette(modeler, root);
   if (warnings.length) {
     say(root.dataset.msgWarnings + ' ' + warnings.map((w) => w.message).join('; '), 'warning');
   } else {

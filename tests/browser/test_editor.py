@@ -1,8 +1,10 @@
 """The process owners' editor in Chromium: every diagram of ``processes/`` loaded into the
 bpmn-js Modeler and saved back through the draft's autosave is the same in everything the
-engine reads; the lint marker shows on a user task outside a lane; no CSP violation; axe finds
-nothing on the page (the diagram canvas itself excepted: an SVG drawing surface axe cannot
-judge, the same elements are reachable through the properties panel and the draft's files)."""
+engine reads, and that bundle, published through the gate, runs every scenario with the same
+results as the repository's folder; the lint marker shows on a user task outside a lane; no
+CSP violation; axe finds nothing on the page (the diagram canvas itself excepted: an SVG
+drawing surface axe cannot judge, the same elements are reachable through the properties panel
+and the draft's files)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,14 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
-from engine import drafts, users
+from engine import chain, drafts, users
 from engine.bundles import BundleFile, validate_bundle
 from engine.context import EngineContext
 from engine.deployments import deploy_path, read_folder
+from engine.gate import GateReport, run_gate
+from engine.models import Deployment, DeploymentFile
 from engine.serialization import dump_spec
 from tests.browser.conftest import ARTIFACTS, AXE, screenshot
 from tests.browser.test_chain import sign_in
@@ -92,6 +97,30 @@ def test_every_diagram_round_trips_through_the_modeler(ctx, live_server, new_pag
         assert _extensions(saved[name]) == _extensions(files[name].content), name
     exported = [BundleFile(n, c) for n, c in saved.items()]
     assert _specs(exported) == _specs(list(files.values()))
+    # published through the editor (gate, second owner, publish), the bundle runs every
+    # scenario with the same results as the repository's processes/ folder
+    second = make_user(ctx, "po2", "process_owner", "regio")
+    with ctx.sessionmaker.begin() as session:
+        report = drafts.run_gate(ctx, session, make_owner_actor(ctx), draft.id,
+                                 owner.revision, chain.install)
+    with ctx.sessionmaker.begin() as session:
+        drafts.approve(ctx, session, second, draft.id, owner.revision)
+        deployed = drafts.publish(ctx, session, make_owner_actor(ctx), draft.id,
+                                  owner.revision, "Door de modeler bewaard")
+    with ctx.sessionmaker() as session:
+        published = {f.name: f.content for f in session.scalars(
+            select(DeploymentFile).join(Deployment).where(
+                Deployment.version == deployed.version))}
+    assert published == saved
+    repository = run_gate(ctx, list(files.values()), chain.install)
+    assert repository.passed and repository.scenarios
+    assert _verdicts(report) == _verdicts(repository)
+    assert report.coverage == repository.coverage
+    assert report.missing == repository.missing
+
+
+def _verdicts(report: GateReport) -> list[tuple[str, bool, str | None, int]]:
+    return [(s["name"], s["passed"], s["failure"], s["steps"]) for s in report.scenarios]
 
 
 def make_owner_actor(ctx: EngineContext) -> Any:

@@ -22,8 +22,9 @@ from tests.factories import make_user
 from tests.webclient import bearer, login
 
 OUTREACH = "outreach/outreach.bpmn"
-DMN = "arrears_case/triage_signal.dmn"
+DMN = TRIAGE = "arrears_case/triage_signal.dmn"
 FORM = "outreach/forms/record_contact_attempt.json"
+SCENARIO = "scenarios/05_budget_advice.json"
 
 
 @pytest.fixture
@@ -124,7 +125,9 @@ def _routes(draft_id: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-
             ("get", f"{url}/edit/{DMN}", {}), ("get", f"{url}/edit/{FORM}", {}),
             ("put", f"{url}/files/{DMN}", {"data": b"<x/>", "headers": {"If-Match": "1"}}),
             ("put", f"{url}/files/{FORM}", {"data": b"{}", "headers": {"If-Match": "1"}}),
-            ("post", f"{url}/preview/{FORM}", {"data": b"{}"})]
+            ("post", f"{url}/preview/{FORM}", {"data": b"{}"}),
+            ("get", f"{url}/text/{SCENARIO}", {}),
+            ("post", f"{url}/text/{SCENARIO}", {"data": {"revision": "1", "content": "{}"}})]
 
 
 def test_only_process_owners_reach_the_editor(ctx: EngineContext, app: Flask,
@@ -151,3 +154,37 @@ def test_only_process_owners_reach_the_editor(ctx: EngineContext, app: Flask,
         assert [d.id for d in drafts.list_drafts(session, owner)] == [draft_id]
         assert drafts.read_file(session, owner, draft_id, OUTREACH) == \
             (ROOT / "processes" / OUTREACH).read_bytes()
+
+
+def test_a_scenario_or_decision_table_is_edited_as_text(ctx: EngineContext, app: Flask,
+                                                       draft_id: int) -> None:
+    """The text page shows the draft's file; a save is checked like any other (the error
+    names the file and the step at fault, the typed text is kept), and a stale revision is a
+    409 that overwrites nothing."""
+    owner = login(app, "po")
+    page = owner.get(f"/editor/drafts/{draft_id}/text/{SCENARIO}")
+    assert page.status_code == 200
+    original = (ROOT / "processes" / SCENARIO).read_text()
+    assert original.replace('"', "&#34;")[:60] in page.get_data(as_text=True)
+    broken = original.replace('{"expect_due":', '{"expect_du":', 1)
+    refused = owner.post(f"/editor/drafts/{draft_id}/text/{SCENARIO}",
+                         data={"revision": "1", "content": broken})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert (f"&#39;{SCENARIO}&#39;: stap 2: precies één actie per stap (gevonden: geen; "
+            "onbekend: expect_du)") in text
+    assert 'aria-invalid="true"' in text and "expect_du" in text
+    changed = original.replace("2026-04-29T17:00", "2026-04-28T17:00")
+    saved = owner.post(f"/editor/drafts/{draft_id}/text/{SCENARIO}",
+                       data={"revision": "1", "content": changed})
+    assert saved.status_code == 303
+    assert owner.get(f"/editor/drafts/{draft_id}/files/{SCENARIO}").data == changed.encode()
+    stale = owner.post(f"/editor/drafts/{draft_id}/text/{SCENARIO}",
+                       data={"revision": "1", "content": original})
+    assert stale.status_code == 409 and "intussen gewijzigd" in stale.get_data(as_text=True)
+    dmn = owner.post(f"/editor/drafts/{draft_id}/text/{TRIAGE}",
+                     data={"revision": "2", "content": "<definitions"})
+    assert dmn.status_code == 422 and TRIAGE in dmn.get_data(as_text=True)
+    assert owner.get(f"/editor/drafts/{draft_id}/text/{OUTREACH}").status_code == 404
+    assert owner.get(f"/editor/drafts/{draft_id}/text/scenarios/nope.json").status_code == 404
+    assert owner.get(f"/editor/drafts/{draft_id}/files/{SCENARIO}").data == changed.encode()

@@ -118,6 +118,52 @@ def preview(draft_id: int, name: str) -> Any:
     answer = Response(render_template("editor/_form_preview.html", **shown))
     answer.headers["X-Form-Valid"] = "false" if shown["problems"] else "true"
     return answer
+#: Draft files a process owner edits as text in the browser (diagrams have the modeler).
+TEXT_FILES = (".json", ".dmn")
+
+
+def _text_file(draft: drafts.DraftView, name: str) -> None:
+    if name not in draft.files or not name.endswith(TEXT_FILES):
+        abort(404)
+
+
+@bp.get("/editor/drafts/<int:draft_id>/text/<path:name>")
+@login_required
+def text(draft_id: int, name: str) -> Any:
+    """A scenario, form or decision table of the draft as text to read and change."""
+    _require()
+    session, who = get_session(), actor()
+    draft = drafts.get(session, who, draft_id)
+    _text_file(draft, name)
+    content = drafts.read_file(session, who, draft_id, name).decode("utf-8", "replace")
+    return render_template("editor/text.html", draft=draft, name=name, content=content,
+                           revision=draft.revision)
+
+
+@bp.post("/editor/drafts/<int:draft_id>/text/<path:name>")
+@login_required
+def save_text(draft_id: int, name: str) -> Any:
+    """Save the text: checked as any save of the draft (a scenario's format, a decision
+    table's XML); a refusal shows the page again with the text kept and the error naming the
+    file and the step or line at fault."""
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    _text_file(drafts.get(session, who, draft_id), name)
+    content = request.form.get("content", "")
+    revision = request.form.get("revision", "")
+    try:
+        drafts.save_file(ctx, session, who, draft_id, name, content.encode(),
+                         _revision(revision))
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        message = ("; ".join(error.errors.values()) if isinstance(error, InvalidInput)
+                   else error.message)
+        return render_template("editor/text.html", draft=drafts.get(session, who, draft_id),
+                               name=name, content=content, revision=revision,
+                               error=message), 409 if isinstance(error, Conflict) else 422
+    commit()
+    flash(_("%(name)s opgeslagen.", name=name), "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}")
 
 
 @bp.get("/editor/drafts/<int:draft_id>/files/<path:name>")
