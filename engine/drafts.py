@@ -242,6 +242,33 @@ def save_file(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
     return new_revision
 
 
+def add_files(ctx: EngineContext, session: Session, actor: Actor, draft_id: int,
+              files: list[BundleFile], revision: int) -> int:
+    """Add files to the draft, or replace those of the same name (a diagram, a table or a form
+    uploaded on its own); all or none, in one new revision, which is returned.
+
+    :raise InvalidInput: no file, or a file refused (named: file, and line for XML).
+    :raise Conflict: ``revision`` is stale.
+    """
+    require_editor(actor)
+    if not files:
+        raise InvalidInput({"file": "kies een of meer .bpmn-, .dmn- of .json-bestanden"})
+    if len(files) > MAX_FILES:
+        raise InvalidInput({"file": f"{len(files)} bestanden; de grens is {MAX_FILES}"})
+    for f in files:
+        _check_file(ctx, f.name, f.content)
+    new_revision = _bump(ctx, session, actor, draft_id, revision)
+    for f in files:
+        row = session.scalars(select(DraftFile).where(DraftFile.draft_id == draft_id,
+                                                      DraftFile.name == f.name)).first()
+        if row is None:
+            session.add(DraftFile(draft_id=draft_id, name=f.name, content=f.content))
+        else:
+            row.content = f.content
+    session.flush()
+    return new_revision
+
+
 def bundle(session: Session, actor: Actor, draft_id: int) -> bytes:
     """The draft's files as a zip (the bundle a deploy or an upload takes)."""
     require_editor(actor)

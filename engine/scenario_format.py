@@ -19,7 +19,11 @@ A file is one JSON object::
                {"expect_closed": {"reason": "arrears_paid", "code": "…", "feedback": "…"}}]}
 
 Each step has exactly one action key (``ACTIONS``) plus that action's options (``OPTIONS``).
-In form data and payloads the text ``"$today"`` stands for the clock's date in Amsterdam.
+In form data, payloads and expected values the text ``"$today"`` stands for the clock's date
+in Amsterdam, ``$case`` for the number of the case driven now and ``$previous`` for the one
+before it: a message for a closed case that opens a new one (``"status": "started"``) moves
+the scenario on to the new case, and ``"case": "previous"`` names the closed one again. Every
+action and option is described for process owners in ``processes/SCENARIOS.md``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     # what happens
     "signal": frozenset({"case_number"}),
     "clock": frozenset({"fired"}),
-    "message": frozenset({"payload", "status"}),
+    "message": frozenset({"payload", "status", "case"}),
     "complete": frozenset({"data", "role"}),
     "attempt": frozenset(),
     "reach": frozenset(),
@@ -55,6 +59,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     "expect_waiting": frozenset(),
     "expect_status": frozenset(),
     "expect_data": frozenset(),
+    "expect_case": frozenset(),
     "expect_events": frozenset(),
     "expect_closed": frozenset(),
 }
@@ -131,7 +136,7 @@ def _check_step(number: int, action: str, step: dict[str, Any]) -> None:
         "signal": dict, "clock": str, "message": str, "complete": str,
         "expect_open": list, "expect_due": dict, "expect_task": dict, "expect_queue": str,
         "expect_facts": str, "expect_states": dict, "expect_waiting": list,
-        "expect_status": str, "expect_data": dict, "expect_events": dict,
+        "expect_status": str, "expect_data": dict, "expect_case": dict, "expect_events": dict,
         "expect_closed": dict, "attempt": dict, "reach": dict, "talk": dict, "zrm": dict,
         "sdd": dict, "plan": str, "close": dict,
         "expect_next_timer": (str, type(None)),
@@ -146,6 +151,11 @@ def _check_step(number: int, action: str, step: dict[str, Any]) -> None:
         raise ScenarioFormatError(f"{where}: 'data' is een object met de formuliervelden")
     if action == "message" and not isinstance(step.get("payload", {}), dict):
         raise ScenarioFormatError(f"{where}: 'payload' is een object")
+    if action == "message" and step.get("case", "current") not in ("current", "previous"):
+        raise ScenarioFormatError(f"{where}: 'case' is \"current\" (de zaak van het scenario) "
+                                  f"of \"previous\" (de zaak ervoor)")
+    if action == "message" and not isinstance(step.get("status", ""), str):
+        raise ScenarioFormatError(f"{where}: 'status' is een tekst, bv. \"delivered\"")
     if action == "clock" and "fired" in step and not isinstance(step["fired"], int):
         raise ScenarioFormatError(f"{where}: 'fired' is een geheel getal")
     if action == "expect_task" and not isinstance(fields.get("id"), str):

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import inbox, instances, messages, scenario_coverage, tasks, users
 from engine.access import SYSTEM, Actor
@@ -31,7 +32,7 @@ from engine.errors import EngineError, InvalidInput
 from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.scenario_format import ScenarioFormatError, is_scenario_file, parse, scenario_name
 from engine.scenario_format import step_action as _action
-from engine.views import TaskView
+from engine.views import MessageResult, TaskView
 from engine.worker import fire_due_timers
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -123,6 +124,72 @@ def _show(value: datetime | None) -> str:
     return "geen" if value is None else value.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
 
 
+def ensure_case(session: Session, case_number: str, signal: dict[str, Any],
+                now: datetime) -> None:
+    """The case row intake would have written: messages from outside go only to cases."""
+    if session.scalar(select(Case.id).where(Case.case_number == case_number)) is not None:
+        return
+    session.add(Case(case_number=case_number, corporation=signal["corporation"],
+                     municipality=signal["municipality"], external_id=case_number,
+                     tenant_name="T. Est (synthetisch)", street="Voorstraat", house_number="1",
+                     postcode="3311 AB", city="Dordrecht",
+                     arrears_amount=Decimal(str(signal["arrears_amount"])),
+                     arrears_months=signal["arrears_months"],
+                     monthly_rent=Decimal(str(signal["monthly_rent"])), synthetic=True,
+                     created_at=now, updated_at=now))
+    session.flush()
+
+
+Done = TypeVar("Done")
+
+
+def shorthand(complete: Callable[[str, dict[str, Any]], Done], today: str, action: str,
+              value: Any) -> Done:
+    """The shorthands of processes/SCENARIOS.md (REACH, NOREACH, TALK, ZRM, PLAN, SDD, CLOSE)
+    as the form data they stand for, each handed to ``complete(task, data)``; returns what the
+    last completion returned. One definition for the data scenarios and the Python tests."""
+    if action in ("attempt", "reach"):
+        opts = {"contact": True, **value} if action == "reach" else value
+        first = opts.get("first", True)
+        return complete("record_first_contact_attempt" if first else "record_contact_attempt", {
+            "attempt_date": opts.get("on") or today,
+            "attempt_type": opts.get("kind", "Huisbezoek"),
+            "day_part": opts.get("part", "afternoon"), "contact_made": opts["contact"]})
+    if action == "talk":
+        return complete("hold_kitchen_table_conversation", {
+            "conversation_date": today, "help_wanted": value["help_wanted"],
+            "consent_data_sharing": True, "other_debts": value["other_debts"]})
+    if action == "zrm":
+        data: dict[str, Any] = {"zrm_date": today}
+        for domain in ZRM_DOMAINS:
+            data[f"zrm_{domain}"] = value.get(domain, 4)
+            data[f"zrm_{domain}_note"] = "toelichting"
+        return complete("score_zrm", data)
+    if action == "plan":
+        plan = {"plan_summary": "Afspraken gemaakt", "route_choice": value}
+        if value != "follow_advice":
+            plan["route_choice_reason"] = "Schulden bij meer schuldeisers dan gedacht"
+        return complete("agree_action_plan", plan)
+    if action == "sdd":
+        referral: dict[str, Any] = {"sdd_service": value["service"],
+                                    "referral_summary": "Verwijzing",
+                                    "consent_given": value["consent"]}
+        if not value["consent"]:
+            referral["legal_ground"] = "wgs_public_task"
+        complete("prepare_sdd_referral", referral)
+        complete("hold_sdd_intake", {"sdd_intake_date": today,
+                                     "sdd_trajectory": "budget_advice"})
+        return complete("report_sdd_outcome", {"sdd_outcome": value["outcome"],
+                                               "sdd_outcome_date": today})
+    if action == "close":
+        closing: dict[str, Any] = {"closure_date": today}
+        if value.get("correction"):
+            closing.update(closure_correction=value["correction"],
+                           closure_correction_reason="Gehoord van de wijkagent")
+        return complete("confirm_case_closure", closing)
+    raise ValueError(f"geen verkorte stap: {action}")
+
+
 class _Case:
     """One case of the chain, driven step by step (the Python driver's counterpart)."""
 
@@ -136,6 +203,9 @@ class _Case:
         self.municipality, self.corporation = "dordrecht", "woonbron"
         self.actors = actors
         self.keys = 0
+        #: the cases this scenario drove before the current one (a legal event for a closed
+        #: case opens a new one, and the scenario goes on with that), oldest first
+        self.earlier: list[str] = []
 
     # --- who acts, and when -----------------------------------------------------------
 
@@ -162,9 +232,16 @@ class _Case:
         return self.clock.now().astimezone(LOCAL).date().isoformat()
 
     def fill(self, value: Any) -> Any:
-        """``"$today"`` → the clock's date, anywhere in form data or a payload."""
+        """``"$today"`` → the clock's date, anywhere in form data, a payload or an expected
+        value; in texts ``$case`` → the current case's number and ``$previous`` → the one
+        before it."""
         if value == "$today":
             return self.today()
+        if isinstance(value, str) and "$" in value:
+            value = value.replace("$case", self.case_number)
+            if self.earlier:
+                value = value.replace("$previous", self.earlier[-1])
+            return value
         if isinstance(value, dict):
             return {k: self.fill(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -178,7 +255,7 @@ class _Case:
         self.municipality, self.corporation = payload["municipality"], payload["corporation"]
         self.keys += 1
         with self.ctx.sessionmaker.begin() as session:
-            self._ensure_case(session, payload)
+            ensure_case(session, self.case_number, payload, self.clock.now())
             result = messages.start_case_process(
                 self.ctx, session, SYSTEM, "arrears_signal", payload, self.case_number,
                 f"{self.case_number}:arrears_signal:{self.keys}")
@@ -186,33 +263,49 @@ class _Case:
             raise StepFailed(f"het signaal startte geen zaak ({result.status})")
         self.instance_id = result.instance_id
 
-    def _ensure_case(self, session: Any, signal: dict[str, Any]) -> None:
-        """The case row intake would have written: messages from outside go only to cases."""
-        if session.scalar(select(Case.id).where(Case.case_number == self.case_number)):
-            return
-        now = self.clock.now()
-        session.add(Case(case_number=self.case_number, corporation=signal["corporation"],
-                         municipality=signal["municipality"], external_id=self.case_number,
-                         tenant_name="T. Est (synthetisch)", street="Voorstraat",
-                         house_number="1", postcode="3311 AB", city="Dordrecht",
-                         arrears_amount=Decimal(str(signal["arrears_amount"])),
-                         arrears_months=signal["arrears_months"],
-                         monthly_rent=Decimal(str(signal["monthly_rent"])), synthetic=True,
-                         created_at=now, updated_at=now))
-        session.flush()
-
     def at(self, moment: str) -> int:
         self.clock.set(utc(moment))
         return fire_due_timers(self.ctx)
 
-    def send(self, name: str, payload: dict[str, Any]) -> str:
+    def send(self, name: str, payload: dict[str, Any], to: str = "current") -> MessageResult:
+        """Send message ``name`` naming the current case (or, ``to="previous"``, the one
+        before it); a message that opens a new case makes that the current one."""
+        if to == "previous" and not self.earlier:
+            raise StepFailed("er is geen vorige zaak: 'case': 'previous' kan pas na een "
+                             "bericht dat een nieuwe zaak opende")
+        number = self.earlier[-1] if to == "previous" else self.case_number
         self.keys += 1
         with self.ctx.sessionmaker.begin() as session:
             result = messages.send_message(
                 self.ctx, session, SYSTEM, name,
-                {"case_number": self.case_number, **self.fill(payload)}, "case_number",
-                self.case_number, f"{self.case_number}:{name}:{self.keys}")
-        return str(result.status)
+                {"case_number": number, **self.fill(payload)}, "case_number",
+                number, f"{number}:{name}:{self.keys}")
+        if result.status == "started" and result.case_number \
+                and result.case_number != self.case_number:
+            self.earlier.append(self.case_number)
+            self.case_number, self.instance_id = result.case_number, result.instance_id
+        return result
+
+    def case_row(self) -> dict[str, Any]:
+        """The case's row as a scenario compares it: dates as ISO text, moments as UTC
+        ``YYYY-MM-DD HH:MM``, amounts as numbers, ``previous_case`` as its case number."""
+        with self.ctx.sessionmaker() as session:
+            row = session.scalars(select(Case).where(
+                Case.case_number == self.case_number)).one()
+            shown: dict[str, Any] = {}
+            for column in Case.__table__.columns:
+                value = getattr(row, column.key)
+                if isinstance(value, datetime):
+                    value = value.astimezone(UTC) if value.tzinfo else value
+                    value = value.strftime("%Y-%m-%d %H:%M")
+                elif isinstance(value, date):
+                    value = value.isoformat()
+                elif isinstance(value, Decimal):
+                    value = float(value)
+                shown[column.key] = value
+            shown["previous_case"] = None if row.previous_case_id is None else session.scalar(
+                select(Case.case_number).where(Case.id == row.previous_case_id))
+            return shown
 
     def open_tasks(self) -> list[HumanTask]:
         with self.ctx.sessionmaker() as session:
@@ -290,56 +383,17 @@ def _expect(ok: bool, message: str) -> None:
 
 
 def _same(label: str, expected: Any, actual: Any) -> None:
-    _expect(expected == actual, f"{label}: verwacht {json.dumps(expected, default=str)}, "
-                                f"gekregen {json.dumps(actual, default=str)}")
+    """``expected == actual``, where true and false are never 1 and 0 (JSON keeps them apart,
+    so a scenario's ``true`` asserts a real yes)."""
+    strict = isinstance(expected, bool) or isinstance(actual, bool)
+    _expect(expected == actual and (not strict or type(expected) is type(actual)),
+            f"{label}: verwacht {json.dumps(expected, default=str)}, "
+            f"gekregen {json.dumps(actual, default=str)}")
 
 
 def _subset(label: str, expected: dict[str, Any], actual: dict[str, Any]) -> None:
     for key, value in expected.items():
         _same(f"{label} {key}", value, actual.get(key))
-
-
-def _shorthand(case: _Case, action: str, value: Any) -> None:
-    """The shorthands of processes/SCENARIOS.md: REACH, NOREACH, TALK, ZRM, PLAN, SDD, CLOSE."""
-    if action in ("attempt", "reach"):
-        opts = {"contact": True, **value} if action == "reach" else value
-        first = opts.get("first", True)
-        case.complete("record_first_contact_attempt" if first else "record_contact_attempt", {
-            "attempt_date": opts.get("on") or case.today(),
-            "attempt_type": opts.get("kind", "Huisbezoek"),
-            "day_part": opts.get("part", "afternoon"), "contact_made": opts["contact"]})
-    elif action == "talk":
-        case.complete("hold_kitchen_table_conversation", {
-            "conversation_date": case.today(), "help_wanted": value["help_wanted"],
-            "consent_data_sharing": True, "other_debts": value["other_debts"]})
-    elif action == "zrm":
-        data: dict[str, Any] = {"zrm_date": case.today()}
-        for domain in ZRM_DOMAINS:
-            data[f"zrm_{domain}"] = value.get(domain, 4)
-            data[f"zrm_{domain}_note"] = "toelichting"
-        case.complete("score_zrm", data)
-    elif action == "plan":
-        plan = {"plan_summary": "Afspraken gemaakt", "route_choice": value}
-        if value != "follow_advice":
-            plan["route_choice_reason"] = "Schulden bij meer schuldeisers dan gedacht"
-        case.complete("agree_action_plan", plan)
-    elif action == "sdd":
-        referral: dict[str, Any] = {"sdd_service": value["service"],
-                                    "referral_summary": "Verwijzing",
-                                    "consent_given": value["consent"]}
-        if not value["consent"]:
-            referral["legal_ground"] = "wgs_public_task"
-        case.complete("prepare_sdd_referral", referral)
-        case.complete("hold_sdd_intake", {"sdd_intake_date": case.today(),
-                                          "sdd_trajectory": "budget_advice"})
-        case.complete("report_sdd_outcome", {"sdd_outcome": value["outcome"],
-                                             "sdd_outcome_date": case.today()})
-    elif action == "close":
-        closing: dict[str, Any] = {"closure_date": case.today()}
-        if value.get("correction"):
-            closing.update(closure_correction=value["correction"],
-                           closure_correction_reason="Gehoord van de wijkagent")
-        case.complete("confirm_case_closure", closing)
 
 
 def _closed(case: _Case, expected: dict[str, Any]) -> None:
@@ -360,7 +414,7 @@ def _closed(case: _Case, expected: dict[str, Any]) -> None:
         _same("zaak (uitkomst, corporatie, gesloten)",
               [expected["code"], expected["feedback"], True],
               [row.national_result, row.outcome, row.closed])
-    _subset("gegeven", expected.get("data", {}), data)
+    _subset("gegeven", case.fill(expected.get("data", {})), data)
 
 
 def _step(case: _Case, step: dict[str, Any]) -> None:  # noqa: C901 - one branch per action
@@ -373,12 +427,12 @@ def _step(case: _Case, step: dict[str, Any]) -> None:  # noqa: C901 - one branch
         if "fired" in step:
             _same(f"zaken met een afgelopen timer om {value}", step["fired"], fired)
     elif action == "message":
-        status = case.send(value, step.get("payload", {}))
-        _same(f"bericht {value}", step.get("status", "delivered"), status)
+        sent = case.send(value, step.get("payload", {}), step.get("case", "current"))
+        _same(f"bericht {value}", step.get("status", "delivered"), sent.status)
     elif action == "complete":
         case.complete(value, step.get("data", {}), step.get("role"))
     elif action in ("attempt", "reach", "talk", "zrm", "plan", "sdd", "close"):
-        _shorthand(case, action, value)
+        shorthand(case.complete, case.today(), action, value)
     elif action == "expect_open":
         _same("open taken", sorted(value), case.open_ids())
     elif action == "expect_due":
@@ -426,7 +480,9 @@ def _step(case: _Case, step: dict[str, Any]) -> None:  # noqa: C901 - one branch
     elif action == "expect_status":
         _same("status van de zaak", value, case.instance().status)
     elif action == "expect_data":
-        _subset("gegeven", value, case.instance().data or {})
+        _subset("gegeven", case.fill(value), case.instance().data or {})
+    elif action == "expect_case":
+        _subset(f"zaak {case.case_number}", case.fill(value), case.case_row())
     elif action == "expect_events":
         with case.ctx.sessionmaker() as session:
             for kind, count in value.items():

@@ -12,7 +12,7 @@ from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.errors import NotFound
 from tests.factories import make_user
-from tests.processes import scenarios_outcomes
+from tests.processes import scenarios
 from tests.processes.chain import Chain, deploy_chain
 
 NUMBER = "DR-2026-0001"
@@ -33,7 +33,7 @@ def _claim(ctx: EngineContext, who: Actor, task_id: str) -> None:
 def sdd_late(ctx: EngineContext, clock: ManualClock) -> Chain:
     deploy_chain(ctx)
     chain = Chain(ctx, clock, NUMBER)
-    scenarios_outcomes._to_sdd(chain)
+    scenarios.to_sdd(chain)
     assert chain.at("2026-05-26 15:01") == 1
     return chain
 
@@ -42,7 +42,7 @@ def sdd_late(ctx: EngineContext, clock: ManualClock) -> Chain:
 def care_late(ctx: EngineContext, clock: ManualClock) -> Chain:
     deploy_chain(ctx)
     chain = Chain(ctx, clock, NUMBER)
-    scenarios_outcomes._to_meldpunt(chain)
+    scenarios.to_meldpunt(chain)
     assert chain.at("2026-05-06 15:01") == 1
     return chain
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import chain, drafts
+from engine.bundles import BundleFile
 from engine.context import EngineContext
 from engine.deployments import deploy_path, read_folder
 from engine.errors import Conflict, InvalidInput, NotAllowed
@@ -170,3 +171,19 @@ def test_a_form_the_inbox_cannot_draw_is_refused(ctx: EngineContext, po) -> None
     assert "properties/day/type" in upload.value.errors["bundle"]
     with ctx.sessionmaker.begin() as session:  # nothing was saved
         assert drafts.get(session, po, draft.id).revision == 1
+def test_files_added_on_their_own_are_all_or_nothing(ctx: EngineContext, po) -> None:  # type: ignore[no-untyped-def]
+    draft = _new(ctx, po)
+    good = BundleFile("extra/notes.json", b"{}")
+    bad = BundleFile("extra/evil.bpmn", b"<?xml version='1.0'?><oops>")
+    with ctx.sessionmaker.begin() as session, pytest.raises(InvalidInput) as refused:
+        drafts.add_files(ctx, session, po, draft.id, [good, bad], 1)
+    assert refused.value.errors["file"].startswith("extra/evil.bpmn:1")
+    with ctx.sessionmaker.begin() as session:
+        assert drafts.get(session, po, draft.id).revision == 1
+        assert drafts.add_files(ctx, session, po, draft.id, [good], 1) == 2
+        assert drafts.read_file(session, po, draft.id, "extra/notes.json") == b"{}"
+    with ctx.sessionmaker.begin() as session, pytest.raises(Conflict):
+        drafts.add_files(ctx, session, po, draft.id, [good], 1)
+    caseworker = make_user(ctx, "sw", "social_team", "dordrecht")
+    with ctx.sessionmaker.begin() as session, pytest.raises(NotAllowed):
+        drafts.add_files(ctx, session, caseworker, draft.id, [good], 2)

@@ -6,6 +6,7 @@ every route, a machine token changes nothing."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import io
 import zipfile
 
@@ -107,6 +108,55 @@ def test_save_conflict_download_upload_publish(ctx: EngineContext, app: Flask,
     assert owner.put(url, data=mine, headers={"If-Match": "5"}).status_code == 409
 
 
+def test_one_file_uploaded_into_a_draft(ctx: EngineContext, app: Flask,
+                                        draft_id: int) -> None:
+    """A diagram on its own: added or replacing its namesake in the folder given, in one
+    revision; a file that is no safe diagram is refused naming the file, nothing stored."""
+    owner = login(app, "po")
+    base = f"/editor/drafts/{draft_id}"
+    original = owner.get(f"{base}/files/{OUTREACH}").data
+    changed = original.replace(b"Outreach: contact leggen", b"Outreach: eerste contact")
+    added = owner.post(f"{base}/files", data={
+        "revision": "1", "folder": "outreach",
+        "files": [(io.BytesIO(changed), "outreach.bpmn"), (io.BytesIO(b"{}"), "extra.json")]},
+        content_type="multipart/form-data")
+    assert added.status_code == 303
+    assert owner.get(f"{base}/files/{OUTREACH}").data == changed
+    assert owner.get(f"{base}/files/outreach/extra.json").data == b"{}"
+    page = owner.get(base).get_data(as_text=True)
+    assert "2 bestand(en) toegevoegd aan het concept: outreach/outreach.bpmn, " \
+           "outreach/extra.json." in page
+    with ctx.sessionmaker() as session:
+        row = session.get(Draft, draft_id)
+        assert row is not None and row.revision == 2
+    doctype = b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x "x">]>\n<definitions/>'
+    refused = owner.post(f"{base}/files", data={
+        "revision": "2", "files": (io.BytesIO(doctype), "evil.bpmn")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "evil.bpmn:1: DOCTYPE/DTD is not allowed" in text and "Traceback" not in text
+    assert owner.get(f"{base}/files/evil.bpmn").status_code == 404
+    # a small limit keeps the test's own upload in memory (a big one spools to a file)
+    limit = ctx.settings.max_file_bytes
+    ctx.settings = dataclasses.replace(ctx.settings, max_file_bytes=4000)
+    big = owner.post(f"{base}/files", data={
+        "revision": "2", "files": (io.BytesIO(b"x" * (ctx.settings.max_file_bytes + 5)),
+                                   "big.bpmn")}, content_type="multipart/form-data")
+    assert big.status_code == 422
+    assert f"'big.bpmn' is groter dan de grens van {ctx.settings.max_file_bytes} bytes" in \
+        html.unescape(big.get_data(as_text=True))
+    ctx.settings = dataclasses.replace(ctx.settings, max_file_bytes=limit)
+    none = owner.post(f"{base}/files", data={"revision": "2"},
+                      content_type="multipart/form-data")
+    assert none.status_code == 422 and "kies een of meer" in none.get_data(as_text=True)
+    stale = owner.post(f"{base}/files", data={
+        "revision": "1", "files": (io.BytesIO(original), "outreach.bpmn"),
+        "folder": "outreach"}, content_type="multipart/form-data")
+    assert stale.status_code == 409 and "intussen gewijzigd" in stale.get_data(as_text=True)
+    assert owner.get(f"{base}/files/{OUTREACH}").data == changed
+
+
 def _routes(draft_id: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
     url = f"/editor/drafts/{draft_id}"
     upload = {"data": {"revision": "1", "bundle": (io.BytesIO(_zip({"a.bpmn": b"<x/>"})),
@@ -117,6 +167,8 @@ def _routes(draft_id: int) -> list[tuple[str, str, dict]]:  # type: ignore[type-
             ("get", f"{url}/files/{OUTREACH}", {}),
             ("put", f"{url}/files/{OUTREACH}", {"data": b"<x/>", "headers": {"If-Match": "1"}}),
             ("get", f"{url}/bundle.zip", {}), ("post", f"{url}/bundle", upload),
+            ("post", f"{url}/files", {"data": {"revision": "1", "files": (
+                io.BytesIO(b"<x/>"), "a.bpmn")}, "content_type": "multipart/form-data"}),
             ("post", f"{url}/publish", {"data": {"revision": "1", "change_note": "x"}}),
             ("get", f"{url}/gate", {}), ("post", f"{url}/gate", {"data": {"revision": "1"}}),
             ("post", f"{url}/approve", {"data": {"revision": "1"}}),

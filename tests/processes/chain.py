@@ -9,58 +9,31 @@ too), and completed through ``tasks.complete_task`` (so the forms are validated)
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engine import deployments, inbox, instances, messages, tasks, users
+from engine import scenarios as runner
 from engine.access import SYSTEM, Actor
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.models import Case, Event, HumanTask, ProcessInstance
+from engine.scenarios import SIGNAL_DEFAULTS, utc
 from engine.views import InstanceView, MessageResult, TaskView
 from engine.worker import fire_due_timers
 from tests.casework import complete_claimed
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 PASSWORD = "welkom-123"
-ZRM_DOMAINS = ("finances", "work_education", "use_of_time", "housing", "domestic_relations",
-               "mental_health", "physical_health", "substance_use", "basic_adl",
-               "instrumental_adl", "social_network", "community_participation", "justice")
-SIGNAL_DEFAULTS: dict[str, Any] = {
-    "municipality": "dordrecht", "corporation": "woonbron", "arrears_amount": 1450.0,
-    "arrears_months": 2, "monthly_rent": 725.0, "crisis": False, "warm_handover": False,
-    "duplicate": False, "received_on": "2026-04-23",
-}
-
-
-def utc(text: str) -> datetime:
-    """``"2026-04-24 10:00"`` as an aware UTC moment."""
-    return datetime.fromisoformat(text + "+00:00")
+#: the ZRM domains, as the tests that fill a ZRM form by hand import them from here
+ZRM_DOMAINS = runner.ZRM_DOMAINS
 
 
 def deploy_chain(ctx: EngineContext) -> None:
     with ctx.sessionmaker.begin() as session:
         deployments.deploy_path(ctx, session, SYSTEM, ctx.settings.processes_dir)
-
-
-def _ensure_case(session: Session, case_number: str, signal: dict[str, Any],
-                 now: datetime) -> None:
-    """The case row intake would have written: messages from outside go only to cases."""
-    if session.scalar(select(Case.id).where(Case.case_number == case_number)) is not None:
-        return
-    session.add(Case(case_number=case_number, corporation=signal["corporation"],
-                     municipality=signal["municipality"], external_id=case_number,
-                     tenant_name="T. Est (synthetisch)", street="Voorstraat", house_number="1",
-                     postcode="3311 AB", city="Dordrecht",
-                     arrears_amount=Decimal(str(signal["arrears_amount"])),
-                     arrears_months=signal["arrears_months"],
-                     monthly_rent=Decimal(str(signal["monthly_rent"])), synthetic=True,
-                     created_at=now, updated_at=now))
-    session.flush()
 
 
 class Chain:
@@ -115,7 +88,7 @@ class Chain:
         self.corporation = payload["corporation"]
         self._keys += 1
         with self.ctx.sessionmaker.begin() as session:
-            _ensure_case(session, self.case_number, payload, self.clock.now())
+            runner.ensure_case(session, self.case_number, payload, self.clock.now())
             result = messages.start_case_process(
                 self.ctx, session, SYSTEM, "arrears_signal", payload, self.case_number,
                 f"{self.case_number}:arrears_signal:{self._keys}")
@@ -172,50 +145,32 @@ class Chain:
 
     # --- the shorthands of processes/SCENARIOS.md -----------------------------------------
 
+    def _shorthand(self, action: str, value: Any) -> str:
+        return runner.shorthand(self.complete, self.today(), action, value)
+
     def attempt(self, contact: bool, kind: str = "Huisbezoek", part: str = "afternoon",
                 on: str | None = None, first: bool = True) -> str:
-        bpmn_id = "record_first_contact_attempt" if first else "record_contact_attempt"
-        return self.complete(bpmn_id, {"attempt_date": on or self.today(), "attempt_type": kind,
-                                       "day_part": part, "contact_made": contact})
+        return self._shorthand("attempt", {"contact": contact, "kind": kind, "part": part,
+                                           "on": on, "first": first})
 
     def reach(self, on: str | None = None) -> str:
-        return self.attempt(True, on=on)
+        return self._shorthand("reach", {"on": on})
 
     def talk(self, help_wanted: bool, other_debts: bool) -> str:
-        return self.complete("hold_kitchen_table_conversation", {
-            "conversation_date": self.today(), "help_wanted": help_wanted,
-            "consent_data_sharing": True, "other_debts": other_debts})
+        return self._shorthand("talk", {"help_wanted": help_wanted, "other_debts": other_debts})
 
     def zrm(self, **scores: int) -> str:
-        data: dict[str, Any] = {"zrm_date": self.today()}
-        for domain in ZRM_DOMAINS:
-            data[f"zrm_{domain}"] = scores.get(domain, 4)
-            data[f"zrm_{domain}_note"] = "toelichting"
-        return self.complete("score_zrm", data)
+        return self._shorthand("zrm", scores)
 
     def plan(self, choice: str = "follow_advice") -> str:
-        data = {"plan_summary": "Afspraken gemaakt", "route_choice": choice}
-        if choice != "follow_advice":
-            data["route_choice_reason"] = "Schulden bij meer schuldeisers dan gedacht"
-        return self.complete("agree_action_plan", data)
+        return self._shorthand("plan", choice)
 
     def sdd(self, service: str, outcome: str, consent: bool) -> str:
-        data: dict[str, Any] = {"sdd_service": service, "referral_summary": "Verwijzing",
-                                "consent_given": consent}
-        if not consent:
-            data["legal_ground"] = "wgs_public_task"
-        self.complete("prepare_sdd_referral", data)
-        self.complete("hold_sdd_intake", {"sdd_intake_date": self.today(),
-                                          "sdd_trajectory": "budget_advice"})
-        return self.complete("report_sdd_outcome", {"sdd_outcome": outcome,
-                                                    "sdd_outcome_date": self.today()})
+        return self._shorthand("sdd", {"service": service, "outcome": outcome,
+                                       "consent": consent})
 
     def close(self, correction: str | None = None) -> str:
-        data: dict[str, Any] = {"closure_date": self.today()}
-        if correction:
-            data.update(closure_correction=correction,
-                        closure_correction_reason="Gehoord van de wijkagent")
-        return self.complete("confirm_case_closure", data)
+        return self._shorthand("close", {"correction": correction})
 
     # --- what the case looks like -----------------------------------------------------
 

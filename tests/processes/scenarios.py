@@ -1,11 +1,9 @@
-"""The scenarios of processes/SCENARIOS.md as the Python tests call them.
+"""The scenarios of processes/SCENARIOS.md as other Python tests use them.
 
-Scenarios 1-16 are data now (processes/scenarios/*.json, run by ``engine.scenarios``, the
-runner the publish gate uses; ``test_scenario_files`` runs each one). The functions here play
-a data scenario on a ``Chain`` (other tests use them to bring a case to a state), and
-``scenarios_outcomes`` and ``legal_scenarios`` hold the scenarios still written in Python.
-``test_coverage`` runs them all and checks that together they take every flow node and every
-sequence flow of processes/*.bpmn.
+Every scenario is data (processes/scenarios/*.json, run by ``engine.scenarios``, the runner
+the publish gate uses; ``test_scenario_files`` runs each one and ``test_coverage`` measures
+them). The functions here play a data scenario on a ``Chain``, or bring a case part of the
+way (to the SDD, to the Meldpunt), for tests that go on from there.
 """
 
 from __future__ import annotations
@@ -67,7 +65,30 @@ debt_mediation = _played("06_debt_mediation")
 meldpunt = _played("07_meldpunt")
 
 
-#: The scenarios still written in Python (issue 10's, 17 onwards); the data ones are DATA.
-from tests.processes import scenarios_outcomes  # noqa: E402  (it uses the helpers above)
 
-ALL: dict[str, Scenario] = dict(scenarios_outcomes.ALL)
+
+def to_sdd(chain: Chain, service: str = "budget_advice") -> None:
+    """Reached on 23 April, conversation on 28 April, referred to the SDD that day (the
+    start of scenarios 17-19, 26 and 27)."""
+    reach_and_talk(chain)
+    chain.zrm(finances=2)
+    chain.plan("follow_advice" if service == "budget_advice" else service)
+    chain.complete("prepare_sdd_referral", {"sdd_service": service,
+                                            "referral_summary": "Verwijzing",
+                                            "consent_given": True})
+    # Wgs art. 4a lid 1: four weeks, 28 April + 28 days
+    assert chain.due("hold_sdd_intake") == due("2026-05-26T17:00")
+
+
+def to_meldpunt(chain: Chain, consent: bool = True) -> None:
+    """Referred to the Meldpunt on 28 April (the start of scenarios 21-23)."""
+    reach_and_talk(chain)
+    chain.zrm(finances=2, mental_health=2, social_network=2)
+    chain.plan()
+    data: dict[str, object] = {"care_referral_summary": "Meervoudige problematiek",
+                               "care_consent_given": consent, "care_urgency": "regular"}
+    if not consent:
+        data["care_legal_ground"] = "care_avoider"
+    chain.complete("prepare_care_referral", data)
+    # 5 working days from 28 April; 5 May is a holiday every year (Atw art. 3)
+    assert chain.due("report_care_referral_outcome") == due("2026-05-06T17:00")

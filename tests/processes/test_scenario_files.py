@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine import scenarios
+from engine.bundles import BundleFile
 from engine.clock import ManualClock
 from engine.context import EngineContext
 from engine.deployments import read_folder
@@ -51,7 +52,44 @@ def test_a_scenario_that_should_fail_fails_naming_the_step(ctx: EngineContext,
     ('{"title": "x", "steps": [{"signal": {}, "close": {}}]}', "stap 1: precies één actie"),
     ('{"title": "x", "steps": [{"signal": {}}, {"clock": 5}]}', "stap 2 (clock): de waarde"),
     ('{"title": "x", "steps": [{"message": "m", "when": 1}]}', "stap 1 (message): onbekende"),
+    ('{"title": "x", "steps": [{"message": "m", "case": "first"}]}',
+     "stap 1 (message): 'case' is \"current\""),
+    ('{"title": "x", "steps": [{"expect_case": ["closed"]}]}',
+     "stap 1 (expect_case): de waarde is een object"),
 ])
 def test_format_errors_name_the_step(text: str, message: str) -> None:
     with pytest.raises(ScenarioFormatError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse(text)
+
+
+def test_a_broken_file_in_a_bundle_is_named() -> None:
+    files = [BundleFile("scenarios/99_kapot.json", b'{"title": "x", "steps": '
+                        b'[{"signal": {}}, {"clock": "nu", "fired": "1"}]}')]
+    with pytest.raises(ScenarioFormatError) as refused:
+        scenarios.load(files)
+    assert str(refused.value) == ("scenarios/99_kapot.json: stap 2 (clock): 'fired' is een "
+                                  "geheel getal")
+
+
+def test_a_message_to_the_previous_case_needs_one(ctx: EngineContext,
+                                                  clock: ManualClock) -> None:
+    deploy_chain(ctx)
+    early = scenarios.Scenario("early", parse(
+        '{"title": "Te vroeg", "steps": [{"signal": {}},'
+        ' {"message": "arrears_resolved", "case": "previous"}]}'))
+    result = scenarios.run(ctx, clock, early)
+    assert result.failure is not None and result.failure.startswith(
+        "stap 2 (message): er is geen vorige zaak")
+
+
+def test_true_is_not_one(ctx: EngineContext, clock: ManualClock) -> None:
+    """A yes is compared as a yes: the number 1 does not pass for it (nor 1 for true)."""
+    deploy_chain(ctx)
+    right = scenarios.Scenario("bool", parse(
+        '{"title": "Waar", "steps": [{"signal": {}}, {"expect_case": {"synthetic": true}}]}'))
+    assert scenarios.run(ctx, clock, right, "BO-1").passed
+    wrong = scenarios.Scenario("one", parse(
+        '{"title": "Een", "steps": [{"signal": {}}, {"expect_case": {"synthetic": 1}}]}'))
+    result = scenarios.run(ctx, clock, wrong, "BO-2")
+    assert result.failure == ("stap 2 (expect_case): zaak BO-2 synthetic: verwacht 1, "
+                              "gekregen true")

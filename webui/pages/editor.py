@@ -1,13 +1,15 @@
 """The process owners' editor: drafts of the chain's process files, the BPMN modeler, the
 decision-table editor (dmn-js), task forms as JSON Schema with a preview drawn by the inbox's
 own renderer, saving as you go (a stale save is a 409 with a Dutch message), download and
-upload of a draft as a zip bundle, the publish gate (bundle checks and every scenario in an
-isolated database), a second owner's approval, and publishing with a change note. Only holders
-of ``EDIT_PROCESSES`` reach any of it; everyone else gets 403 before anything is looked up."""
+upload of a draft as a zip bundle, one file (a diagram, table or form) uploaded into a draft,
+the publish gate (bundle checks and every scenario in an isolated database), a second owner's
+approval, and publishing with a change note. Only holders of ``EDIT_PROCESSES`` reach any of
+it; everyone else gets 403 before anything is looked up."""
 
 from __future__ import annotations
 
 import json
+import posixpath
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, render_template, request
@@ -15,6 +17,7 @@ from flask_babel import gettext as _
 
 from engine import access, chain, drafts
 from engine.access import EDIT_PROCESSES
+from engine.bundles import BundleFile
 from engine.errors import BundleInvalid, Conflict, InvalidInput, NotAllowed
 from engine.form_schemas import SchemaProblem, is_form_file, read_form
 from webui import forms, htmx, security_headers
@@ -216,6 +219,39 @@ def upload(draft_id: int) -> Any:
         return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
     commit()
     flash(_("Bundel geladen in het concept."), "success")
+    return htmx.redirect_to(f"/editor/drafts/{draft_id}")
+
+
+@bp.post("/editor/drafts/<int:draft_id>/files")
+@login_required
+def add_files(draft_id: int) -> Any:
+    """One diagram (or table, or form) uploaded on its own, or a few: added to the draft or
+    replacing the file of the same name, in the folder given."""
+    _require()
+    ctx, session, who = engine_context(), get_session(), actor()
+    folder = request.form.get("folder", "").strip().strip("/")
+    limit = ctx.settings.max_file_bytes
+    try:
+        files = []
+        for found in request.files.getlist("files"):
+            if not found.filename:
+                continue
+            name = posixpath.basename(found.filename.replace("\\", "/"))
+            name = f"{folder}/{name}" if folder else name
+            with found.stream:  # a big upload is spooled to a temporary file: closed here
+                content = found.read(limit + 1)  # at most one byte past the limit in memory
+            if len(content) > limit:
+                raise InvalidInput({"file": _("'%(name)s' is groter dan de grens van "
+                                              "%(limit)d bytes", name=name, limit=limit)})
+            files.append(BundleFile(name, content))
+        drafts.add_files(ctx, session, who, draft_id, files,
+                         _revision(request.form.get("revision")))
+    except (Conflict, InvalidInput) as error:
+        session.rollback()
+        return _draft_page(draft_id, error), 409 if isinstance(error, Conflict) else 422
+    commit()
+    flash(_("%(count)d bestand(en) toegevoegd aan het concept: %(names)s.", count=len(files),
+            names=", ".join(f.name for f in files)), "success")
     return htmx.redirect_to(f"/editor/drafts/{draft_id}")
 
 
