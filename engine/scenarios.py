@@ -20,10 +20,10 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import inbox, instances, messages, scenario_coverage, tasks, users
+from engine import inbox, instance_control, instances, messages, scenario_coverage, tasks, users
 from engine.access import SYSTEM, Actor
 from engine.bundles import BundleFile
 from engine.clock import ManualClock
@@ -543,13 +543,34 @@ class SuiteResult:
         return all(r.passed for r in self.results)
 
 
+def _last_instance_id(ctx: EngineContext) -> int:
+    with ctx.sessionmaker() as session:
+        return session.scalar(select(func.max(ProcessInstance.id))) or 0
+
+
+def _end_left_over(ctx: EngineContext, after_id: int, name: str) -> None:
+    """End the cases a failed scenario left running: their timers would otherwise fire in
+    the scenarios after it and fail those too (one failure shown as many)."""
+    with ctx.sessionmaker.begin() as session:
+        left = session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.id > after_id,
+            ProcessInstance.status.in_(instance_control.TERMINABLE))).all()
+        for instance_id in left:
+            instance_control.terminate_instance(ctx, session, SYSTEM, instance_id,
+                                                f"scenario {name} mislukt")
+
+
 def run_all(ctx: EngineContext, clock: ManualClock, scenarios: list[Scenario],
             files: Iterable[BundleFile], prefix: str = "SC") -> SuiteResult:
     """Run ``scenarios`` one after another (each its own case) against what ``ctx`` has
     deployed, and measure their coverage of the processes in ``files``."""
     actors: dict[tuple[str, str], Actor] = {}
-    results = [run(ctx, clock, s, f"{prefix}-{n:03d}", actors)
-               for n, s in enumerate(scenarios, start=1)]
+    results: list[ScenarioResult] = []
+    for n, scenario in enumerate(scenarios, start=1):
+        last_instance = _last_instance_id(ctx)
+        results.append(run(ctx, clock, scenario, f"{prefix}-{n:03d}", actors))
+        if not results[-1].passed:
+            _end_left_over(ctx, last_instance, scenario.name)
     model = scenario_coverage.load_model(files)
     events = [e for r in results for e in r.events]
     return SuiteResult(results, scenario_coverage.report(model, events))

@@ -93,3 +93,19 @@ def test_true_is_not_one(ctx: EngineContext, clock: ManualClock) -> None:
     result = scenarios.run(ctx, clock, wrong, "BO-2")
     assert result.failure == ("stap 2 (expect_case): zaak BO-2 synthetic: verwacht 1, "
                               "gekregen true")
+
+
+def test_a_failed_scenario_does_not_fail_the_ones_after_it(ctx: EngineContext,
+                                                           clock: ManualClock) -> None:
+    """The gate runs every scenario in one database: a failed one's case is ended, or its
+    timers would fire in the next scenario's clock moves (08 counts the timers it fires)."""
+    deploy_chain(ctx)
+    by_name = {s.name: s for s in SCENARIOS}
+    budget, summons = by_name["05_budget_advice"], by_name["08_court_summons_during_outreach"]
+    steps = [dict(step) for step in budget.data["steps"]]
+    steps[1] = {"expect_due": {"record_first_contact_attempt": "2026-04-30T17:00"}}
+    failing = scenarios.Scenario(budget.name, {**budget.data, "steps": steps})
+    suite = scenarios.run_all(ctx, clock, [failing, summons], read_folder(PROCESSES))
+    assert [r.passed for r in suite.results] == [False, True], suite.results[1].failure
+    assert suite.results[0].failure is not None and "2026-04-30T17:00" in \
+        suite.results[0].failure
