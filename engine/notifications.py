@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, exists, select
@@ -116,14 +117,19 @@ def _insert_once(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert rows whose ``cause_key`` is not there yet; the others change nothing."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    # One statement per dialect, built once, the rows as its parameters: a statement with the
+    # rows inlined (``.values(rows)``) is compiled anew at every call.
+    session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
+
+
+@lru_cache(maxsize=4)
+def _insert_ignoring_known(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (cause_key) DO NOTHING`` into the outbox, for ``dialect``."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
-        session.execute(pg_insert(_OUTBOX).values(rows)
-                        .on_conflict_do_nothing(index_elements=["cause_key"]))
-    else:
-        from sqlalchemy.dialects.sqlite import insert as lite_insert
-        session.execute(lite_insert(_OUTBOX).values(rows)
-                        .on_conflict_do_nothing(index_elements=["cause_key"]))
+        return pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"])
+    from sqlalchemy.dialects.sqlite import insert as lite_insert
+    return lite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"])
 
 
 def _row(ctx: EngineContext, kind: str, cause: str, recipient: Recipient | None,

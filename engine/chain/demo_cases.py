@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Engine, Row, bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from engine import tasks, timers, users
@@ -49,6 +49,7 @@ from engine.chain import cases, households, intake
 from engine.chain.demo import seed_users
 from engine.clock import ManualClock
 from engine.context import EngineContext
+from engine.db import make_engine, make_sessionmaker
 from engine.models import Case, Event, HumanTask, Message, ProcessInstance, User
 from engine.workdays import is_working_day
 from engine.workflow_cache import WorkflowCache
@@ -344,6 +345,13 @@ _OPEN_TASK = (select(HumanTask.id, HumanTask.role)
               .order_by(HumanTask.created_at, HumanTask.instance_id).limit(1))
 
 
+#: Which of some BPMN ids have an open task in the case (``Seeder.wait_for``).
+_OPEN_OF = (select(HumanTask.bpmn_id)
+            .where(HumanTask.case_number == bindparam("case_number"),
+                   HumanTask.bpmn_id.in_(bindparam("ids", expanding=True)),
+                   HumanTask.state.in_(("open", "claimed"))))
+
+
 class Seeder:
     """Runs the households' lives on one moving clock, a day per transaction."""
 
@@ -413,10 +421,12 @@ class Seeder:
     def wait_for(self, h: Household, bpmn_id: str, patience: int = 20) -> Life:
         """Until ``bpmn_id`` is open for the case (checking daily); Diverted when closing."""
         for _day in range(patience):
-            if self.open_task(h, bpmn_id) is not None:
+            # one read for both: the task itself, else the closure that diverts the case
+            found = set(self.db.scalars(_OPEN_OF, {"case_number": h.case_number, "ids": [
+                bpmn_id, "confirm_case_closure"]}))
+            if bpmn_id in found:
                 return
-            if bpmn_id != "confirm_case_closure" and \
-                    self.open_task(h, "confirm_case_closure") is not None:
+            if "confirm_case_closure" in found:
                 raise Diverted
             yield self.later(1)
         raise Diverted
@@ -1063,6 +1073,36 @@ def report(session: Session) -> SeedReport:
     return result
 
 
+#: Pragmas of the seeding run's own SQLite connections (on top of ``engine.db``'s WAL, busy
+#: timeout and foreign keys). Seeding fills a fresh database once, before the server starts
+#: (``ketenflow seed-demo`` refuses to run beside a timer loop), so it may trade durability for
+#: speed: ``synchronous=OFF`` skips the fsyncs (a power cut mid-seed leaves a database to throw
+#: away and seed again, nothing else), the savepoints' statement journals stay in memory, and
+#: the page cache (128 MiB) holds the whole demo year (~100 MB) instead of SQLite's 2 MB. The
+#: journal mode stays WAL and the server's connections keep ``engine.db``'s settings: these
+#: apply to this engine only, which is disposed of when seeding ends. What is written is the
+#: same.
+SEEDING_PRAGMAS = ("PRAGMA synchronous=OFF", "PRAGMA temp_store=MEMORY",
+                   "PRAGMA cache_size=-131072")
+
+
+def _seeding_engine(db: Engine) -> Engine | None:
+    """A SQLite engine of its own for the seeding run, with ``SEEDING_PRAGMAS``; None for
+    other databases and in-memory SQLite (the run then uses the caller's engine)."""
+    if db.dialect.name != "sqlite" or db.url.database in (None, "", ":memory:"):
+        return None
+    engine = make_engine(db.url.render_as_string(hide_password=False))
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for pragma in SEEDING_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    event.listen(engine, "connect", pragmas)
+    return engine
+
+
 def has_demo_cases(ctx: EngineContext) -> bool:
     """Whether synthetic cases were seeded already (seeding runs once per database)."""
     with ctx.sessionmaker() as session:
@@ -1079,10 +1119,17 @@ def seed_year(ctx: EngineContext, seed: int = 1, signals: int = 1800, days: int 
     """
     started = time.monotonic()
     until = until or (datetime.now(UTC).date() - timedelta(days=1))
-    seeder = Seeder(ctx, seed, signals, days, until, config or DemoConfig())
-    with seeder.ctx.sessionmaker.begin() as session:
-        seeder.actors = _ensure_actors(seeder.ctx, session)
-    seeder.run()  # milestones follow every step (cases.after_step)
+    seeding_db = _seeding_engine(ctx.db)
+    seeding = ctx if seeding_db is None else replace(
+        ctx, db=seeding_db, sessionmaker=make_sessionmaker(seeding_db))
+    try:
+        seeder = Seeder(seeding, seed, signals, days, until, config or DemoConfig())
+        with seeder.ctx.sessionmaker.begin() as session:
+            seeder.actors = _ensure_actors(seeder.ctx, session)
+        seeder.run()  # milestones follow every step (cases.after_step)
+    finally:
+        if seeding_db is not None:
+            seeding_db.dispose()
     with ctx.sessionmaker() as session:
         result = report(session)
     result.seconds = time.monotonic() - started
