@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,11 +130,16 @@ def live_definitions(session: Session) -> list[ProcessDefinition]:
     return list(session.scalars(_live(ProcessDefinition)))
 
 
+@lru_cache(maxsize=1)
+def _live_start_messages() -> Select[Any]:
+    """``_live`` of the ids and start messages, built once (every message looks it up)."""
+    return _live(ProcessDefinition.id, ProcessDefinition.start_messages)
+
+
 def definition_for_start_message(session: Session, name: str) -> ProcessDefinition | None:
     """The live definition that a message called ``name`` starts, if any (when several do,
     the most recently deployed). Reads only the start-message lists, then the one found."""
-    for definition_id, start_messages in session.execute(
-            _live(ProcessDefinition.id, ProcessDefinition.start_messages)):
+    for definition_id, start_messages in session.execute(_live_start_messages()):
         if name in start_messages:
             return session.get(ProcessDefinition, definition_id)
     return None
