@@ -229,7 +229,7 @@ def _due_instances(ctx: EngineContext, count: int) -> list[int]:
 
 
 def test_the_claim_reads_the_partial_index_of_due_instances(ctx: EngineContext) -> None:
-    _postgresql(ctx)  # SQLite's planner keeps to ix_process_instance_timer (see the report)
+    _postgresql(ctx)
     _due_instances(ctx, 2)
     with ctx.sessionmaker.begin() as session:
         with _statements(session) as seen:
@@ -237,6 +237,21 @@ def test_the_claim_reads_the_partial_index_of_due_instances(ctx: EngineContext) 
         statement, parameters = seen[-1]
         assert "SKIP LOCKED" in statement
         assert "ix_process_instance_due" in _plan(session, statement, parameters)
+
+
+def test_on_sqlite_the_claim_reads_the_partial_index_without_a_sort(ctx: EngineContext) -> None:
+    if ctx.db.dialect.name != "sqlite":
+        pytest.skip("SQLite's own planner")
+    ids = _due_instances(ctx, 3)
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            claimed = claim_due(session, ctx.clock.now())
+        assert claimed is not None and claimed.id == min(ids)  # the same row as before
+        statement, parameters = seen[-1]
+        plan = " / ".join(row[3] for row in session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters))
+    assert "USING INDEX ix_process_instance_due" in plan
+    assert "TEMP B-TREE" not in plan  # due order straight from the index, no sort of the backlog
 
 
 def test_two_sessions_claiming_at_once_take_different_rows(ctx: EngineContext) -> None:
