@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import inbox, instances
+from engine import break_glass, inbox, instances, users
 from engine.access import SYSTEM, Actor
 from engine.chain import case_numbers, cases
 from engine.clock import ManualClock
@@ -202,6 +202,47 @@ def test_each_referral_scope_reads_its_partial_index(seeded, actor: Actor, index
         plan = _plan(session, *_case_query(seen))
     assert index in plan
     assert "human_task" not in plan.split("SubPlan")[0]  # tasks only for closed cases
+
+
+def _caseworker(ctx: EngineContext) -> Actor:
+    """A social-team member of Dordrecht who may break glass (a person, not a token)."""
+    with ctx.sessionmaker.begin() as session:
+        return users.actor_for(users.add_user(ctx, session, "st-scale", "social_team",
+                                              "dordrecht", "wachtwoord-scale-1"))
+
+
+def test_a_granted_case_joins_the_case_list_until_the_grant_expires(
+        seeded, clock: ManualClock) -> None:
+    ctx = seeded
+    with ctx.sessionmaker.begin() as session:
+        session.execute(update(Case).where(Case.case_number == "ZW-2026-000003")
+                        .values(municipality="zwijndrecht"))
+    actor = _caseworker(ctx)
+    with ctx.sessionmaker.begin() as session:
+        before = cases.list_cases(ctx, session, actor, search="ZW-2026-000003")
+        break_glass.request_access(ctx, session, actor, "ZW-2026-000003",
+                                   "Huishouden verhuisde naar Dordrecht, dossier nodig")
+    with ctx.sessionmaker.begin() as session:
+        granted = cases.list_cases(ctx, session, actor, search="ZW-2026-000003")
+    clock.advance(timedelta(hours=ctx.settings.break_glass_hours, seconds=1))
+    with ctx.sessionmaker.begin() as session:
+        expired = cases.list_cases(ctx, session, actor, search="ZW-2026-000003")
+    assert _numbers(before) == [] and _numbers(expired) == []
+    assert _numbers(granted) == ["ZW-2026-000003"]
+
+
+def test_a_caseworkers_case_list_reads_the_municipality_index_in_order(seeded) -> None:
+    ctx = seeded
+    _postgresql(ctx)
+    actor = _caseworker(ctx)
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            cases.list_cases(ctx, session, actor)
+        statement, parameters = _case_query(seen)
+        plan = _plan(session, statement, parameters)
+    assert "break_glass_grant" not in statement  # no grant: the role's own scope alone
+    assert "ix_case_municipality_created" in plan
+    assert "Sort" not in plan  # newest first straight from the index
 
 
 def test_the_first_number_of_a_year_reads_one_index_entry(seeded) -> None:
