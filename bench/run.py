@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench import dashboard_path, databases, raw, report
-from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, ms
+from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, load_average, ms
 from bench.engine_path import EnginePath, EngineResult
 from bench.http_path import (
     Client,
@@ -146,7 +146,8 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             people = first.people
             measure_lifecycles(first.server, first.client, people.team_token,
                                people.owner_token, people.admin_token, args.lifecycles,
-                               args.warmup, http_result)
+                               args.warmup, http_result,
+                               lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
             # Raw samples next to the HTTP ones too, for the API ratio.
             raw_memory.extend(raw.measure(args.raw // ROUNDS, 20, save_load=False))
             for site in sites:
@@ -170,7 +171,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             for site in sites:
                 site.close()
         return report.DatabaseRun(target.kind, target.label, raw_memory, raw_save_load,
-                                  engine_result, http_result)
+                                  engine_result, http_result, load=load_average())
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -226,6 +227,23 @@ def revision() -> str:
         return "unknown revision"
     return f"commit {head.stdout.strip()}" + (" + uncommitted engine/webui changes"
                                               if dirty.stdout.strip() else "")
+
+
+def postgres_durability(targets: list[databases.Target]) -> str:
+    url = next((t.pg_url for t in targets if t.pg_url), None)
+    if url is None:
+        return "PostgreSQL not in this run"
+    from sqlalchemy import create_engine, text
+
+    probe = create_engine(url)
+    try:
+        with probe.connect() as connection:
+            found = {name: connection.execute(text(f"SHOW {name}")).scalar()
+                     for name in ("synchronous_commit", "fsync")}
+    finally:
+        probe.dispose()
+    return (f"PostgreSQL synchronous_commit={found['synchronous_commit']}, "
+            f"fsync={found['fsync']}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -286,6 +304,13 @@ def main(argv: list[str] | None = None) -> int:
         "(d) times are client round trips on loopback (no Server-Timing header; serve's "
         "access log has no %(D)s); srv CPU = server CPU per request; in-process = the app "
         "alone (Flask test client, same database).",
+        "CPU per lifecycle: raw = this process; engine path = this process + its script "
+        "sandbox + PostgreSQL's backends; HTTP = gunicorn master, workers and sandboxes + "
+        "PostgreSQL's backends (utime+stime from /proc; the client's own CPU not counted).",
+        "Durability: SQLite journal_mode=WAL, synchronous=NORMAL (engine.db: a commit survives "
+        "a crash of the process, the last ones may be lost on power failure); "
+        + postgres_durability(targets) + ".",
+        f"start: {load_average()}",
     ]
     if args.intake_only:
         header[2:] = [f"intake only: single signals timed while a {args.batch_rows:,}-row "
