@@ -279,7 +279,7 @@ def lists_table(sites: list[OpenSite], timings: dict[tuple[str, int], Timing],
             rows.append([request.name] + [f"{p95(t.wall):.1f} ms" for t in by] + [
                 f"{ratio:.2f}", f"{med_ratio:.2f}", f"{median(last.wall):.1f} ms",
                 f"{median(last.cpu):.1f} ms", f"{mean(last.db_cpu):.1f} ms",
-                f"{cpu_ratio:.2f}", "met" if ok else "MISSED"])
+                f"{cpu_ratio:.2f}", _verdict(p95(last.wall) < P95_MS, ratio <= GROWTH)])
         lines += [f"{title} — p95 < {P95_MS:g} ms and {sizes[-1]:,}÷{sizes[0]:,} ≤ {GROWTH}×; "
                   f"{load_average()}:"]
         lines += _table(rows) + [""]
@@ -288,6 +288,13 @@ def lists_table(sites: list[OpenSite], timings: dict[tuple[str, int], Timing],
               "request (/proc, mean over the batches); the CPU ratio compares app + DB CPU "
               "medians, which the machine's load does not inflate.", ""]
     return lines
+
+
+def _verdict(fast: bool, flat: bool) -> str:
+    if fast and flat:
+        return "met"
+    return "MISSED: " + " and ".join(w for w, bad in (("p95", not fast), ("ratio", not flat))
+                                     if bad)
 
 
 def mean(values: list[float]) -> float:
@@ -304,7 +311,7 @@ def _short(size: int) -> str:
 class IntakeTimes:
     raw: Timing = field(default_factory=Timing)
     engine: Timing = field(default_factory=Timing)
-    batch: Timing = field(default_factory=Timing)
+    batch: Timing = field(default_factory=Timing)   # one figure per batch, per row
 
 
 def measure_intake(target: databases.Target, work: Path, per_round: int,
@@ -365,11 +372,13 @@ def measure_intake(target: databases.Target, work: Path, per_round: int,
 
         def timed(run: Callable[[], None], into: Timing, n: int) -> None:
             gc.collect()
+            db0 = databases.backend_cpu_seconds(ctx.db)
             for _ in range(n):
                 cpu, wall = time.process_time(), time.perf_counter()
                 run()
                 into.wall.append(ms(time.perf_counter() - wall))
                 into.cpu.append(ms(time.process_time() - cpu))
+            into.db_cpu.append(ms(databases.backend_cpu_seconds(ctx.db) - db0) / n)
 
         for _ in range(5):  # warm both
             raw_signal()
@@ -380,9 +389,12 @@ def measure_intake(target: databases.Target, work: Path, per_round: int,
             rows = [signal(f"B-{next(counter)}", n) for n in range(batch_rows // ROUNDS)]
             gc.collect()
             cpu, wall = time.process_time(), time.perf_counter()
+            db0 = databases.backend_cpu_seconds(ctx.db)
             results = signal_batches.report_batch(ctx, actor, rows)
             result.batch.wall.append(ms(time.perf_counter() - wall) / len(rows))
             result.batch.cpu.append(ms(time.process_time() - cpu) / len(rows))
+            result.batch.db_cpu.append(ms(databases.backend_cpu_seconds(ctx.db) - db0)
+                                       / len(rows))
             if sum(1 for r in results if r.status == "created") != len(rows):
                 raise AssertionError("batch intake: not every row created a case")
         return result
@@ -392,12 +404,12 @@ def measure_intake(target: databases.Target, work: Path, per_round: int,
 
 def intake_table(found: IntakeTimes, verdicts: Verdicts) -> list[str]:
     raw_wall, raw_cpu = median(found.raw.wall), median(found.raw.cpu)
-    rows = [["per signal (median)", "wall", "CPU (this process)", "÷ raw wall", "÷ raw CPU",
-             "target ≤ 3× (wall)"]]
+    rows = [["per signal (median)", "wall", "app CPU", "DB CPU", "÷ raw wall",
+             "÷ raw CPU (app+DB)", "target ≤ 3× (wall)"]]
     for label, timing in (("raw engine, save+load (real chain)", found.raw),
                           ("engine path, one signal per transaction", found.engine),
                           ("batch path (report_batch), per row", found.batch)):
-        wall, cpu = median(timing.wall), median(timing.cpu)
+        wall, cpu = median(timing.wall), median(timing.cpu) + mean(timing.db_cpu)
         ratio = wall / raw_wall
         verdict = "—"
         if timing is not found.raw:
@@ -405,14 +417,16 @@ def intake_table(found: IntakeTimes, verdicts: Verdicts) -> list[str]:
             verdict = "met" if ok else "MISSED"
             verdicts.add(ok, f"intake {label}: {ratio:.1f}× raw (wall), {cpu / raw_cpu:.1f}× "
                              "(CPU)")
-        rows.append([label, f"{wall:.2f} ms", f"{cpu:.2f} ms", f"{ratio:.1f}×",
-                     f"{cpu / raw_cpu:.1f}×", verdict])
+        rows.append([label, f"{wall:.2f} ms", f"{median(timing.cpu):.2f} ms",
+                     f"{mean(timing.db_cpu):.2f} ms", f"{ratio:.1f}×", f"{cpu / raw_cpu:.1f}×",
+                     verdict])
     return ([f"Intake on PostgreSQL, {len(found.engine.wall)} signals per path in {ROUNDS} "
              f"alternating rounds ({len(found.batch.wall)} batches); {load_average()}:"]
             + _table(rows)
             + ["  raw = SpiffWorkflow on the deployed chain with the engine's script engine, "
                "start message delivered, run to the first wait, serialize_json + "
-               "deserialize_json; CPU excludes the database server's.", ""])
+               "deserialize_json; app CPU = this process (median), DB CPU = PostgreSQL's "
+               "backends (/proc, mean per signal); the raw engine has no database.", ""])
 
 
 # --- several processes: ketenflow serve and ketenflow worker ----------------------------------

@@ -26,7 +26,7 @@ from engine.access import SYSTEM, Actor
 from engine.chain import case_numbers, cases
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.models import Case, Event, ProcessInstance
+from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.settings import EngineSettings
 from engine.timers import claim_due
 from engine.worker import fire_due_timers
@@ -293,6 +293,25 @@ def test_on_sqlite_the_claim_reads_the_partial_index_without_a_sort(ctx: EngineC
             "EXPLAIN QUERY PLAN " + statement, parameters))
     assert "USING INDEX ix_process_instance_due" in plan
     assert "TEMP B-TREE" not in plan  # due order straight from the index, no sort of the backlog
+
+
+def test_my_tasks_by_due_date_read_the_assignee_due_index(ctx: EngineContext) -> None:
+    _postgresql(ctx)
+    actor = _caseworker(ctx)
+    ids = _due_instances(ctx, 3)
+    with ctx.sessionmaker.begin() as session:
+        session.execute(update(HumanTask).where(HumanTask.instance_id.in_(ids)).values(
+            state="claimed", assignee_id=actor.user_id, role="social_team",
+            municipality="dordrecht", due_at=ctx.clock.now() + timedelta(days=3)))
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            page = inbox.inbox(ctx, session, actor, queue="mine")
+        assert len(page.items) == 3
+        statement, parameters = next((s, p) for s, p in seen
+                                     if "FROM human_task" in s and "ORDER BY" in s)
+        plan = _plan(session, statement, parameters)
+    assert "ix_human_task_assignee_due" in plan
+    assert "Sort Key" not in plan  # the page in due order, not every claimed task sorted
 
 
 def test_two_sessions_claiming_at_once_take_different_rows(ctx: EngineContext) -> None:
