@@ -52,6 +52,9 @@ ROUNDS = 5
 #: Finished cases for the dashboard in the short run: generating a million takes minutes per
 #: database, so that size is ``make bench-scale``'s (and ``--dashboard-only``'s).
 SHORT_DASHBOARD = 50_000
+#: Rows of the batch that single signals are timed beside in the short run: SQLite's batch
+#: pauses between chunks to let single signals in, and 10,000 rows took over five minutes.
+SHORT_BATCH = 2_000
 
 
 @dataclass
@@ -264,8 +267,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--intake-only", action="store_true",
                         help="only time single signals while a large batch runs")
-    parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS,
-                        help=f"rows of that batch (default {BATCH_ROWS:,})")
+    parser.add_argument("--batch-rows", type=int, default=None,
+                        help=f"rows of that batch (default {SHORT_BATCH:,}, with --intake-only "
+                             f"{BATCH_ROWS:,})")
     parser.add_argument("--dashboard-only", action="store_true",
                         help="only the managers' dashboard with many finished cases")
     parser.add_argument("--dashboard-cases", type=int, default=None,
@@ -280,6 +284,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.lifecycles, args.warmup, args.raw = 20, 5, 200
         args.list_sizes, args.list_requests = [200, 400], 20
+    if args.batch_rows is None:
+        args.batch_rows = BATCH_ROWS if args.intake_only else SHORT_BATCH
     if args.dashboard_cases is None:
         args.dashboard_cases = dashboard_path.CASES if args.dashboard_only else SHORT_DASHBOARD
     args.list_sizes = sorted(set(args.list_sizes))
