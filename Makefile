@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench clean lock
+.PHONY: install run test lint bench bench-scale clean lock
 
 VENDOR := webui/static/vendor
 
@@ -51,6 +51,12 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# The long run at national volume (bench/scale.py), on PostgreSQL only: needs
+# KETENFLOW_BENCH_PG_URL, e.g. postgresql+psycopg://postgres@127.0.0.1/ketenflow_bench_scale.
+bench-scale: install
+	@test -n "$$KETENFLOW_BENCH_PG_URL" || { echo "bench-scale: set KETENFLOW_BENCH_PG_URL (PostgreSQL)"; exit 2; }
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) instance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 from collections.abc import Iterator
@@ -75,6 +76,9 @@ class Lifecycles:
     assess: list[float] = field(default_factory=list)
     advise: list[float] = field(default_factory=list)
     lifecycle: list[float] = field(default_factory=list)
+    #: CPU time (ms) per lifecycle: the process doing the work, its script sandboxes and, on
+    #: PostgreSQL, the database backends; one figure per lifecycle or per measured batch
+    cpu: list[float] = field(default_factory=list)
 
     def add(self, start: float, assess: float, advise: float, lifecycle: float) -> None:
         """One lifecycle's times in seconds."""
@@ -84,9 +88,16 @@ class Lifecycles:
         self.lifecycle.append(ms(lifecycle))
 
     def extend(self, other: Lifecycles) -> None:
-        for name in ("start", "assess", "advise", "lifecycle"):
+        for name in ("start", "assess", "advise", "lifecycle", "cpu"):
             getattr(self, name).extend(getattr(other, name))
 
     def summary(self) -> dict[str, float]:
         return {"a": median(self.start), "b_assess": median(self.assess),
-                "b_advise": median(self.advise), "c": median(self.lifecycle)}
+                "b_advise": median(self.advise), "c": median(self.lifecycle),
+                "cpu": median(self.cpu)}
+
+
+def load_average() -> str:
+    """The machine's load average now, for beside a table (the machine is shared)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"

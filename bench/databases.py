@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 PG_ENV = ("KETENFLOW_BENCH_PG_URL", "KETENFLOW_TEST_DATABASE_URL")
@@ -55,6 +55,20 @@ def fresh_url(target: Target, purpose: str, workdir: Path) -> str:
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def backend_cpu_seconds(db: Engine) -> float:
+    """CPU seconds (utime + stime, from /proc) of the PostgreSQL backends now connected to
+    ``db``'s database; 0 on SQLite, whose work is done inside the calling process. The server
+    must run on this machine (the bench's own); a backend that closed meanwhile is not seen."""
+    if db.dialect.name != "postgresql":
+        return 0.0
+    from bench.http_path import cpu_seconds
+
+    with db.connect() as connection:
+        pids = connection.execute(text("SELECT pid FROM pg_stat_activity "
+                                       "WHERE datname = current_database()")).scalars().all()
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 def workdir() -> Path:

@@ -11,11 +11,14 @@ SQL statements are counted with a ``before_cursor_execute`` listener and transac
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, func, select, text
 
+from bench import databases
 from bench.common import (
     ADVISE_DATA,
     ASSESS_DATA,
@@ -169,12 +172,21 @@ class EnginePath:
             raise AssertionError(f"engine: instance {instance_id} is {view.status}")
         check_end_data(view.data, "engine path")
 
+    def cpu_seconds(self) -> float:
+        """CPU so far of this process, its script sandboxes and the database backends."""
+        from bench.http_path import children, command_of, cpu_seconds
+
+        sandboxes = sum(cpu_seconds(pid) for pid in children(os.getpid())
+                        if "engine.sandbox.script_host" in command_of(pid))
+        return time.process_time() + sandboxes + databases.backend_cpu_seconds(self.ctx.db)
+
     def measure(self, n: int, warmup: int) -> EngineResult:
         result = EngineResult()
         for _ in range(warmup):
             _times, _counts, instance_id = self.lifecycle()
         self.check(instance_id)
         with gc_collected():
+            cpu0 = self.cpu_seconds()
             for _ in range(n):
                 s0, k0 = self.counter.statements, self.counter.commits
                 d0 = self.counter.driver_seconds
@@ -185,6 +197,7 @@ class EnginePath:
                 result.add(times["start"], times["assess"], times["advise"],
                            sum(times.values()))
                 result.step_statements = counts
+            result.cpu.append(ms(self.cpu_seconds() - cpu0) / n)
         self.check(instance_id)
         result.claim = self.measure_claim(n, warmup)
         return result

@@ -368,6 +368,7 @@ class ListResult:
 class HttpResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     cpu_ms_per_lifecycle: float = 0.0
+    db_cpu_ms_per_lifecycle: float = 0.0   # PostgreSQL's backends; 0 on SQLite
     connects: int = 0
     requests: int = 0
     worker_rss_mb: list[float] = field(default_factory=list)
@@ -389,18 +390,23 @@ def check_instance(client: Client, admin_token: str, instance_id: int) -> None:
 
 
 def measure_lifecycles(server: Server, client: Client, team_token: str, owner_token: str,
-                       admin_token: str, n: int, warmup: int, result: HttpResult) -> None:
+                       admin_token: str, n: int, warmup: int, result: HttpResult,
+                       db_cpu: Callable[[], float] = lambda: 0.0) -> None:
+    """``n`` lifecycles through the API; ``db_cpu`` gives the database server's CPU seconds
+    so far (PostgreSQL's backends; SQLite works inside the server's workers)."""
     for _ in range(warmup):
         _times, instance_id = api_lifecycle(client.call, team_token, owner_token)
     check_instance(client, admin_token, instance_id)
     requests0, connects0 = client.requests, client.connects
     with gc_collected():
-        cpu0 = server.cpu_seconds()
+        cpu0, db0 = server.cpu_seconds(), db_cpu()
         for _ in range(n):
             times, instance_id = api_lifecycle(client.call, team_token, owner_token)
             result.add(times["start"], times["assess"], times["advise"], sum(times.values()))
-        cpu1 = server.cpu_seconds()
+        cpu1, db1 = server.cpu_seconds(), db_cpu()
     result.cpu_ms_per_lifecycle = ms(cpu1 - cpu0) / n
+    result.db_cpu_ms_per_lifecycle = ms(db1 - db0) / n
+    result.cpu = [result.cpu_ms_per_lifecycle + result.db_cpu_ms_per_lifecycle]
     result.requests = client.requests - requests0
     result.connects = client.connects - connects0
     check_instance(client, admin_token, instance_id)

@@ -13,6 +13,7 @@ The default ``PythonScriptEngine`` is used (no sandbox): that is the limit we co
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +105,9 @@ def measure(n: int = 1000, warmup: int = 100, save_load: bool = False) -> RawRes
         one_lifecycle(spec, subprocess_specs, ser)
     with gc_collected():
         for _ in range(n):
+            cpu = time.process_time()
             a, b1, b2, workflow = one_lifecycle(spec, subprocess_specs, ser)
+            result.cpu.append((time.process_time() - cpu) * 1000.0)
             result.add(a, b1, b2, a + b1 + b2)
     if not workflow.is_completed():
         raise AssertionError("raw: the instance did not complete")

@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench import dashboard_path, databases, raw, report
-from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, ms
+from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, load_average, ms
 from bench.engine_path import EnginePath, EngineResult
 from bench.http_path import (
     Client,
@@ -49,6 +49,12 @@ def log(message: str) -> None:
 
 
 ROUNDS = 5
+#: Finished cases for the dashboard in the short run: generating a million takes minutes per
+#: database, so that size is ``make bench-scale``'s (and ``--dashboard-only``'s).
+SHORT_DASHBOARD = 50_000
+#: Rows of the batch that single signals are timed beside in the short run: SQLite's batch
+#: pauses between chunks to let single signals in, and 10,000 rows took over five minutes.
+SHORT_BATCH = 2_000
 
 
 @dataclass
@@ -146,7 +152,8 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             people = first.people
             measure_lifecycles(first.server, first.client, people.team_token,
                                people.owner_token, people.admin_token, args.lifecycles,
-                               args.warmup, http_result)
+                               args.warmup, http_result,
+                               lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
             # Raw samples next to the HTTP ones too, for the API ratio.
             raw_memory.extend(raw.measure(args.raw // ROUNDS, 20, save_load=False))
             for site in sites:
@@ -170,7 +177,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             for site in sites:
                 site.close()
         return report.DatabaseRun(target.kind, target.label, raw_memory, raw_save_load,
-                                  engine_result, http_result)
+                                  engine_result, http_result, load=load_average())
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -228,6 +235,23 @@ def revision() -> str:
                                               if dirty.stdout.strip() else "")
 
 
+def postgres_durability(targets: list[databases.Target]) -> str:
+    url = next((t.pg_url for t in targets if t.pg_url), None)
+    if url is None:
+        return "PostgreSQL not in this run"
+    from sqlalchemy import create_engine, text
+
+    probe = create_engine(url)
+    try:
+        with probe.connect() as connection:
+            found = {name: connection.execute(text(f"SHOW {name}")).scalar()
+                     for name in ("synchronous_commit", "fsync")}
+    finally:
+        probe.dispose()
+    return (f"PostgreSQL synchronous_commit={found['synchronous_commit']}, "
+            f"fsync={found['fsync']}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--lifecycles", type=int, default=200,
@@ -243,13 +267,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--intake-only", action="store_true",
                         help="only time single signals while a large batch runs")
-    parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS,
-                        help=f"rows of that batch (default {BATCH_ROWS:,})")
+    parser.add_argument("--batch-rows", type=int, default=None,
+                        help=f"rows of that batch (default {SHORT_BATCH:,}, with --intake-only "
+                             f"{BATCH_ROWS:,})")
     parser.add_argument("--dashboard-only", action="store_true",
                         help="only the managers' dashboard with many finished cases")
-    parser.add_argument("--dashboard-cases", type=int, default=dashboard_path.CASES,
-                        help=f"finished cases for the dashboard (default "
-                             f"{dashboard_path.CASES:,})")
+    parser.add_argument("--dashboard-cases", type=int, default=None,
+                        help=f"finished cases for the dashboard (default {SHORT_DASHBOARD:,}, "
+                             f"with --dashboard-only {dashboard_path.CASES:,}; make bench-scale "
+                             "runs it at 1,000,000 too)")
     parser.add_argument("--dashboard-requests", type=int, default=30,
                         help="timed requests per dashboard request kind (default 30)")
     parser.add_argument("--quick", action="store_true",
@@ -258,6 +284,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.lifecycles, args.warmup, args.raw = 20, 5, 200
         args.list_sizes, args.list_requests = [200, 400], 20
+    if args.batch_rows is None:
+        args.batch_rows = BATCH_ROWS if args.intake_only else SHORT_BATCH
+    if args.dashboard_cases is None:
+        args.dashboard_cases = dashboard_path.CASES if args.dashboard_only else SHORT_DASHBOARD
     args.list_sizes = sorted(set(args.list_sizes))
     if len(args.list_sizes) < 2 or args.list_sizes[0] < 50:
         parser.error("--list-sizes needs two or more sizes of at least 50")
@@ -286,6 +316,13 @@ def main(argv: list[str] | None = None) -> int:
         "(d) times are client round trips on loopback (no Server-Timing header; serve's "
         "access log has no %(D)s); srv CPU = server CPU per request; in-process = the app "
         "alone (Flask test client, same database).",
+        "CPU per lifecycle: raw = this process; engine path = this process + its script "
+        "sandbox + PostgreSQL's backends; HTTP = gunicorn master, workers and sandboxes + "
+        "PostgreSQL's backends (utime+stime from /proc; the client's own CPU not counted).",
+        "Durability: SQLite journal_mode=WAL, synchronous=NORMAL (engine.db: a commit survives "
+        "a crash of the process, the last ones may be lost on power failure); "
+        + postgres_durability(targets) + ".",
+        f"start: {load_average()}",
     ]
     if args.intake_only:
         header[2:] = [f"intake only: single signals timed while a {args.batch_rows:,}-row "

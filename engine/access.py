@@ -355,6 +355,19 @@ def case_scope(actor: Actor, now: datetime | None = None) -> ColumnElement[bool]
     return or_(own, granted)
 
 
+def list_case_scope(session: Session, actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """``case_scope`` for a list of cases: the actor's unexpired break-glass grants are read
+    first (usually there are none), so the condition is the role's own alone and a list reads
+    its index in order; an ``OR EXISTS`` over the grants made PostgreSQL scan and sort every
+    case of the table instead (issue 14: 320 ms at 100,000 cases)."""
+    own = _own_case_scope(actor)
+    if actor.is_machine or not may(actor, BREAK_GLASS):
+        return own
+    granted = session.scalars(select(BreakGlassGrant.case_number).where(
+        BreakGlassGrant.user_id == actor.user_id, BreakGlassGrant.expires_at > now)).all()
+    return or_(own, Case.case_number.in_(granted)) if granted else own
+
+
 def _own_case_scope(actor: Actor) -> ColumnElement[bool]:
     found = rule(actor.role)
     if found.case_view is None:

@@ -15,7 +15,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, literal_column, or_, select
+from sqlalchemy import (
+    Executable,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from engine import runtime
@@ -26,6 +37,8 @@ from engine.models import Event, ProcessInstance
 LIVE_STATUSES = ("running", "waiting")
 #: Live, with the statuses written into the statement (the partial index's own condition).
 _LIVE = ProcessInstance.status.in_([literal_column(f"'{s}'") for s in LIVE_STATUSES])
+#: The partial index of live instances with a timer, in due order (migration 0018).
+DUE_INDEX = "ix_process_instance_due"
 #: Failed timer steps in a row before the instance goes to ``error``.
 MAX_FAILURES = 5
 #: The wait after the first failure; it doubles with every further one (1, 2, 4, 8 minutes).
@@ -42,7 +55,10 @@ def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
     The conditions repeat the partial index ``ix_process_instance_due`` word for word (the
     statuses inline, not bound), so the claim reads that index in due order and stops at the
     first row it may take, however large the backlog; on PostgreSQL ``SKIP LOCKED`` lets
-    several workers claim side by side, each taking a row the others do not hold.
+    several workers claim side by side, each taking a row the others do not hold. SQLite's
+    planner, without statistics, prefers the equality on ``status`` of
+    ``ix_process_instance_timer`` and then sorts every due row; ``INDEXED BY`` names the
+    partial index (and fails loudly should it ever be missing, rather than sort).
     """
     query = (select(ProcessInstance)
              .where(_LIVE, ProcessInstance.next_timer_due.is_not(None),
@@ -51,9 +67,25 @@ def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
                         ProcessInstance.timer_retry_at <= now))
              .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
              .limit(1))
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
+        return session.scalars(query).first()
+    if dialect == "sqlite":
+        return session.scalars(_indexed_by_due(query)).first()
     return session.scalars(query).first()
+
+
+def _indexed_by_due(query: Select[tuple[ProcessInstance]]) -> Executable:
+    """``query`` as SQLite text with ``INDEXED BY`` the due index after its table: SQLAlchemy
+    renders no table hints for SQLite, so the statement is compiled (named parameters, their
+    types kept for the UTC conversion) and the clause written in."""
+    compiled = query.compile(dialect=sqlite.dialect(paramstyle="named"))
+    table = ProcessInstance.__tablename__
+    sql = str(compiled).replace(f"FROM {table} ", f"FROM {table} INDEXED BY {DUE_INDEX} ", 1)
+    params = [bindparam(name, compiled.params[name], type_=bind.type)
+              for bind, name in compiled.bind_names.items()]
+    return select(ProcessInstance).from_statement(text(sql).bindparams(*params))
 
 
 def fire(ctx: EngineContext, session: Session, row: ProcessInstance) -> None:

@@ -33,6 +33,7 @@ from engine.access import (
     case_lanes,
     case_scope,
     case_view_kind,
+    list_case_scope,
     may,
     own_package_scope,
     record_access,
@@ -301,7 +302,8 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, search: str |
     if case_view_kind(actor) is None:
         return Page([], None)
     limit = max(1, min(limit, MAX_PAGE))
-    query: Select[tuple[Case]] = select(Case).where(case_scope(actor, ctx.clock.now()))
+    query: Select[tuple[Case]] = select(Case).where(
+        list_case_scope(session, actor, ctx.clock.now()))
     if search and search.strip():
         query = query.where(search_filter(search, session.get_bind().dialect.name))
     if milestone:

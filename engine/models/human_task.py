@@ -22,6 +22,7 @@ class HumanTask(Base):
         Index("ix_human_task_corporation_queue", "state", "role", "corporation", "created_at",
               "id"),
         Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
+        Index("ix_human_task_assignee_due", "assignee_id", "state", "due_at", "id"),
         # The referral desks' queues put urgent referrals first (``urgent`` leads the order).
         Index("ix_human_task_urgent_queue", "state", "role", "urgent", "created_at", "id"),
         Index("ix_human_task_urgent_queue_due", "state", "role", "urgent", "due_at", "id"),

@@ -21,12 +21,12 @@ import pytest
 from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import inbox, instances
+from engine import break_glass, inbox, instances, users
 from engine.access import SYSTEM, Actor
 from engine.chain import case_numbers, cases
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.models import Case, Event, ProcessInstance
+from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.settings import EngineSettings
 from engine.timers import claim_due
 from engine.worker import fire_due_timers
@@ -204,6 +204,47 @@ def test_each_referral_scope_reads_its_partial_index(seeded, actor: Actor, index
     assert "human_task" not in plan.split("SubPlan")[0]  # tasks only for closed cases
 
 
+def _caseworker(ctx: EngineContext) -> Actor:
+    """A social-team member of Dordrecht who may break glass (a person, not a token)."""
+    with ctx.sessionmaker.begin() as session:
+        return users.actor_for(users.add_user(ctx, session, "st-scale", "social_team",
+                                              "dordrecht", "wachtwoord-scale-1"))
+
+
+def test_a_granted_case_joins_the_case_list_until_the_grant_expires(
+        seeded, clock: ManualClock) -> None:
+    ctx = seeded
+    with ctx.sessionmaker.begin() as session:
+        session.execute(update(Case).where(Case.case_number == "ZW-2026-000003")
+                        .values(municipality="zwijndrecht"))
+    actor = _caseworker(ctx)
+    with ctx.sessionmaker.begin() as session:
+        before = cases.list_cases(ctx, session, actor, search="ZW-2026-000003")
+        break_glass.request_access(ctx, session, actor, "ZW-2026-000003",
+                                   "Huishouden verhuisde naar Dordrecht, dossier nodig")
+    with ctx.sessionmaker.begin() as session:
+        granted = cases.list_cases(ctx, session, actor, search="ZW-2026-000003")
+    clock.advance(timedelta(hours=ctx.settings.break_glass_hours, seconds=1))
+    with ctx.sessionmaker.begin() as session:
+        expired = cases.list_cases(ctx, session, actor, search="ZW-2026-000003")
+    assert _numbers(before) == [] and _numbers(expired) == []
+    assert _numbers(granted) == ["ZW-2026-000003"]
+
+
+def test_a_caseworkers_case_list_reads_the_municipality_index_in_order(seeded) -> None:
+    ctx = seeded
+    _postgresql(ctx)
+    actor = _caseworker(ctx)
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            cases.list_cases(ctx, session, actor)
+        statement, parameters = _case_query(seen)
+        plan = _plan(session, statement, parameters)
+    assert "break_glass_grant" not in statement  # no grant: the role's own scope alone
+    assert "ix_case_municipality_created" in plan
+    assert "Sort" not in plan  # newest first straight from the index
+
+
 def test_the_first_number_of_a_year_reads_one_index_entry(seeded) -> None:
     ctx = seeded
     _postgresql(ctx)
@@ -229,7 +270,7 @@ def _due_instances(ctx: EngineContext, count: int) -> list[int]:
 
 
 def test_the_claim_reads_the_partial_index_of_due_instances(ctx: EngineContext) -> None:
-    _postgresql(ctx)  # SQLite's planner keeps to ix_process_instance_timer (see the report)
+    _postgresql(ctx)
     _due_instances(ctx, 2)
     with ctx.sessionmaker.begin() as session:
         with _statements(session) as seen:
@@ -237,6 +278,40 @@ def test_the_claim_reads_the_partial_index_of_due_instances(ctx: EngineContext) 
         statement, parameters = seen[-1]
         assert "SKIP LOCKED" in statement
         assert "ix_process_instance_due" in _plan(session, statement, parameters)
+
+
+def test_on_sqlite_the_claim_reads_the_partial_index_without_a_sort(ctx: EngineContext) -> None:
+    if ctx.db.dialect.name != "sqlite":
+        pytest.skip("SQLite's own planner")
+    ids = _due_instances(ctx, 3)
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            claimed = claim_due(session, ctx.clock.now())
+        assert claimed is not None and claimed.id == min(ids)  # the same row as before
+        statement, parameters = seen[-1]
+        plan = " / ".join(row[3] for row in session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters))
+    assert "USING INDEX ix_process_instance_due" in plan
+    assert "TEMP B-TREE" not in plan  # due order straight from the index, no sort of the backlog
+
+
+def test_my_tasks_by_due_date_read_the_assignee_due_index(ctx: EngineContext) -> None:
+    _postgresql(ctx)
+    actor = _caseworker(ctx)
+    ids = _due_instances(ctx, 3)
+    with ctx.sessionmaker.begin() as session:
+        session.execute(update(HumanTask).where(HumanTask.instance_id.in_(ids)).values(
+            state="claimed", assignee_id=actor.user_id, role="social_team",
+            municipality="dordrecht", due_at=ctx.clock.now() + timedelta(days=3)))
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            page = inbox.inbox(ctx, session, actor, queue="mine")
+        assert len(page.items) == 3
+        statement, parameters = next((s, p) for s, p in seen
+                                     if "FROM human_task" in s and "ORDER BY" in s)
+        plan = _plan(session, statement, parameters)
+    assert "ix_human_task_assignee_due" in plan
+    assert "Sort Key" not in plan  # the page in due order, not every claimed task sorted
 
 
 def test_two_sessions_claiming_at_once_take_different_rows(ctx: EngineContext) -> None:
