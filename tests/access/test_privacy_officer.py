@@ -125,7 +125,7 @@ def test_the_officer_finds_the_reads_of_one_case_and_never_its_household(ctx, ap
     body = page.get_data(as_text=True)
     for who in ("st-dordrecht", "sdd", "st-sliedrecht"):
         assert who in body
-    assert f"refused: case detail {number}" in body
+    assert f"Geweigerd: Casusdetail {number}" in body  # "refused: case detail …", in Dutch
     assert "Wilma Achterberg" not in body and "3312 KL" not in body
     # the search itself is logged, with the case numbers it showed
     mine = logged(ctx, AccessLog.username == "privacy")
