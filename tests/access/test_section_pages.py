@@ -10,9 +10,10 @@ from tests.factories import make_user
 from tests.webclient import login
 
 #: Section -> the roles that open it (engine/chain/policy.py: READ_FIGURES, READ_PROCESSES,
-#: READ_ACCESS_LOG).
+#: READ_ACCESS_LOG; engine/access.py: EDIT_PROCESSES for the editor's drafts).
 READERS = {"/cockpit": {"manager", "process_owner", "admin"},
            "/processes": {"manager", "process_owner", "admin"},
+           "/editor": {"process_owner"},
            "/privacy": {"privacy_officer"}}
 
 
