@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-EDITOR_SOURCES := frontend/build.mjs $(wildcard frontend/editor/*.* frontend/editor/*/*.* frontend/dmn/*.*)
+EDITOR_SOURCES := frontend/build.mjs $(wildcard frontend/editor/*.* frontend/editor/*/*.* frontend/dmn/*.* frontend/shared/*.*)
 
 # Front-end libraries from npm (pinned in package.json/package-lock.json), never committed;
 # the process owners' editors are bundled from frontend/editor and frontend/dmn with esbuild

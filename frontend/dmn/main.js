@@ -4,6 +4,7 @@
 // decision tables only: one tab per decision, the first one open.
 import DmnModeler from 'dmn-js/lib/Modeler';
 
+import { draftFileSaver } from '../shared/draft_file.js';
 import translate from './translate.js';
 
 const SAVE_DELAY_MS = 800;
@@ -11,7 +12,6 @@ const SAVE_DELAY_MS = 800;
 async function start(root) {
   const status = document.getElementById('editor-status');
   const tabs = document.getElementById('dmn-tabs');
-  let revision = Number(root.dataset.revision);
   const modeler = new DmnModeler({
     container: root.querySelector('.dmn-canvas'),
     common: { keyboard: { bindTo: root } },
@@ -26,29 +26,11 @@ async function start(root) {
 
   let timer = null;
   let saving = Promise.resolve();
-  let conflict = false;
 
+  const put = draftFileSaver(root, say);
   const save = async () => {
-    if (conflict) {
-      return;
-    }
     const { xml } = await modeler.saveXML({ format: true });
-    const response = await fetch(root.dataset.fileUrl, {
-      method: 'PUT', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/xml', 'If-Match': String(revision) },
-      body: xml
-    });
-    const body = await response.json().catch(() => ({}));
-    if (response.ok) {
-      revision = body.revision;
-      root.dataset.revision = String(revision);
-      say(root.dataset.msgSaved, 'saved');
-    } else {
-      if (response.status === 409) {
-        conflict = true;
-      }
-      say(body.error || root.dataset.msgFailed, 'error');
-    }
+    await put(xml);
   };
   const changed = () => {
     say(root.dataset.msgEditing, 'editing');

@@ -7,6 +7,7 @@ import {
 } from 'bpmn-js-properties-panel';
 import lintModule from 'bpmn-js-bpmnlint';
 
+import { draftFileSaver } from '../shared/draft_file.js';
 import spiffworkflow from './spiffworkflow.json';
 import KetenflowPropertiesProvider from './properties/provider.jsx';
 import { lintConfig } from './lint/config.js';
@@ -38,7 +39,6 @@ window.ketenflowFit = () => fitBesidePalette(window.ketenflowModeler,
 async function start(root) {
   const status = document.getElementById('editor-status');
   const roles = JSON.parse(root.dataset.roles || '[]');
-  let revision = Number(root.dataset.revision);
   const modeler = new BpmnModeler({
     container: root.querySelector('.editor-canvas'),
     propertiesPanel: { parent: root.querySelector('.editor-properties') },
@@ -67,29 +67,11 @@ async function start(root) {
 
   let timer = null;
   let saving = Promise.resolve();
-  let conflict = false;
 
+  const put = draftFileSaver(root, say);
   const save = async () => {
-    if (conflict) {
-      return;
-    }
     const { xml: out } = await modeler.saveXML({ format: true });
-    const response = await fetch(root.dataset.fileUrl, {
-      method: 'PUT', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/xml', 'If-Match': String(revision) },
-      body: out
-    });
-    const body = await response.json().catch(() => ({}));
-    if (response.ok) {
-      revision = body.revision;
-      root.dataset.revision = String(revision);
-      say(root.dataset.msgSaved, 'saved');
-    } else {
-      if (response.status === 409) {
-        conflict = true;
-      }
-      say(body.error || root.dataset.msgFailed, 'error');
-    }
+    await put(out);
   };
 
   modeler.on('commandStack.changed', () => {
