@@ -9,6 +9,7 @@ import lintModule from 'bpmn-js-bpmnlint';
 
 import { draftFileSaver } from '../shared/draft_file.js';
 import spiffworkflow from './spiffworkflow.json';
+import translate from './translate.js';
 import KetenflowPropertiesProvider from './properties/provider.jsx';
 import { lintConfig } from './lint/config.js';
 
@@ -45,7 +46,7 @@ async function start(root) {
     linting: { bpmnlint: lintConfig(roles), active: true },
     ketenflow: { roles },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-      KetenflowModule, lintModule],
+      KetenflowModule, lintModule, { translate: ['value', translate] }],
     moddleExtensions: { spiffworkflow }
   });
   window.ketenflowModeler = modeler;

@@ -137,6 +137,10 @@ def test_lint_marker_on_a_user_task_outside_a_lane(ctx, live_server, new_page, d
     _open(page, live_server, draft.id, "outreach/outreach.bpmn")
     page.wait_for_selector(".bjsl-button")
     assert page.query_selector("[data-container-id=new_user_task] .bjsl-overlay") is None
+    # bpmn-js's own texts in Dutch, as the page (palette, properties panel, lint button)
+    assert page.get_attribute(".djs-palette [data-action=\"create.task\"]", "aria-label") == \
+        "Taak maken"
+    assert "Geen problemen" in page.inner_text(".bjsl-button")
     page.evaluate("""() => {
         const m = window.ketenflowModeler;
         const registry = m.get('elementRegistry'), modeling = m.get('modeling');
@@ -164,6 +168,8 @@ def test_lint_marker_on_a_user_task_outside_a_lane(ctx, live_server, new_page, d
     page.evaluate("""() => window.ketenflowModeler.get('selection').select(
         window.ketenflowModeler.get('elementRegistry').get('new_user_task'))""")
     form = page.wait_for_selector("#bio-properties-panel-ketenflow-form")
+    assert page.inner_text("[data-group-id=group-general] .bio-properties-panel-group-header"
+                           ).strip().startswith("Algemeen")
     form.fill("forms/record_contact_attempt.json")
     page.wait_for_function("""() => !(window.ketenflowModeler.get('linting')._issues
         .new_user_task || []).some(i => i.message.includes('formulier'))""")
