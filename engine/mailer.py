@@ -46,6 +46,8 @@ TIMEOUT_SECONDS = 30.0
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
+#: The states in which a worker holds a mail it claimed.
+HELD = ("sending", "handed_over")
 
 
 @dataclass(frozen=True)
@@ -177,16 +179,23 @@ def send_claimed(ctx: EngineContext, server: smtplib.SMTP, mail: Claimed) -> Non
         raise smtplib.SMTPDataError(code, text)
 
 
+def _update_claimed(ctx: EngineContext, mail: Claimed, states: tuple[str, ...],
+                    **values: object) -> bool:
+    """Change the mail's row, if this attempt still holds the claim (its state is one of
+    ``states`` and its attempt number is this one); False when another worker took it."""
+    with ctx.sessionmaker.begin() as session:
+        done = session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state.in_(states),
+                                     OutboxMail.attempts == mail.attempts)
+            .values(**values).execution_options(synchronize_session=False))
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def _hand_over(ctx: EngineContext, mail: Claimed) -> bool:
     """Record, before the message's last line goes out, that it is being handed over; False
     when this attempt no longer holds the claim."""
-    with ctx.sessionmaker.begin() as session:
-        done = session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state == "sending",
-                                     OutboxMail.attempts == mail.attempts)
-            .values(state="handed_over", lease_until=ctx.clock.now() + LEASE)
-            .execution_options(synchronize_session=False))
-        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+    return _update_claimed(ctx, mail, ("sending",), state="handed_over",
+                           lease_until=ctx.clock.now() + LEASE)
 
 
 def settle_in_doubt(ctx: EngineContext) -> int:
@@ -207,14 +216,8 @@ def settle_in_doubt(ctx: EngineContext) -> int:
 
 def mark_sent(ctx: EngineContext, mail: Claimed) -> bool:
     """Record the send, if this attempt still holds the claim; False when it lost it."""
-    with ctx.sessionmaker.begin() as session:
-        done = session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail.id,
-                                     OutboxMail.state.in_(("sending", "handed_over")),
-                                     OutboxMail.attempts == mail.attempts)
-            .values(state="sent", sent_at=ctx.clock.now(), lease_until=None, last_error=None)
-            .execution_options(synchronize_session=False))
-        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+    return _update_claimed(ctx, mail, HELD, state="sent", sent_at=ctx.clock.now(),
+                           lease_until=None, last_error=None)
 
 
 def mark_failed(ctx: EngineContext, mail: Claimed, error: BaseException,
@@ -223,15 +226,9 @@ def mark_failed(ctx: EngineContext, mail: Claimed, error: BaseException,
     code = getattr(error, "smtp_code", None)
     reason = f"{type(error).__name__}{f' {code}' if code else ''}"[:200]
     give_up = permanent or mail.attempts >= MAX_ATTEMPTS
-    now = ctx.clock.now()
-    with ctx.sessionmaker.begin() as session:
-        session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail.id,
-                                     OutboxMail.state.in_(("sending", "handed_over")),
-                                     OutboxMail.attempts == mail.attempts)
-            .values(state="failed" if give_up else "pending", lease_until=None,
-                    last_error=reason, next_attempt_at=now + backoff(mail.attempts))
-            .execution_options(synchronize_session=False))
+    _update_claimed(ctx, mail, HELD, state="failed" if give_up else "pending",
+                    lease_until=None, last_error=reason,
+                    next_attempt_at=ctx.clock.now() + backoff(mail.attempts))
     log.warning("mail %s attempt %s failed (%s)%s", mail.id, mail.attempts, reason,
                 "; given up" if give_up else "; backed off")
 
@@ -239,13 +236,8 @@ def mark_failed(ctx: EngineContext, mail: Claimed, error: BaseException,
 def mark_in_doubt(ctx: EngineContext, mail: Claimed) -> None:
     """The connection broke after the hand-over: the mail may have arrived, so it is not
     tried again on its own."""
-    with ctx.sessionmaker.begin() as session:
-        session.execute(
-            update(OutboxMail).where(OutboxMail.id == mail.id,
-                                     OutboxMail.state == "handed_over",
-                                     OutboxMail.attempts == mail.attempts)
-            .values(state="in_doubt", lease_until=None, last_error="connection lost at hand-over")
-            .execution_options(synchronize_session=False))
+    _update_claimed(ctx, mail, ("handed_over",), state="in_doubt", lease_until=None,
+                    last_error="connection lost at hand-over")
     log.warning("mail %s in doubt: the connection broke while it was handed over", mail.id)
 
 

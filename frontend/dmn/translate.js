@@ -1,5 +1,7 @@
 // dmn-js's own texts in Dutch (the page's language, <html lang>), English when the page is in
 // English: dmn-js writes them in English and asks its `translate` service, replaced here.
+import { dutchTranslate } from '../shared/translate.js';
+
 const DUTCH = {
   'When': 'Als', 'And': 'En', 'Then': 'Dan', 'Hit policy': 'Hitbeleid',
   'Hit policy:': 'Hitbeleid:', 'Unique': 'Uniek', 'First': 'Eerste', 'Priority': 'Prioriteit',
@@ -53,8 +55,4 @@ const DUTCH = {
   'View DRD': 'Beslisdiagram tonen'
 };
 
-export default function translate(template, replacements) {
-  const text = document.documentElement.lang === 'en' ? template : (DUTCH[template] || template);
-  return text.replace(/{([^}]+)}/g, (_, key) => (replacements && key in replacements
-    ? replacements[key] : `{${key}}`));
-}
+export default dutchTranslate(DUTCH);

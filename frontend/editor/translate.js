@@ -1,6 +1,8 @@
 // bpmn-js's own texts (palette, context pad, properties panel, lint button) in Dutch, the
 // page's language (<html lang>), English when the page is in English: bpmn-js writes them in
 // English and asks its `translate` service, replaced here. Our own texts are Dutch already.
+import { dutchTranslate } from '../shared/translate.js';
+
 const DUTCH = {
   // palette and context pad
   'Activate hand tool': 'Handgereedschap', 'Activate the hand tool': 'Handgereedschap',
@@ -74,8 +76,4 @@ const DUTCH = {
   'Issues for child elements': 'Problemen in onderliggende elementen'
 };
 
-export default function translate(template, replacements) {
-  const text = document.documentElement.lang === 'en' ? template : (DUTCH[template] || template);
-  return text.replace(/{([^}]+)}/g, (_, key) => (replacements && key in replacements
-    ? replacements[key] : `{${key}}`));
-}
+export default dutchTranslate(DUTCH);

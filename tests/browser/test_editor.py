@@ -73,6 +73,26 @@ def _extensions(content: bytes) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
+def drop_user_task_outside_lanes(page: Any, task_id: str) -> None:
+    """A new user task dropped in the outreach pool but in none of its lanes, through the
+    modeler's API (dragging from the palette is fiddly to drive); it ends up selected."""
+    page.evaluate("""(taskId) => {
+        const m = window.ketenflowModeler;
+        const registry = m.get('elementRegistry'), modeling = m.get('modeling');
+        const lane = registry.get('lane_social_team');
+        const pool = registry.get('participant_outreach');
+        const businessObject = m.get('bpmnFactory').create('bpmn:UserTask', {id: taskId});
+        const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask',
+                                                           businessObject});
+        modeling.createShape(shape, {x: lane.x + lane.width - 120, y: lane.y + lane.height - 60},
+                             pool);
+        const laneBo = lane.businessObject;
+        modeling.updateModdleProperties(lane, laneBo, {
+            flowNodeRef: laneBo.flowNodeRef.filter(n => n.id !== taskId)});
+        m.get('selection').select(shape);
+    }""", task_id)
+
+
 def test_every_diagram_round_trips_through_the_modeler(ctx, live_server, new_page, draft):
     page = new_page()
     page.add_init_script(WATCH.removeprefix("() => {").removesuffix("}"))
@@ -141,22 +161,9 @@ def test_lint_marker_on_a_user_task_outside_a_lane(ctx, live_server, new_page, d
     assert page.get_attribute(".djs-palette [data-action=\"create.task\"]", "aria-label") == \
         "Taak maken"
     assert "Geen problemen" in page.inner_text(".bjsl-button")
-    page.evaluate("""() => {
-        const m = window.ketenflowModeler;
-        const registry = m.get('elementRegistry'), modeling = m.get('modeling');
-        const lane = registry.get('lane_social_team');
-        const pool = registry.get('participant_outreach');
-        const businessObject = m.get('bpmnFactory').create('bpmn:UserTask',
-                                                           {id: 'new_user_task'});
-        const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask',
-                                                           businessObject});
-        modeling.createShape(shape, {x: lane.x + lane.width - 120, y: lane.y + lane.height - 60},
-                             pool);
-        modeling.updateLabel(shape, 'Nieuwe taak');
-        const laneBo = lane.businessObject;
-        modeling.updateModdleProperties(lane, laneBo, {
-            flowNodeRef: laneBo.flowNodeRef.filter(n => n.id !== 'new_user_task')});
-    }""")
+    drop_user_task_outside_lanes(page, "new_user_task")
+    page.evaluate("""() => window.ketenflowModeler.get('modeling').updateLabel(
+        window.ketenflowModeler.get('elementRegistry').get('new_user_task'), 'Nieuwe taak')""")
     marker = page.wait_for_selector(
         "[data-container-id=new_user_task] .bjsl-overlay", timeout=10000)
     assert marker is not None

@@ -48,6 +48,19 @@ def _saved(ctx: EngineContext, draft_id: int, name: str) -> bytes:
         return drafts.read_file(session, make_owner_actor(ctx), draft_id, name)
 
 
+def type_into_dmn_cell(page: Any, cell: str, value: str) -> str:
+    """Replace a decision-table cell's text as a user types it, leave the cell (which saves
+    the table) and wait for the save; returns the text the cell had."""
+    editable = page.locator(f"{cell} .content-editable")
+    before = str(editable.inner_text()).strip()
+    editable.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.locator(".dmn-decision-table-container .decision-table-name").click()
+    page.wait_for_selector("#editor-status[data-kind=saved]", timeout=10000)
+    return before
+
+
 def test_a_decision_table_cell_is_edited_and_saved(ctx, live_server, new_page, draft):
     page = _watched(new_page, live_server)
     page.goto(f"{live_server}/editor/drafts/{draft.id}/edit/{DMN}")
@@ -56,13 +69,7 @@ def test_a_decision_table_cell_is_edited_and_saved(ctx, live_server, new_page, d
         page.inner_text("#editor-status")
     assert page.inner_text("#dmn-tabs") == "Triage van het signaal"
     assert "Hitbeleid" in page.inner_text(".hit-policy")  # dmn-js's own texts in Dutch
-    cell = page.locator(f"{CELL} .content-editable")
-    assert cell.inner_text().strip() == "3"
-    cell.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("2")
-    page.locator(".dmn-decision-table-container .decision-table-name").click()
-    page.wait_for_selector("#editor-status[data-kind=saved]", timeout=10000)
+    assert type_into_dmn_cell(page, CELL, "2") == "3"
     assert page.evaluate("window.__csp") == []
     saved = _saved(ctx, draft.id, DMN)
     assert b'<outputEntry id="rule_threat_contact_working_days">' in saved

@@ -35,6 +35,8 @@ from engine.process_catalogue import RUNNING_STATUSES
 from tests.browser.conftest import ROOT, axe_violations, screenshot
 from tests.browser.test_chain import sign_in
 from tests.browser.test_csp import WATCH
+from tests.browser.test_editor import drop_user_task_outside_lanes
+from tests.browser.test_editor__forms_dmn import type_into_dmn_cell
 from tests.casework import corporation, report
 from tests.engine.test_migration_of_chain_cases import waiting_timers
 from tests.factories import make_user
@@ -132,22 +134,7 @@ def test_a_process_owner_changes_the_first_contact_term_and_migrates_the_running
     anna.wait_for_selector("#editor-status[data-kind=saved]")
 
     # a new user task, its shape dropped in the pool but in no lane: the lint marker shows
-    anna.evaluate("""() => {
-        const m = window.ketenflowModeler;
-        const registry = m.get('elementRegistry'), modeling = m.get('modeling');
-        const lane = registry.get('lane_social_team');
-        const pool = registry.get('participant_outreach');
-        const businessObject = m.get('bpmnFactory').create('bpmn:UserTask',
-                                                           {id: 'call_household_back'});
-        const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask',
-                                                           businessObject});
-        modeling.createShape(shape, {x: lane.x + lane.width - 120, y: lane.y + lane.height - 60},
-                             pool);
-        const laneBo = lane.businessObject;
-        modeling.updateModdleProperties(lane, laneBo, {
-            flowNodeRef: laneBo.flowNodeRef.filter(n => n.id !== 'call_household_back')});
-        m.get('selection').select(shape);
-    }""")
+    drop_user_task_outside_lanes(anna, "call_household_back")
     anna.wait_for_selector("[data-container-id=call_household_back] .bjsl-overlay",
                            timeout=10000)
     assert "Gebruikerstaak staat niet in een laan met een rol" in _lint(anna,
@@ -192,13 +179,7 @@ def test_a_process_owner_changes_the_first_contact_term_and_migrates_the_running
     anna.goto(draft_url)
     anna.get_by_role("link", name=f"Bewerken {TRIAGE}").click()
     anna.wait_for_selector("#dmn-editor[data-ready=true]", timeout=20000)
-    term = anna.locator(f"{TERM_CELL} .content-editable")
-    assert term.inner_text().strip() == "3"
-    term.click()
-    anna.keyboard.press("Control+A")
-    anna.keyboard.type("2")
-    anna.locator(".dmn-decision-table-container .decision-table-name").click()
-    anna.wait_for_selector("#editor-status[data-kind=saved]", timeout=10000)
+    assert type_into_dmn_cell(anna, TERM_CELL, "2") == "3"
     assert anna.evaluate("window.__csp") == []
     anna.goto(draft_url)
 
