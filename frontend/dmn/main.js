@@ -4,10 +4,8 @@
 // decision tables only: one tab per decision, the first one open.
 import DmnModeler from 'dmn-js/lib/Modeler';
 
-import { draftFileSaver } from '../shared/draft_file.js';
+import { draftAutosave } from '../shared/draft_file.js';
 import translate from './translate.js';
-
-const SAVE_DELAY_MS = 800;
 
 async function start(root) {
   const status = document.getElementById('editor-status');
@@ -24,25 +22,12 @@ async function start(root) {
     status.dataset.kind = kind || '';
   };
 
-  let timer = null;
-  let saving = Promise.resolve();
-
-  const put = draftFileSaver(root, say);
-  const save = async () => {
-    const { xml } = await modeler.saveXML({ format: true });
-    await put(xml);
-  };
-  const changed = () => {
-    say(root.dataset.msgEditing, 'editing');
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      saving = saving.then(save);
-    }, SAVE_DELAY_MS);
-  };
+  const autosave = draftAutosave(root, say,
+    async () => (await modeler.saveXML({ format: true })).xml);
 
   // every view (one per decision table) gets its own viewer: listen to each one's edits
   modeler.on('viewer.created', ({ viewer }) => {
-    viewer.get('eventBus').on('commandStack.changed', changed);
+    viewer.get('eventBus').on('commandStack.changed', autosave.changed);
   });
 
   const showTabs = () => {
@@ -76,11 +61,7 @@ async function start(root) {
   } else {
     say(root.dataset.msgReady, 'ready');
   }
-  window.ketenflowSaveNow = () => {
-    clearTimeout(timer);
-    saving = saving.then(save);
-    return saving;
-  };
+  window.ketenflowSaveNow = autosave.saveNow;
   root.dataset.ready = 'true';
 }
 

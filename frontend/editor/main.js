@@ -7,7 +7,7 @@ import {
 } from 'bpmn-js-properties-panel';
 import lintModule from 'bpmn-js-bpmnlint';
 
-import { draftFileSaver } from '../shared/draft_file.js';
+import { draftAutosave } from '../shared/draft_file.js';
 import spiffworkflow from './spiffworkflow.json';
 import translate from './translate.js';
 import KetenflowPropertiesProvider from './properties/provider.jsx';
@@ -18,7 +18,6 @@ const KetenflowModule = {
   ketenflowPropertiesProvider: ['type', KetenflowPropertiesProvider]
 };
 
-const SAVE_DELAY_MS = 800;
 
 // The whole diagram in view, to the right of the palette: the palette floats over the canvas,
 // and a plain fit would hide the start of the process and the lanes' names under it.
@@ -66,27 +65,10 @@ async function start(root) {
     say(root.dataset.msgReady, 'ready');
   }
 
-  let timer = null;
-  let saving = Promise.resolve();
-
-  const put = draftFileSaver(root, say);
-  const save = async () => {
-    const { xml: out } = await modeler.saveXML({ format: true });
-    await put(out);
-  };
-
-  modeler.on('commandStack.changed', () => {
-    say(root.dataset.msgEditing, 'editing');
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      saving = saving.then(save);
-    }, SAVE_DELAY_MS);
-  });
-  window.ketenflowSaveNow = () => {
-    clearTimeout(timer);
-    saving = saving.then(save);
-    return saving;
-  };
+  const autosave = draftAutosave(root, say,
+    async () => (await modeler.saveXML({ format: true })).xml);
+  modeler.on('commandStack.changed', autosave.changed);
+  window.ketenflowSaveNow = autosave.saveNow;
   root.dataset.ready = 'true';
 }
 

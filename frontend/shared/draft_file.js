@@ -1,18 +1,24 @@
-// Saving one file of a draft as you go, shared by the BPMN and the DMN editor: a PUT with the
-// revision the page last saw (If-Match). The server refuses a stale revision with 409, so
-// nobody overwrites another owner's save; after a 409 nothing more is sent until the page is
-// reloaded. The status line says what happened (texts from the page's data attributes).
-export function draftFileSaver(root, say) {
+// Saving one file of a draft as you go, shared by the BPMN and the DMN editor: after each edit
+// the status says "editing", and once the edits pause the file is PUT with the revision the
+// page last saw (If-Match). The server refuses a stale revision with 409, so nobody
+// overwrites another owner's save; after a 409 nothing more is sent until the page is
+// reloaded. Saves run one after another, never two at once.
+const SAVE_DELAY_MS = 800;
+
+export function draftAutosave(root, say, serialize) {
   let revision = Number(root.dataset.revision);
   let conflict = false;
-  return async (xml) => {
+  let timer = null;
+  let saving = Promise.resolve();
+
+  const put = async () => {
     if (conflict) {
       return;
     }
     const response = await fetch(root.dataset.fileUrl, {
       method: 'PUT', credentials: 'same-origin',
       headers: { 'Content-Type': 'application/xml', 'If-Match': String(revision) },
-      body: xml
+      body: await serialize()
     });
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
@@ -26,4 +32,15 @@ export function draftFileSaver(root, say) {
       say(body.error || root.dataset.msgFailed, 'error');
     }
   };
+  const saveNow = () => {
+    clearTimeout(timer);
+    saving = saving.then(put);
+    return saving;
+  };
+  const changed = () => {
+    say(root.dataset.msgEditing, 'editing');
+    clearTimeout(timer);
+    timer = setTimeout(saveNow, SAVE_DELAY_MS);
+  };
+  return { changed, saveNow };
 }
