@@ -38,11 +38,9 @@ from engine.models import (
 
 #: What the access log says of a subject-access report.
 READ_WHAT = "inzageverzoek (AVG art. 15)"
-#: The case fields a correction may change, with their Dutch label.
-CORRECTABLE: dict[str, str] = {
-    "tenant_name": "Naam", "street": "Straat", "house_number": "Huisnummer",
-    "postcode": "Postcode", "city": "Plaats", "phone": "Telefoon", "email": "E-mail",
-    "date_of_birth": "Geboortedatum"}
+#: The case fields a correction may change (the pages label them).
+CORRECTABLE = ("tenant_name", "street", "house_number", "postcode", "city", "phone", "email",
+               "date_of_birth")
 _POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
 
 

@@ -41,6 +41,11 @@ CASE_FIELDS = {
     "erased_at": _l("Persoonsgegevens gewist op")}
 
 
+def _correctable() -> dict[str, Any]:
+    """The fields an administrator may correct, with their labels (AVG art. 16)."""
+    return {name: CASE_FIELDS[name] for name in subject_access.CORRECTABLE}
+
+
 def _require(capability: str) -> None:
     if not access.may(actor(), capability):
         abort(403)
@@ -68,7 +73,7 @@ def index() -> Any:
         return render_template("subject_access/index.html", query=query,
                                errors={"case_number": missing.message}, report=None), 404
     return render_template("subject_access/index.html", query=query, errors={}, report=found,
-                           fields=subject_access.CORRECTABLE, case_fields=CASE_FIELDS)
+                           fields=_correctable(), case_fields=CASE_FIELDS)
 
 
 @bp.get("/subject-access/export.json")
@@ -100,6 +105,6 @@ def correct() -> Any:
         found = subject_access.report(engine_context(), actor(), case_number=form["case_number"])
         return render_template("subject_access/index.html", query=query, errors={},
                                correction_errors=invalid.errors, report=found,
-                               fields=subject_access.CORRECTABLE, case_fields=CASE_FIELDS,
+                               fields=_correctable(), case_fields=CASE_FIELDS,
                                form=form), 422
     return redirect(f"/subject-access?case_number={form['case_number'].strip().upper()}", 303)
