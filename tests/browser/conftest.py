@@ -104,7 +104,10 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations on the current page.
 
     axe comes from the app's own /static when it is there: the Content-Security-Policy
-    refuses inline scripts, and a script tag with the file's text is one."""
+    refuses inline scripts, and a script tag with the file's text is one. It waits for the
+    page to have loaded: a tag added while a navigation is still under way has no document
+    to go into."""
+    page.wait_for_load_state("load")
     if AXE.exists():
         parts = urlsplit(page.url)
         page.add_script_tag(url=f"{parts.scheme}://{parts.netloc}/static/vendor/{AXE.name}")
