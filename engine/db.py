@@ -7,6 +7,7 @@ commit; engine functions only flush.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -21,9 +22,12 @@ from sqlalchemy import (
     event,
     insert,
     inspect,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Dialect, Engine, Row, create_engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
@@ -141,6 +145,25 @@ def _versioned_update(table: Table, columns: frozenset[str]) -> Update:
             .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
             .values({**{name: bindparam(name) for name in sorted(columns)},
                      "version": bindparam("_next_version")}))
+
+
+def compiled_once(statement: Any, dialect: Dialect, columns: Sequence[str] | None = None) -> Any:
+    """``statement`` compiled once for ``dialect``, as text with its typed parameters.
+
+    SQLAlchemy cannot cache some statements (``ON CONFLICT`` clauses have no cache key) and
+    compiles them anew at every execution; a hot statement of that kind is compiled here
+    once (cache the result) and run as text, its parameters keeping their column types (the
+    UTC conversion of datetimes). An INSERT names the ``columns`` its rows give; parameters
+    with a value in the statement keep that value.
+    """
+    # The dialect's base form: a driver's own (psycopg) writes casts that text() cannot read.
+    base = {"postgresql": PGDialect, "sqlite": SQLiteDialect}.get(dialect.name, type(dialect))
+    compiled = statement.compile(dialect=base(paramstyle="named"), for_executemany=True,
+                                 column_keys=list(columns) if columns is not None else None)
+    sql = str(compiled)
+    params = [bindparam(name, compiled.params.get(name), type_=bind.type)
+              for bind, name in compiled.bind_names.items() if f":{name}" in sql]
+    return text(sql).bindparams(*params)
 
 
 def write_versioned(session: Session, obj: Any) -> None:

@@ -22,11 +22,13 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, exists, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from engine.access import ALL_ROWS, ASSIGN, OWN_CORPORATION, OWN_MUNICIPALITY, rule
 from engine.access import roles_that as _roles_that
 from engine.context import EngineContext
+from engine.db import compiled_once
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import HumanTask, MailPreference, Organisation, OutboxMail, User
 from engine.models.outbox import DEFAULT_ON, MAIL_KINDS
@@ -119,17 +121,28 @@ def _insert_once(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     # One statement per dialect, built once, the rows as its parameters: a statement with the
     # rows inlined (``.values(rows)``) is compiled anew at every call.
-    session.execute(_insert_ignoring_known(session.get_bind().dialect.name), rows)
+    session.execute(_insert_ignoring_known(session.get_bind().dialect), rows)
 
 
 @lru_cache(maxsize=4)
-def _insert_ignoring_known(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT (cause_key) DO NOTHING`` into the outbox, for ``dialect``."""
-    if dialect == "postgresql":
+def _insert_ignoring_known(dialect: Dialect) -> Any:
+    """``INSERT … ON CONFLICT (cause_key) DO NOTHING`` into the outbox, for ``dialect``
+    (compiled once: SQLAlchemy cannot cache an ``ON CONFLICT`` statement)."""
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
-        return pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"])
+        return compiled_once(
+            pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"]), dialect,
+            _ROW_COLUMNS)
     from sqlalchemy.dialects.sqlite import insert as lite_insert
-    return lite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"])
+    return compiled_once(
+        lite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"]), dialect,
+        _ROW_COLUMNS)
+
+
+#: The columns ``_row`` gives (every row of the outbox is written with these).
+_ROW_COLUMNS = ("cause_key", "cause", "kind", "user_id", "case_number", "task_id", "subject",
+                "body", "message_id", "attempts", "state", "created_at", "next_attempt_at",
+                "lease_until", "sent_at", "last_error")
 
 
 def _row(ctx: EngineContext, kind: str, cause: str, recipient: Recipient | None,

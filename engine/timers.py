@@ -13,11 +13,11 @@ alone, and the claim passes the instance over until its back-off has passed. Aft
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
     Executable,
-    Select,
     Table,
     bindparam,
     insert,
@@ -60,32 +60,35 @@ def claim_due(session: Session, now: datetime) -> ProcessInstance | None:
     ``ix_process_instance_timer`` and then sorts every due row; ``INDEXED BY`` names the
     partial index (and fails loudly should it ever be missing, rather than sort).
     """
-    query = (select(ProcessInstance)
-             .where(_LIVE, ProcessInstance.next_timer_due.is_not(None),
-                    ProcessInstance.next_timer_due < now,
-                    or_(ProcessInstance.timer_retry_at.is_(None),
-                        ProcessInstance.timer_retry_at <= now))
-             .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
-             .limit(1))
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-        return session.scalars(query).first()
+        return session.scalars(_DUE.with_for_update(skip_locked=True), {"now": now}).first()
     if dialect == "sqlite":
-        return session.scalars(_indexed_by_due(query)).first()
-    return session.scalars(query).first()
+        return session.scalars(_sqlite_due_indexed(), {"now": now}).first()
+    return session.scalars(_DUE, {"now": now}).first()
 
 
-def _indexed_by_due(query: Select[tuple[ProcessInstance]]) -> Executable:
-    """``query`` as SQLite text with ``INDEXED BY`` the due index after its table: SQLAlchemy
-    renders no table hints for SQLite, so the statement is compiled (named parameters, their
-    types kept for the UTC conversion) and the clause written in."""
-    compiled = query.compile(dialect=sqlite.dialect(paramstyle="named"))
+#: The claim's query, ``now`` bound at execution (built once: the claim runs every round).
+_DUE = (select(ProcessInstance)
+        .where(_LIVE, ProcessInstance.next_timer_due.is_not(None),
+               ProcessInstance.next_timer_due < bindparam("now"),
+               or_(ProcessInstance.timer_retry_at.is_(None),
+                   ProcessInstance.timer_retry_at <= bindparam("now")))
+        .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
+        .limit(1))
+
+
+@lru_cache(maxsize=1)
+def _sqlite_due_indexed() -> Executable:
+    """The claim as SQLite text with ``INDEXED BY`` the due index after its table: SQLAlchemy
+    renders no table hints for SQLite, so the statement is compiled once (named parameters,
+    their types kept for the UTC conversion) and the clause written in."""
+    compiled = _DUE.compile(dialect=sqlite.dialect(paramstyle="named"))
     table = ProcessInstance.__tablename__
     sql = str(compiled).replace(f"FROM {table} ", f"FROM {table} INDEXED BY {DUE_INDEX} ", 1)
-    params = [bindparam(name, compiled.params[name], type_=bind.type)
-              for bind, name in compiled.bind_names.items()]
-    return select(ProcessInstance).from_statement(text(sql).bindparams(*params))
+    params = {name: bindparam(name, compiled.params[name], type_=bind.type)
+              for bind, name in compiled.bind_names.items()}  # ``now`` is given at each claim
+    return select(ProcessInstance).from_statement(text(sql).bindparams(*params.values()))
 
 
 def fire(ctx: EngineContext, session: Session, row: ProcessInstance) -> None:
