@@ -6,8 +6,8 @@ commit; engine functions only flush.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, cast
 

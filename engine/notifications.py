@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, select
+from sqlalchemy import Table, and_, bindparam, exists, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -89,6 +89,21 @@ def set_preferences(session: Session, actor: Any, choices: dict[str, bool]) -> d
     return preferences(session, actor.user_id)
 
 
+_USERS = cast(Table, User.__table__)
+_PREFERENCES = cast(Table, MailPreference.__table__)
+_TASKS = cast(Table, HumanTask.__table__)
+# Built once: a task handed to its case's holder is mailed on every such step.
+#: Each person of ``ids`` with their choice for ``kind``, if they made one.
+_PEOPLE_WITH_CHOICE = (
+    select(_USERS.c.id, _USERS.c.email, _USERS.c.is_active, _PREFERENCES.c.enabled)
+    .outerjoin(_PREFERENCES, and_(_PREFERENCES.c.user_id == _USERS.c.id,
+                                  _PREFERENCES.c.kind == bindparam("kind")))
+    .where(_USERS.c.id.in_(bindparam("ids", expanding=True))))
+#: What a mail about tasks says of them.
+_TASKS_TO_MAIL = select(_TASKS.c.id, _TASKS.c.name, _TASKS.c.case_number, _TASKS.c.due_at).where(
+    _TASKS.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def _recipients(session: Session, kind: str, user_ids: Iterable[int]) -> dict[int, Recipient]:
     """The people and whether they get ``kind`` (one query: each person with their choice
     for this kind, if they made one)."""
@@ -96,11 +111,7 @@ def _recipients(session: Session, kind: str, user_ids: Iterable[int]) -> dict[in
     if not ids:
         return {}
     default = kind in DEFAULT_ON
-    rows = session.execute(
-        select(User.id, User.email, User.is_active, MailPreference.enabled)
-        .outerjoin(MailPreference, and_(MailPreference.user_id == User.id,
-                                        MailPreference.kind == kind))
-        .where(User.id.in_(ids)))
+    rows = session.connection().execute(_PEOPLE_WITH_CHOICE, {"kind": kind, "ids": ids})
     return {uid: Recipient(uid, email, bool(active) and (default if chosen is None
                                                           else bool(chosen)))
             for uid, email, active, chosen in rows}
@@ -200,9 +211,8 @@ def tasks_assigned(ctx: EngineContext, session: Session,
     version is part of the cause: a task handed to the same person again, later, is news."""
     if not handed:
         return
-    found = {t.id: t for t in session.execute(
-        select(HumanTask.id, HumanTask.name, HumanTask.case_number, HumanTask.due_at)
-        .where(HumanTask.id.in_([task_id for task_id, _user, _v in handed])))}
+    found = {t.id: t for t in session.connection().execute(
+        _TASKS_TO_MAIL, {"ids": [task_id for task_id, _user, _v in handed]})}
     people = _recipients(session, ASSIGNED, [user for _t, user, _v in handed])
     rows = []
     for task_id, user_id, version in handed:

@@ -24,7 +24,6 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -162,6 +161,7 @@ def _task_dict(task: Any, tasks: dict[UUID, Any], names: dict[UUID, str],
     against its parent's (equal data, the common case, is settled by one comparison)."""
     parent_id = task._parent
     parent = tasks.get(parent_id) if parent_id is not None else None
+    delta: dict[str, Any]
     if parent is None:
         data, delta = task.data, {}
     else:

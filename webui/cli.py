@@ -3,6 +3,7 @@ create/list/revoke, seed-demo, export ddas, figures rebuild/fold, purge, access-
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -251,6 +252,10 @@ def seed_demo(seed: int, signals: int, days: int, until: datetime | None) -> Non
         if heartbeat.worker_alive(ctx):
             click.echo(SEED_BESIDE_WORKER, err=True)
             sys.exit(1)
+        # A year of cases builds and drops millions of small objects (workflow trees); the
+        # collector's default threshold (700) would trace the long-lived ones over and over.
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         try:
             result = seed_year(ctx, seed=seed, signals=signals, days=days,
                                until=until.date() if until else None)

@@ -670,31 +670,19 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
         # The instance's own tasks first, by the instance index alone (a few rows): SQLite's
         # planner would otherwise walk every completed social-team task of the region, on
         # every step of a case without a holder. The query below then only checks these.
-        completed = [task_id for task_id, process_id, role, state, assignee in session.execute(
-            select(HumanTask.id, HumanTask.process_id, HumanTask.role, HumanTask.state,
-                   HumanTask.assignee_id).where(HumanTask.instance_id == row.id))
+        completed = [task_id for task_id, process_id, role, state, assignee in connection.execute(
+            _INSTANCE_TASKS, {"instance_id": row.id})
             if process_id == TAKING_PROCESS and role == HOLDER_LANE and state == "completed"
             and assignee is not None]
         if not completed:
             return
-        taker = session.execute(
-            select(User.id, User.username).join(HumanTask, HumanTask.assignee_id == User.id)
-            .join(Organisation, Organisation.id == User.organisation_id)
-            .where(HumanTask.id.in_(completed),
-                   HumanTask.instance_id == row.id, HumanTask.process_id == TAKING_PROCESS,
-                   HumanTask.role == HOLDER_LANE, HumanTask.state == "completed",
-                   User.is_active.is_(True), User.role.in_(roles_that(policy.HOLD_CASES)),
-                   Organisation.slug == row.municipality,
-                   # once held, released or handed over, the case is never taken again
-                   ~select(Event.id).where(Event.instance_id == row.id,
-                                           Event.kind == "holder_changed").exists())
-            .order_by(HumanTask.completed_at, HumanTask.id).limit(1)).first()
+        taker = connection.execute(_TAKER, {
+            "completed": completed, "instance_id": row.id, "municipality": row.municipality,
+            "roles": sorted(roles_that(policy.HOLD_CASES))}).first()
         if taker is None:
             return
         holder_id = taker.id
-        connection.execute(update(_CASES).where(_CASES.c.id == case_id,
-                                                _CASES.c.holder_id.is_(None))
-                           .values(holder_id=holder_id))
+        connection.execute(_TAKE_CASE, {"case_id": case_id, "holder_id": holder_id})
         connection.execute(insert(cast(Table, Event.__table__)), [{
             "instance_id": row.id, "at": now, "kind": "holder_changed", "element_id": None,
             "task_id": None, "actor": None, "detail": {"holder": taker.username}}])
@@ -702,14 +690,8 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
         if loaded is not None:
             set_committed_value(loaded, "holder_id", holder_id)
             session.expire(loaded, ["holder_name"])
-    active = select(User.id).where(User.id == holder_id, User.is_active.is_(True))
-    handed = connection.execute(
-        update(_HUMAN_TASKS)
-        .where(_HUMAN_TASKS.c.id.in_(lane_tasks), _HUMAN_TASKS.c.state == "open",
-               _HUMAN_TASKS.c.assignee_id.is_(None), _HUMAN_TASKS.c.version == 1,
-               active.exists())
-        .values(state="claimed", assignee_id=holder_id, version=_HUMAN_TASKS.c.version + 1)
-        .returning(_HUMAN_TASKS.c.id, _HUMAN_TASKS.c.bpmn_id)).all()
+    handed = connection.execute(_HAND_TO_HOLDER, {"tasks": lane_tasks,
+                                                  "holder_id": holder_id}).all()
     if handed:
         connection.execute(insert(cast(Table, Event.__table__)), [{
             "instance_id": row.id, "at": now, "kind": "task_assigned",
@@ -719,6 +701,46 @@ def _sync_holder(ctx: EngineContext, session: Session, row: ProcessInstance, cas
         # the holder learns by mail that the case's next task is theirs (same transaction)
         notifications.tasks_assigned(ctx, session, [(task_id, holder_id, 2)
                                                      for task_id, _bpmn_id in handed])
+
+
+# Built once: ``_sync_holder`` runs after every step of a case with social-team tasks.
+_INSTANCE_TASKS = select(_HUMAN_TASKS.c.id, _HUMAN_TASKS.c.process_id, _HUMAN_TASKS.c.role,
+                         _HUMAN_TASKS.c.state, _HUMAN_TASKS.c.assignee_id).where(
+    _HUMAN_TASKS.c.instance_id == bindparam("instance_id"))
+_USERS = cast(Table, User.__table__)
+_ORGANISATIONS = cast(Table, Organisation.__table__)
+_EVENTS = cast(Table, Event.__table__)
+#: Who completed the outreach's social-team task of the instance, if they may hold the case
+#: (active, of the case's municipality) and the case never had a holder.
+_TAKER = (
+    select(_USERS.c.id, _USERS.c.username)
+    .join(_HUMAN_TASKS, _HUMAN_TASKS.c.assignee_id == _USERS.c.id)
+    .join(_ORGANISATIONS, _ORGANISATIONS.c.id == _USERS.c.organisation_id)
+    .where(_HUMAN_TASKS.c.id.in_(bindparam("completed", expanding=True)),
+           _HUMAN_TASKS.c.instance_id == bindparam("instance_id"),
+           _HUMAN_TASKS.c.process_id == TAKING_PROCESS,
+           _HUMAN_TASKS.c.role == HOLDER_LANE, _HUMAN_TASKS.c.state == "completed",
+           _USERS.c.is_active.is_(True),
+           _USERS.c.role.in_(bindparam("roles", expanding=True)),
+           _ORGANISATIONS.c.slug == bindparam("municipality"),
+           # once held, released or handed over, the case is never taken again
+           ~select(_EVENTS.c.id).where(_EVENTS.c.instance_id == bindparam("instance_id"),
+                                       _EVENTS.c.kind == "holder_changed").exists())
+    .order_by(_HUMAN_TASKS.c.completed_at, _HUMAN_TASKS.c.id).limit(1))
+_TAKE_CASE = (update(_CASES).where(_CASES.c.id == bindparam("case_id"),
+                                   _CASES.c.holder_id.is_(None))
+              .values(holder_id=bindparam("holder_id")))
+#: The untouched open tasks among ``tasks`` go to an active holder.
+_HAND_TO_HOLDER = (
+    update(_HUMAN_TASKS)
+    .where(_HUMAN_TASKS.c.id.in_(bindparam("tasks", expanding=True)),
+           _HUMAN_TASKS.c.state == "open", _HUMAN_TASKS.c.assignee_id.is_(None),
+           _HUMAN_TASKS.c.version == 1,
+           select(_USERS.c.id).where(_USERS.c.id == bindparam("holder_id"),
+                                     _USERS.c.is_active.is_(True)).exists())
+    .values(state="claimed", assignee_id=bindparam("holder_id"),
+            version=_HUMAN_TASKS.c.version + 1)
+    .returning(_HUMAN_TASKS.c.id, _HUMAN_TASKS.c.bpmn_id))
 
 
 def holder_choices(session: Session, actor: Actor) -> list[Colleague]:

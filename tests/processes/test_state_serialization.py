@@ -7,7 +7,7 @@ by it, so a difference would be a state the library cannot restore the way it wr
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,7 @@ def test_values_json_has_no_type_for_keep_their_type(ctx: EngineContext, chain: 
     workflow = _stored_workflow(ctx, chain)
     task = workflow.get_tasks()[-1]
     task.data.update({
-        "on": date(2026, 5, 4), "at": datetime(2026, 7, 1, 15, 0, tzinfo=timezone.utc),
+        "on": date(2026, 5, 4), "at": datetime(2026, 7, 1, 15, 0, tzinfo=UTC),
         "amount": Decimal("1234.56"), "huge": 2 ** 80, "seven": 7,
     })
     _assert_written_as_the_library_does(workflow)
@@ -90,5 +90,5 @@ def test_values_json_has_no_type_for_keep_their_type(ctx: EngineContext, chain: 
     restored = load_workflow(dump_workflow(workflow), spec, subprocess_specs)
     data = restored.get_task_from_id(task.id).data
     assert (data["on"], data["at"], data["amount"], data["huge"]) == (
-        date(2026, 5, 4), datetime(2026, 7, 1, 15, 0, tzinfo=timezone.utc),
+        date(2026, 5, 4), datetime(2026, 7, 1, 15, 0, tzinfo=UTC),
         Decimal("1234.56"), 2 ** 80)
