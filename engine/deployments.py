@@ -130,6 +130,16 @@ def live_definitions(session: Session) -> list[ProcessDefinition]:
     return list(session.scalars(_live(ProcessDefinition)))
 
 
+def live_definition_ids(session: Session) -> list[int]:
+    """The ids of the definitions in service (see ``_live``)."""
+    return list(session.scalars(_live_ids()))
+
+
+@lru_cache(maxsize=1)
+def _live_ids() -> Select[Any]:
+    return _live(ProcessDefinition.id)
+
+
 @lru_cache(maxsize=1)
 def _live_start_messages() -> Select[Any]:
     """``_live`` of the ids and start messages, built once (every message looks it up)."""

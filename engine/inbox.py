@@ -1,8 +1,9 @@
 """The caseworker's inbox: tasks with their case summary, deadline state, search and paging.
 
 One indexed query per page: ``human_task`` keyset-paged on the chosen order, joined with the
-case row (unique index on the case number) and the assignee's name. The tab counts are one
-grouped count for all tabs on the same indexes (never a workflow loaded). Filters (task type,
+case row (unique index on the case number) and the assignee's name. Each tab counts its
+tasks on the same indexes up to ``COUNT_CAP`` (never a workflow loaded), and the task types
+come from the deployed processes. Filters (task type,
 overdue, crisis, and municipality for the regional desks) narrow page and counts alike. The
 team-lead action "reassign" lives here too, beside the team list it needs.
 """
@@ -34,17 +35,21 @@ from sqlalchemy.orm import Session
 
 from engine import cursors, lifecycle, notifications
 from engine.access import (
+    ALL_ROWS,
+    NO_ROWS,
     Actor,
     bound_task_scope,
     may_assign,
     queue_lanes,
     receives_referrals,
     record_access,
+    rule,
     scope_parameters,
     team_roles,
 )
 from engine.context import EngineContext
 from engine.db import UTCDateTime, write_versioned
+from engine.deployments import live_definition_ids
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import Case, Event, HumanTask, Organisation, User
 from engine.tasks import scoped_task, task_view
@@ -91,22 +96,32 @@ class InboxFilters:
 NO_FILTERS = InboxFilters()
 
 
+#: The most tasks a tab counts; beyond it the tab says "500+". An exact count reads every
+#: task of the queue: at national volume tens of thousands per team, which costs more than
+#: the page itself, while a caseworker needs only "more than a few hundred".
+COUNT_CAP = 500
+
+
 @dataclass(frozen=True)
 class TaskType:
-    """One kind of task waiting in the actor's tabs, with how many of it."""
+    """One kind of task the actor's queues can hold (a user task of a lane they see)."""
 
     bpmn_id: str
     name: str
-    count: int
 
 
 @dataclass(frozen=True)
 class InboxCounts:
-    """Tasks per tab under the current filters and search, and the task types the tabs hold
-    (counted under every filter but the type filter itself, so the choice list stays whole)."""
+    """Tasks per tab under the current filters and search, each counted up to ``COUNT_CAP``
+    (a tab holding more has ``COUNT_CAP + 1``), and the task types of the actor's lanes in the
+    deployed processes (the whole choice list, whatever the filters)."""
 
     tabs: dict[str, int]
     task_types: list[TaskType]
+
+    def more_than_cap(self, queue: str) -> bool:
+        """Whether ``queue`` holds more tasks than were counted."""
+        return self.tabs.get(queue, 0) > COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -223,53 +238,57 @@ def find_cases(ctx: EngineContext, session: Session,
 
 
 @lru_cache(maxsize=256)
-def _count_query(role: str, shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
-    """Open and claimed tasks per task type and assignee, in one go for every tab: an index
-    range on (state, role, scope), no workflow."""
-    query = select(HumanTask.state, HumanTask.assignee_id, HumanTask.bpmn_id, HumanTask.name,
-                   func.count().label("n"))
-    return (query.where(bound_task_scope(role), HumanTask.state.in_(("open", "claimed")),
-                        *_filter_conditions(shape, with_type=False))
-            .group_by(HumanTask.state, HumanTask.assignee_id, HumanTask.bpmn_id,
-                      HumanTask.name))
+def _tab_tasks(role: str, queue: str, shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    """The ids of a tab's tasks, on the page's index range (organisation, assignee and filter
+    values bound); ``inbox_counts`` counts at most ``COUNT_CAP + 1`` of them."""
+    return select(HumanTask.id).where(bound_task_scope(role), _queue_condition(queue),
+                                      *_filter_conditions(shape))
 
 
-def _row_queues(actor: Actor, queues: tuple[str, ...], state: str,
-                assignee_id: int | None) -> list[str]:
-    """The tabs (of ``queues``) a task in ``state`` held by ``assignee_id`` is in."""
-    if state == "open":
-        return ["team"]
-    mine = actor.user_id is not None and assignee_id == actor.user_id
-    return [q for q in queues if q == "assigned" or (q == "mine" and mine)]
+def _capped_count(tasks: Select[Any]) -> Select[Any]:
+    return select(func.count()).select_from(tasks.limit(COUNT_CAP + 1).subquery())
 
 
 def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
                  filters: InboxFilters = NO_FILTERS,
                  search: str | SearchMatches | None = None) -> InboxCounts:
     """How many tasks each of the actor's tabs holds under ``filters`` and ``search`` (its
-    text, or what ``find_cases`` found for it): one grouped count for all tabs, so the tab of
-    the list shown doubles as its total."""
+    text, or what ``find_cases`` found for it), each counted up to ``COUNT_CAP + 1`` on its
+    queue's index, so a count costs the same at 1,000 open cases as at 100,000."""
     check_filters(ctx, actor, filters)
-    params = {**scope_parameters(actor), **_filter_parameters(ctx, filters)}
+    params = {**scope_parameters(actor), "assignee": actor.user_id,
+              **_filter_parameters(ctx, filters)}
     matches = find_cases(ctx, session, search)
-    query = _count_query(actor.role, filters.shape())
-    if matches is not None:
-        query = query.where(matches.task_condition())
-    queues = queues_for(actor)
-    tabs = dict.fromkeys(queues, 0)
-    types: dict[str, tuple[str, int]] = {}
-    rows = ([] if matches is not None and matches.numbers == ()
-            else session.execute(query, params).all())
-    for state, assignee_id, bpmn_id, name, count in rows:
-        for queue in _row_queues(actor, queues, state, assignee_id):
-            if not filters.task_type or bpmn_id == filters.task_type:
-                tabs[queue] += count
-            known_name, known = types.get(bpmn_id, (name, 0))
-            types[bpmn_id] = (known_name, known + count)
-    task_types = sorted((TaskType(bpmn_id, name, count)
-                         for bpmn_id, (name, count) in types.items()),
-                        key=lambda t: (t.name.lower(), t.bpmn_id))
-    return InboxCounts(tabs, task_types)
+    tabs: dict[str, int] = {}
+    for queue in queues_for(actor):
+        if matches is not None and matches.numbers == ():
+            tabs[queue] = 0  # the search matched no case: nothing to ask the database
+            continue
+        tasks = _tab_tasks(actor.role, queue, filters.shape())
+        if matches is not None:
+            tasks = tasks.where(matches.task_condition())
+        tabs[queue] = int(session.scalar(_capped_count(tasks), params) or 0)
+    return InboxCounts(tabs, task_types(ctx, session, actor))
+
+
+def task_types(ctx: EngineContext, session: Session, actor: Actor) -> list[TaskType]:
+    """The user tasks of the lanes the actor sees, in the deployed processes, by name: the
+    choice list of the type filter (read from the cached specs, not from the tasks)."""
+    rules = rule(actor.role)
+    if rules.rows == NO_ROWS or (rules.rows != ALL_ROWS and not rules.lanes):
+        return []
+    found: dict[str, str] = {}
+    for definition_id in live_definition_ids(session):
+        cached = ctx.specs.get(session, definition_id)
+        for spec in (cached.spec, *cached.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                if not task_spec.manual or not getattr(task_spec, "bpmn_id", None):
+                    continue
+                if rules.rows != ALL_ROWS and task_spec.lane not in rules.lanes:
+                    continue
+                found.setdefault(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id)
+    return sorted((TaskType(bpmn_id, name) for bpmn_id, name in found.items()),
+                  key=lambda t: (t.name.lower(), t.bpmn_id))
 
 
 @lru_cache(maxsize=512)

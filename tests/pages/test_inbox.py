@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -189,6 +190,34 @@ def test_tabs_show_counts_for_each_queue_and_only_within_scope(ctx, app):
                         headers={"HX-Request": "true", "HX-Target": "inbox-list"})
     body = swapped.get_data(as_text=True)
     assert 'hx-swap-oob="true"' in body and _tabs(body) == {"Mijn taken": 2, "Teamwachtrij": 1}
+
+
+def test_a_tab_counts_up_to_its_cap_and_says_more_beyond_it(ctx, app):
+    """Past ``COUNT_CAP`` open tasks the team tab says "500+" and the list "more than 500":
+    the count reads at most that many tasks, however long the queue (issue 14)."""
+    deploy_chain(ctx)
+    report(ctx, corporation(ctx))
+    make_user(ctx, "anna")
+    with ctx.sessionmaker.begin() as session:
+        table = HumanTask.__table__
+        (row,) = session.execute(select(table).where(table.c.state == "open")).mappings()
+        # copies of the real open task, straight into the table (the engine path would take
+        # minutes for five hundred cases)
+        session.execute(table.insert(), [{**row, "id": str(uuid.uuid4())}
+                                         for _ in range(inbox.COUNT_CAP)])
+    anna = login(app, "anna")
+    html = anna.get("/inbox?queue=team").get_data(as_text=True)
+    assert re.search(r'Teamwachtrij <span class="count">500\+<span class="visually-hidden">'
+                     r' taken</span>', html)
+    assert _tabs(html) == {"Mijn taken": 0}  # the exact count still shows below the cap
+    assert "Taak 1–25 van meer dan 500" in html
+    english = anna.get("/inbox?queue=team&lang=en").get_data(as_text=True)
+    assert "Tasks 1–25 of more than 500" in english
+    anna.get("/inbox?lang=nl")
+    anna.post(f"/tasks/{_task_ids(html)[0]}/claim", data={"queue": "team"})
+    html = anna.get("/inbox?queue=team").get_data(as_text=True)
+    assert _tabs(html) == {"Mijn taken": 1, "Teamwachtrij": 500}  # 501 - 1: exact again
+    assert "Taak 1–25 van 500" in html
 
 
 def test_the_inbox_lands_on_the_team_queue_while_my_tasks_is_empty(ctx, app):

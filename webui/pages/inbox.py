@@ -109,7 +109,8 @@ def _list_context(params: dict[str, str], cursor: str | None,
     if cursor:
         previous_url = _query(params, trail[-1], trail[:-1]) if trail else _query(params)
     return {"page": page, "params": params, "members": members, "lead": may_assign(who),
-            "counts": counts, "total": total, "queues": queues,
+            "counts": counts, "counts_cap": engine_inbox.COUNT_CAP, "total": total,
+            "queues": queues,
             "tab_urls": {q: _query({**params, "queue": q}) for q in queues},
             "municipalities": (ctx.settings.municipality_slugs()
                                if engine_inbox.municipality_filter(who) else []),
