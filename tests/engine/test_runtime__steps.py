@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -143,7 +144,8 @@ def test_serializer_version_outside_allow_list_is_refused(ctx: EngineContext,
     with ctx.sessionmaker.begin() as session:
         row = session.get(ProcessInstance, instance_id)
         assert row is not None and row.state is not None
-        tampered = row.state.replace('"serializer_version": "1.5"', '"serializer_version": "9.9"')
+        tampered = re.sub(r'"serializer_version":\s*"1\.5"', '"serializer_version": "9.9"',
+                          row.state)
         assert tampered != row.state
         session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
                         .values(state=tampered, serializer_version="9.9"))
