@@ -550,6 +550,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _hits(sites: list[Any], field: str) -> str:
+    """How many generated households a search term matches at each size."""
+    return " / ".join(f"{getattr(site.generated, field):,} @{site.size:,}" for site in sites)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     targets = [t for t in databases.targets() if t.kind == "postgresql"]
@@ -607,8 +612,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"Wall and CPU per request are the app in this process (Flask test client); "
                 f"{args.requests} requests per kind and size.",
                 f"Searches: number prefix {sites[0].generated.number_prefix!r}, name "
-                f"{sites[0].generated.name!r}, address {sites[0].generated.address!r}, no "
-                f"match {NO_MATCH!r}.", ""]
+                f"{sites[0].generated.name!r} ({_hits(sites, 'name_hits')} households), "
+                f"address {sites[0].generated.address!r} "
+                f"({_hits(sites, 'address_hits')} households), no match {NO_MATCH!r}.", ""]
             sections += lists_table(sites, timings, verdicts)
             print("\n".join(sections[-40:]), file=sys.stderr)
         if "load" not in args.skip:

@@ -167,10 +167,15 @@ def working_days_between(start: date | datetime | str, end: date | datetime | st
     last = _as_date(end)
     if last < first:
         return -working_days_between(last, first)
-    count = 0
-    day = first + timedelta(days=1)
-    while day <= last:
-        if is_working_day(day):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    # Counted, not walked (an inbox page asks this for every task, overdue ones a year
+    # back among them): the Mondays to Fridays in (first, last], less the holidays among them.
+    holidays = sum(1 for year in range(first.year, last.year + 1)
+                   for day in holidays_in_year(year)
+                   if first < day <= last and day.weekday() < 5)
+    return _weekdays_through(last) - _weekdays_through(first) - holidays
+
+
+def _weekdays_through(day: date) -> int:
+    """Mondays to Fridays from 1 January of year 1 (a Monday, ordinal 1) up to ``day``."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return 5 * weeks + min(rest, 5)

@@ -1,4 +1,5 @@
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -114,6 +115,19 @@ def test_working_days_between_is_the_inverse_of_add():
     assert working_days_between(date(2026, 4, 23), date(2026, 4, 29)) == 3
     assert working_days_between(date(2026, 4, 29), date(2026, 4, 23)) == -3
     assert working_days_between(date(2026, 4, 24), date(2026, 4, 27)) == 0
+
+
+def test_working_days_between_counts_as_walking_the_calendar_would():
+    """The count is arithmetic (weeks, then the holidays on weekdays); walking day by day,
+    as a caseworker would on a calendar, gives the same over years, weekends and holidays."""
+    rng = random.Random(10)
+    for _ in range(400):
+        first = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 5 * 365))
+        last = first + timedelta(days=rng.randrange(-400, 800))
+        low, high = sorted((first, last))
+        walked = sum(is_working_day(low + timedelta(days=i))
+                     for i in range(1, (high - low).days + 1))
+        assert working_days_between(first, last) == (walked if last >= first else -walked)
 
 
 def test_bad_input_is_rejected():
