@@ -6,7 +6,7 @@ commit; engine functions only flush.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -147,20 +147,22 @@ def _versioned_update(table: Table, columns: frozenset[str]) -> Update:
                      "version": bindparam("_next_version")}))
 
 
-def compiled_once(statement: Any, dialect: Dialect, columns: Sequence[str] | None = None) -> Any:
+def compiled_once(statement: Any, dialect: Dialect, columns: Sequence[str] | None = None,
+                  edit: Callable[[str], str] | None = None) -> Any:
     """``statement`` compiled once for ``dialect``, as text with its typed parameters.
 
     SQLAlchemy cannot cache some statements (``ON CONFLICT`` clauses have no cache key) and
     compiles them anew at every execution; a hot statement of that kind is compiled here
     once (cache the result) and run as text, its parameters keeping their column types (the
     UTC conversion of datetimes). An INSERT names the ``columns`` its rows give; parameters
-    with a value in the statement keep that value.
+    with a value in the statement keep that value; ``edit`` may rewrite the SQL text (what
+    SQLAlchemy cannot render, such as SQLite's ``INDEXED BY``).
     """
     # The dialect's base form: a driver's own (psycopg) writes casts that text() cannot read.
     base = {"postgresql": PGDialect, "sqlite": SQLiteDialect}.get(dialect.name, type(dialect))
     compiled = statement.compile(dialect=base(paramstyle="named"), for_executemany=True,
                                  column_keys=list(columns) if columns is not None else None)
-    sql = str(compiled)
+    sql = edit(str(compiled)) if edit is not None else str(compiled)
     params = [bindparam(name, compiled.params.get(name), type_=bind.type)
               for bind, name in compiled.bind_names.items() if f":{name}" in sql]
     return text(sql).bindparams(*params)

@@ -19,7 +19,6 @@ import json
 from datetime import date
 from decimal import Decimal
 from importlib.metadata import version as package_version
-from types import ModuleType
 from typing import Any
 from uuid import UUID
 
@@ -94,22 +93,11 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
         return json.dumps(dct, cls=_SERIALIZER._encoder_cls)
 
 
-#: Dates and datetimes go to ``_encode_other`` (the registry's typed form, not orjson's
+#: Dates and datetimes go to the library's encoder (the registry's typed form, not orjson's
 #: RFC 3339 strings); dictionary keys that are not strings are written as ``json`` writes them.
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-
-
-def _encode_other(value: Any) -> Any:
-    """What the library's JSON encoder does with a value JSON has no type for."""
-    registry = _SERIALIZER.registry
-    typename = registry.typenames.get(type(value))
-    if typename is not None:
-        return registry.convert_to_dict[typename](value)
-    if callable(value) or isinstance(value, ModuleType):
-        return None
-    if isinstance(value, set):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+#: What the library's JSON encoder does with a value JSON has no type for (its ``default``).
+_encode_other = _SERIALIZER._encoder_cls().default
 
 
 def workflow_to_dict(workflow: BpmnWorkflow) -> dict[str, Any]:

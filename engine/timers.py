@@ -24,14 +24,13 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from engine import runtime
 from engine.context import EngineContext
-from engine.db import write_versioned
+from engine.db import compiled_once, write_versioned
 from engine.models import Event, ProcessInstance
 
 LIVE_STATUSES = ("running", "waiting")
@@ -81,14 +80,12 @@ _DUE = (select(ProcessInstance)
 @lru_cache(maxsize=1)
 def _sqlite_due_indexed() -> Executable:
     """The claim as SQLite text with ``INDEXED BY`` the due index after its table: SQLAlchemy
-    renders no table hints for SQLite, so the statement is compiled once (named parameters,
-    their types kept for the UTC conversion) and the clause written in."""
-    compiled = _DUE.compile(dialect=sqlite.dialect(paramstyle="named"))
+    renders no table hints for SQLite, so the statement is compiled once and the clause
+    written in (``now`` is given at each claim)."""
     table = ProcessInstance.__tablename__
-    sql = str(compiled).replace(f"FROM {table} ", f"FROM {table} INDEXED BY {DUE_INDEX} ", 1)
-    params = {name: bindparam(name, compiled.params[name], type_=bind.type)
-              for bind, name in compiled.bind_names.items()}  # ``now`` is given at each claim
-    return select(ProcessInstance).from_statement(text(sql).bindparams(*params.values()))
+    return select(ProcessInstance).from_statement(compiled_once(
+        _DUE, sqlite.dialect(), edit=lambda sql: sql.replace(
+            f"FROM {table} ", f"FROM {table} INDEXED BY {DUE_INDEX} ", 1)))
 
 
 def fire(ctx: EngineContext, session: Session, row: ProcessInstance) -> None:
