@@ -279,14 +279,9 @@ def task_types(ctx: EngineContext, session: Session, actor: Actor) -> list[TaskT
         return []
     found: dict[str, str] = {}
     for definition_id in live_definition_ids(session):
-        cached = ctx.specs.get(session, definition_id)
-        for spec in (cached.spec, *cached.subprocess_specs.values()):
-            for task_spec in spec.task_specs.values():
-                if not task_spec.manual or not getattr(task_spec, "bpmn_id", None):
-                    continue
-                if rules.rows != ALL_ROWS and task_spec.lane not in rules.lanes:
-                    continue
-                found.setdefault(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id)
+        for bpmn_id, name, lane in ctx.specs.get(session, definition_id).user_tasks:
+            if rules.rows == ALL_ROWS or lane in rules.lanes:
+                found.setdefault(bpmn_id, name)
     return sorted((TaskType(bpmn_id, name) for bpmn_id, name in found.items()),
                   key=lambda t: (t.name.lower(), t.bpmn_id))
 

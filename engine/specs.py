@@ -30,6 +30,8 @@ class CachedSpec:
     subprocess_specs: dict[str, Any]
     #: (process id, user task id) -> form file, for the process and everything it calls
     forms: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (bpmn id, name, lane) of every task a person does, in the process and its subprocesses
+    user_tasks: tuple[tuple[str, str, str | None], ...] = ()
 
 
 class SpecCache:
@@ -73,7 +75,18 @@ class SpecCache:
         version = session.scalar(select(Deployment.version).where(
             Deployment.id == definition.deployment_id))
         cached = CachedSpec(definition.id, definition.deployment_id, version or 0,
-                            definition.process_id, spec, subprocess_specs, forms)
+                            definition.process_id, spec, subprocess_specs, forms,
+                            _user_tasks(spec, subprocess_specs))
         with self._lock:
             self._items[definition_id] = cached
         return cached
+
+
+def _user_tasks(spec: Any, subprocess_specs: dict[str, Any]
+                ) -> tuple[tuple[str, str, str | None], ...]:
+    """The tasks of ``spec`` and its subprocesses that a person does (they become
+    ``human_task`` rows): bpmn id, name (the id when unnamed) and lane."""
+    return tuple((task.bpmn_id, task.bpmn_name or task.bpmn_id, task.lane)
+                 for process in (spec, *subprocess_specs.values())
+                 for task in process.task_specs.values()
+                 if task.manual and getattr(task, "bpmn_id", None))
