@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -138,22 +139,12 @@ def _insert_once(session: Session, rows: list[dict[str, Any]]) -> None:
 @lru_cache(maxsize=4)
 def _insert_ignoring_known(dialect: Dialect) -> Any:
     """``INSERT … ON CONFLICT (cause_key) DO NOTHING`` into the outbox, for ``dialect``
-    (compiled once: SQLAlchemy cannot cache an ``ON CONFLICT`` statement)."""
-    if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        return compiled_once(
-            pg_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"]), dialect,
-            _ROW_COLUMNS)
-    from sqlalchemy.dialects.sqlite import insert as lite_insert
-    return compiled_once(
-        lite_insert(_OUTBOX).on_conflict_do_nothing(index_elements=["cause_key"]), dialect,
-        _ROW_COLUMNS)
-
-
-#: The columns ``_row`` gives (every row of the outbox is written with these).
-_ROW_COLUMNS = ("cause_key", "cause", "kind", "user_id", "case_number", "task_id", "subject",
-                "body", "message_id", "attempts", "state", "created_at", "next_attempt_at",
-                "lease_until", "sent_at", "last_error")
+    (compiled once: SQLAlchemy cannot cache an ``ON CONFLICT`` statement). Every column but
+    the id is written: ``_row`` gives them all."""
+    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    columns = [column.key for column in _OUTBOX.columns if not column.primary_key]
+    return compiled_once(dialect_insert(_OUTBOX).on_conflict_do_nothing(
+        index_elements=["cause_key"]), dialect, columns)
 
 
 def _row(ctx: EngineContext, kind: str, cause: str, recipient: Recipient | None,
