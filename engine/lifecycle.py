@@ -4,7 +4,8 @@ Each transition checks the current state and who acts; an illegal one raises
 ``InvalidTransition`` (a conflict: someone else got there first, or the task is done), with a
 Dutch message a page can show as it is. Completing requires holding the claim: a task nobody
 holds, or one a lead has just put back in the queue, cannot be completed by whoever still has
-its form open.
+its form open. A caller that means to take an open task and finish it at once says so
+(``take_open``): one step that claims and completes, never a completion of a task someone holds.
 """
 
 from __future__ import annotations
@@ -55,19 +56,25 @@ def assign(task: HumanTask, actor: Actor, assignee_id: int) -> None:
     task.assignee_id = assignee_id
 
 
-def check_complete(task: HumanTask, actor: Actor) -> None:
+def check_complete(task: HumanTask, actor: Actor, *, take_open: bool = False) -> None:
     """Only the holder of the claim completes a task (a machine token claims as its
-    organisation: ``assignee_id`` None). Changes nothing."""
+    organisation: ``assignee_id`` None). With ``take_open`` an open task counts as held: the
+    caller claims and completes it in one step, as a claim followed by a completion would.
+    Changes nothing."""
     _assert_live(task)
     if not claimable(actor, task):
         raise NotAllowed("Deze taak hoort niet bij jouw rol.")
+    if take_open and task.state == "open":
+        return
     if task.state != "claimed":
         raise InvalidTransition(NOT_CLAIMED)
     if task.assignee_id != actor.user_id:
         raise InvalidTransition(CLAIMED_BY_OTHER)
 
 
-def complete(task: HumanTask, actor: Actor) -> None:
-    check_complete(task, actor)
+def complete(task: HumanTask, actor: Actor, *, take_open: bool = False) -> None:
+    check_complete(task, actor, take_open=take_open)
+    if task.state == "open":
+        claim(task, actor)
     task.state = "completed"
     task.completed_by = actor.username

@@ -170,8 +170,12 @@ def release_task(ctx: EngineContext, session: Session, actor: Actor,
 
 
 def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: str,
-                  data: Any) -> CompletionResult:
+                  data: Any, *, take_open: bool = False) -> CompletionResult:
     """Validate the form, complete the task and run the case on, in one step.
+
+    With ``take_open`` an open task the actor's role may take is claimed in the same step
+    (one request and one transaction instead of a claim and a completion); a task someone
+    else holds is still refused.
 
     The data may hold only the fields the task's form lists (none without a form), whatever
     the form file allows, and never a variable that decides the case's scope.
@@ -179,8 +183,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     :raise NotFound: not a task this actor may see.
     :raise InvalidInput: the form data is invalid, or holds a field the form does not list
         (every field named).
-    :raise Conflict: already completed, not claimed by this actor (open, put back, or
-        claimed by someone else), or a concurrent change.
+    :raise Conflict: already completed, not claimed by this actor (open without
+        ``take_open``, put back, or claimed by someone else), or a concurrent change.
     """
     task, instance = scoped_task_with_instance(ctx, session, actor, task_id, "task complete")
     if instance.status == "suspended":
@@ -188,12 +192,12 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
                        "worden afgerond als de casus is hervat.")
     schema, validator = _form(ctx, session, task, instance)
     # The claim first: who does not hold it learns that, not what the form would have said.
-    lifecycle.check_complete(task, actor)
+    lifecycle.check_complete(task, actor, take_open=take_open)
     # Only the form's own fields, never the variables that decide who sees the case.
     validate(validator, data, fields=form_fields(schema), protected=runtime.SCOPE_VARIABLES,
              anchors=date_anchors(ctx, session, task.case_number))
     now = ctx.clock.now()
-    lifecycle.complete(task, actor)
+    lifecycle.complete(task, actor, take_open=take_open)
     task.completed_at = now
     write_versioned(session, task)
     workflow, cached = runtime.load(ctx, session, instance)

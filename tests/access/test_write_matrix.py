@@ -523,6 +523,53 @@ def test_complete(matrix: Matrix, where: str) -> None:
     matrix.check()
 
 
+def test_complete_taking_an_open_task_in_one_call(matrix: Matrix) -> None:
+    """``claim: true`` takes an open task and completes it in one step: refused exactly as the
+    missing task outside the caller's scope, 409 on a task someone holds or that is done, and
+    a refused form leaves the task open and unclaimed (the claim is not half-written)."""
+    def complete(caller: Caller, target: Target, data: dict[str, Any] | None = None) -> Any:
+        data = FORMS.get(target.bpmn_id or "", {}) if data is None else data
+        return matrix.post_api(caller, f"/api/v1/tasks/{target.ref}/complete",
+                               json={"data": data, "claim": True})
+
+    targets = matrix.task_targets()
+    holders = {t.ref: _holder(t) for t in targets if t.state == "open"}
+    held = next(iter(holders))  # one open task held by a team member: others get 409
+    _claim_by(matrix, matrix.world.actors[holders[held]], held)
+    missing_target = Target("missing", MISSING_TASK, bpmn_id="outreach")
+    winners: dict[str, Caller] = {}
+    for caller in CALLERS:
+        missing = complete(caller, missing_target)
+        for target in targets:
+            if not _sees_task(caller, target):
+                matrix.refused(caller, target, lambda: complete(caller, target), missing,
+                               role_refused=False)
+            elif target.ref == held and caller.name != holders[held]:
+                matrix.allowed(caller, target, complete(caller, target), (409,))
+            elif target.state != "open":
+                matrix.allowed(caller, target, complete(caller, target), (409, 422))
+            elif target.ref != held:
+                winners.setdefault(target.ref, caller)
+    assert winners, "no open task to take"
+    for ref, caller in winners.items():
+        target = next(t for t in targets if t.ref == ref)
+        scope = {**FORMS[target.bpmn_id or ""], "municipality": "zwijndrecht",
+                 "corporation": "rhiant"}
+        before = matrix.snapshot()
+        matrix.allowed(caller, target, complete(caller, target, scope), (422,))
+        if matrix.snapshot() != before:
+            matrix.fail(caller, target, "a refused completion that takes the task changed "
+                                        "the database")
+        if matrix.allowed(caller, target, complete(caller, target), (200,)):
+            with matrix.session() as session:
+                done = session.get(HumanTask, ref)
+                assert done is not None
+                taken = (done.state, done.assignee_id, done.completed_by)
+            if taken != ("completed", matrix.actor(caller).user_id, caller.name):
+                matrix.fail(caller, target, f"taken and completed as {taken}")
+    matrix.check()
+
+
 # --- deployments and instances -------------------------------------------------------------
 
 def _bundle_json() -> dict[str, Any]:

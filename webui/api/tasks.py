@@ -16,7 +16,13 @@ from webui.api.routing import current_actor, limit_arg, route
 from webui.db import engine_context, get_session
 
 COMPLETE = {"type": "object", "required": ["data"],
-            "properties": {"data": {"type": "object"}}, "additionalProperties": False}
+            "properties": {
+                "data": {"type": "object"},
+                "claim": {"type": "boolean", "default": False,
+                          "description": "true: an open task of your role is claimed and "
+                                         "completed in this one call (a task someone else "
+                                         "holds still answers 409)"}},
+            "additionalProperties": False}
 
 
 @route("/tasks", "GET", "My tasks, or with ?queue=team the open queue of my role; "
@@ -69,10 +75,12 @@ def release(task_id: str) -> dict[str, Any]:
     return as_dict(view)  # type: ignore[no-any-return]
 
 
-@route("/tasks/{task_id}/complete", "POST", "Complete a task you hold the claim of (claim it "
-       "first: an open task, or one claimed by someone else, answers 409) with its form data",
+@route("/tasks/{task_id}/complete", "POST", "Complete a task you hold the claim of with its "
+       "form data (an open task answers 409 unless `claim` is true: then it is claimed and "
+       "completed in one step; one claimed by someone else always answers 409); the answer "
+       "names the task this made ready for you, if any (`next_task_id`)",
        request_schema=COMPLETE)
 def complete(task_id: str) -> dict[str, Any]:
     result = tasks.complete_task(engine_context(), get_session(), current_actor(), task_id,
-                                 g.body["data"])
+                                 g.body["data"], take_open=g.body.get("claim", False))
     return as_dict(result)  # type: ignore[no-any-return]
