@@ -2,8 +2,9 @@
 
 Each step is what one web request does: ``with ctx.sessionmaker.begin() as s: <service call>``
 (authentication excluded). The lifecycle (c) is the README's: start, find the task, complete
-Assess, find the next task, complete Advise; an open task is completed directly, so there is
-no claim step in it. Claiming is timed on its own (claim, then an untimed release).
+Assess, complete Advise (the task that completion names as made ready, ``next_task_id``). An
+open task is taken and completed in one step (``take_open``, the API's ``"claim": true``), so
+there is no claim step in it. Claiming is timed on its own (claim, then an untimed release).
 
 SQL statements are counted with a ``before_cursor_execute`` listener and transactions with a
 ``commit`` listener on the SQLAlchemy engine.
@@ -131,8 +132,7 @@ class EnginePath:
 
     def complete(self, team: Actor, task_id: str, data: dict[str, Any]) -> Any:
         with self.ctx.sessionmaker.begin() as s:
-            tasks.claim_task(self.ctx, s, team, task_id)  # only the claim's holder completes
-            return tasks.complete_task(self.ctx, s, team, task_id, dict(data))
+            return tasks.complete_task(self.ctx, s, team, task_id, dict(data), take_open=True)
 
     def lifecycle(self) -> tuple[dict[str, float], dict[str, int], int]:
         """One whole case; returns seconds and statements per step, and the instance id."""
@@ -154,11 +154,9 @@ class EnginePath:
         t, n = mark("find", t, n)
         result = self.complete(team, task_id, ASSESS_DATA)
         t, n = mark("assess", t, n)
-        next_id = self.find(team, instance_id, "Task_Advise")
-        t, n = mark("find_next", t, n)
-        if result.next_task_id != next_id:
-            raise AssertionError("engine: next_task_id differs from the queue")
-        done = self.complete(team, next_id, ADVISE_DATA)
+        if result.next_task_id is None:
+            raise AssertionError("engine: completing Assess made no task ready for the team")
+        done = self.complete(team, result.next_task_id, ADVISE_DATA)
         mark("advise", t, n)
         if done.instance_status != "completed":
             raise AssertionError(f"engine: instance ended {done.instance_status}")

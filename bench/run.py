@@ -315,8 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         "at each of the 3 wait points.",
         "engine path = service functions, one transaction per step; HTTP API = ketenflow "
         "serve (gunicorn, 2 sync workers), one sequential client on loopback.",
-        "(c) = start, find the task, complete Assess, find the next, complete Advise (open "
-        "tasks are completed directly; claim is timed apart and is not in (c)).",
+        "(c) = start, find the task, complete Assess, complete Advise (the task that "
+        "completion names); an open task is taken and completed in one call (\"claim\": "
+        "true); claim alone is timed apart and is not in (c).",
         "(d) times are client round trips on loopback (no Server-Timing header; serve's "
         "access log has no %(D)s); srv CPU = server CPU per request; in-process = the app "
         "alone (Flask test client, same database).",
