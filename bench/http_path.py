@@ -140,6 +140,15 @@ class Server:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
+    def first_error(self, lines: int = 40) -> str:
+        """The log from its first traceback on (what went wrong first), else its tail."""
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        start = next((i for i, line in enumerate(text) if "Traceback" in line), None)
+        return self.log_tail(lines) if start is None else "\n".join(text[start:start + lines])
+
     def stop(self) -> None:
         if self.process is None:
             return

@@ -110,8 +110,11 @@ def measure_intake(url: str, work: Path, rows: int = BATCH_ROWS) -> IntakeResult
                 result.single_failed.append(f"{status} {str(answer)[:200]}")
             time.sleep(SINGLE_EVERY)
         if state["status"] != "done" or state["created"] != rows:
+            refused = [item for item in state.get("items") or []
+                       if item.get("status") != "created"][:5]
             raise AssertionError(f"intake job ended {state['status']} with "
-                                 f"{state['created']} of {rows} created")
+                                 f"{state['created']} of {rows} created; rows not created: "
+                                 f"{refused}; the server's log:\n{server.first_error()}")
         result.created = state["created"]
     finally:
         for client in (batch_client, single_client, poll_client):
