@@ -375,14 +375,23 @@ class ListResult:
 @dataclass
 class HttpResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
-    cpu_ms_per_lifecycle: float = 0.0
-    db_cpu_ms_per_lifecycle: float = 0.0   # PostgreSQL's backends; 0 on SQLite
+    server_cpu_rounds: list[float] = field(default_factory=list)   # ms per lifecycle, a round
+    db_cpu_rounds: list[float] = field(default_factory=list)   # PostgreSQL's backends; 0 on SQLite
     connects: int = 0
     requests: int = 0
     worker_rss_mb: list[float] = field(default_factory=list)
     master_rss_mb: float = 0.0
     sandbox_rss_mb: list[float] = field(default_factory=list)
     lists: list[ListResult] = field(default_factory=list)
+
+    @property
+    def cpu_ms_per_lifecycle(self) -> float:
+        """The server's CPU per lifecycle (median of the rounds)."""
+        return median(self.server_cpu_rounds) if self.server_cpu_rounds else 0.0
+
+    @property
+    def db_cpu_ms_per_lifecycle(self) -> float:
+        return median(self.db_cpu_rounds) if self.db_cpu_rounds else 0.0
 
     @property
     def requests_per_lifecycle(self) -> float:
@@ -400,11 +409,14 @@ def check_instance(client: Client, admin_token: str, instance_id: int) -> None:
 def measure_lifecycles(server: Server, client: Client, team_token: str, owner_token: str,
                        admin_token: str, n: int, warmup: int, result: HttpResult,
                        db_cpu: Callable[[], float] = lambda: 0.0) -> None:
-    """``n`` lifecycles through the API; ``db_cpu`` gives the database server's CPU seconds
-    so far (PostgreSQL's backends; SQLite works inside the server's workers)."""
+    """One round of ``n`` lifecycles through the API, added to ``result`` (times, and the CPU
+    per lifecycle of the round); ``db_cpu`` gives the database server's CPU seconds so far
+    (PostgreSQL's backends; SQLite works inside the server's workers)."""
+    instance_id = None
     for _ in range(warmup):
         _times, instance_id = api_lifecycle(client.call, team_token, owner_token)
-    check_instance(client, admin_token, instance_id)
+    if instance_id is not None:
+        check_instance(client, admin_token, instance_id)
     requests0, connects0 = client.requests, client.connects
     with gc_collected():
         cpu0, db0 = server.cpu_seconds(), db_cpu()
@@ -412,14 +424,12 @@ def measure_lifecycles(server: Server, client: Client, team_token: str, owner_to
             times, instance_id = api_lifecycle(client.call, team_token, owner_token)
             result.add(times["start"], times["assess"], times["advise"], sum(times.values()))
         cpu1, db1 = server.cpu_seconds(), db_cpu()
-    result.cpu_ms_per_lifecycle = ms(cpu1 - cpu0) / n
-    result.db_cpu_ms_per_lifecycle = ms(db1 - db0) / n
-    result.cpu = [result.cpu_ms_per_lifecycle + result.db_cpu_ms_per_lifecycle]
-    result.requests = client.requests - requests0
-    result.connects = client.connects - connects0
+    result.server_cpu_rounds.append(ms(cpu1 - cpu0) / n)
+    result.db_cpu_rounds.append(ms(db1 - db0) / n)
+    result.cpu.append(result.server_cpu_rounds[-1] + result.db_cpu_rounds[-1])
+    result.requests += client.requests - requests0
+    result.connects += client.connects - connects0
     check_instance(client, admin_token, instance_id)
-    result.claim = measure_claim(client, team_token, owner_token, admin_token, n, warmup)
-    record_memory(server, result)
 
 
 def measure_claim(client: Client, team_token: str, owner_token: str, admin_token: str,

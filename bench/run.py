@@ -36,6 +36,7 @@ from bench.http_path import (
     ListResult,
     Server,
     cli,
+    measure_claim,
     measure_lifecycles,
     measure_lists,
     record_memory,
@@ -145,18 +146,28 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
         log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers), one "
             f"database and server per list size")
         http_result = HttpResult()
+        raw_beside_api = raw.RawResult(mode="in memory")
         sites: list[Site] = []
         try:
             for index, size in enumerate(args.list_sizes):
                 sites.append(Site.open(target, work, index, size))
             first = sites[0]
             people = first.people
-            measure_lifecycles(first.server, first.client, people.team_token,
-                               people.owner_token, people.admin_token, args.lifecycles,
-                               args.warmup, http_result,
-                               lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
-            # Raw samples next to the HTTP ones too, for the API ratio.
-            raw_memory.extend(raw.measure(args.raw // ROUNDS, 20, save_load=False))
+            # The API ratio compares like with like as well: lifecycles through the server
+            # and raw instances in alternating rounds (the API's CPU is a median of rounds).
+            for number in range(ROUNDS):
+                measure_lifecycles(first.server, first.client, people.team_token,
+                                   people.owner_token, people.admin_token,
+                                   max(1, args.lifecycles // ROUNDS),
+                                   args.warmup if number == 0 else 2, http_result,
+                                   lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
+                beside = raw.measure(args.raw // ROUNDS, 20, save_load=False)
+                raw_beside_api.extend(beside)
+                raw_memory.extend(beside)
+            http_result.claim = measure_claim(first.client, people.team_token,
+                                              people.owner_token, people.admin_token,
+                                              args.lifecycles, args.warmup)
+            record_memory(first.server, http_result)
             for site in sites:
                 log(f"{target.label}: filling to {site.size:,} instances")
                 t = time.perf_counter()
@@ -178,7 +189,8 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             for site in sites:
                 site.close()
         return report.DatabaseRun(target.kind, target.label, raw_memory, raw_save_load,
-                                  engine_result, http_result, load=load_average())
+                                  engine_result, http_result, load=load_average(),
+                                  raw_beside_api=raw_beside_api)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -323,7 +335,10 @@ def main(argv: list[str] | None = None) -> int:
         "alone (Flask test client, same database).",
         "CPU per lifecycle: raw = this process; engine path = this process + its script "
         "sandbox + PostgreSQL's backends; HTTP = gunicorn master, workers and sandboxes + "
-        "PostgreSQL's backends (utime+stime from /proc; the client's own CPU not counted).",
+        "PostgreSQL's backends (utime+stime from /proc; the client's own CPU not counted). "
+        f"Each ratio is taken from {ROUNDS} alternating rounds: raw with the engine path, and "
+        "raw with the HTTP lifecycles (the HTTP ratios use the raw rounds beside them; the "
+        "HTTP CPU is the median of its rounds).",
         "Durability: SQLite journal_mode=WAL, synchronous=NORMAL (engine.db: a commit survives "
         "a crash of the process, the last ones may be lost on power failure); "
         + postgres_durability(targets) + ".",
