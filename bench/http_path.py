@@ -133,21 +133,21 @@ class Server:
         raise RuntimeError(f"ketenflow serve did not answer in {timeout:g} s:\n"
                            + self.log_tail())
 
-    def log_tail(self, lines: int = 30) -> str:
+    def _log_lines(self) -> list[str]:
         try:
-            text = self.log_path.read_text(errors="replace")
+            return self.log_path.read_text(errors="replace").splitlines()
         except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+            return ["(no log)"]
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self._log_lines()[-lines:])
 
     def first_error(self, lines: int = 40) -> str:
         """The log from its first traceback on (what went wrong first), else its tail."""
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no log)"
-        start = next((i for i, line in enumerate(text) if "Traceback" in line), None)
-        return self.log_tail(lines) if start is None else "\n".join(text[start:start + lines])
+        text = self._log_lines()
+        tail = max(0, len(text) - lines)
+        start = next((i for i, line in enumerate(text) if "Traceback" in line), tail)
+        return "\n".join(text[start:start + lines])
 
     def stop(self) -> None:
         if self.process is None:

@@ -47,13 +47,12 @@ class DatabaseRun:
     raw_save_load: RawResult
     engine: EngineResult
     http: HttpResult
-    load: str = ""   # the machine's load average when the run of this database ended
     #: the raw samples taken in the rounds between the API's (the API ratios use these)
-    raw_beside_api: RawResult | None = None
+    raw_beside_api: RawResult
+    load: str = ""   # the machine's load average when the run of this database ended
 
     def api_raw(self) -> dict[str, float]:
-        beside = self.raw_beside_api
-        return (beside if beside is not None and beside.lifecycle else self.raw_memory).summary()
+        return self.raw_beside_api.summary()
 
 
 @dataclass
