@@ -41,3 +41,23 @@ def test_logins_do_not_leave_the_worker_16_mib_larger() -> None:
     if _growth("default") < 12:
         pytest.skip("this C library gives scrypt's memory back by itself")
     assert _growth("set") < 8
+
+
+def test_gunicorn_leaves_the_access_line_to_the_app() -> None:
+    """``ketenflow serve`` runs gunicorn with a logger whose access line is off (the app writes
+    its own, ``webui.request_log``), so gunicorn gathers none of its fields."""
+    from gunicorn.config import Config
+
+    from webui.server import ServerLogger, serve_options
+
+    config = Config()
+    for key, value in serve_options("127.0.0.1", 5000, 2).items():
+        config.set(key, value)
+    assert config.logger_class is ServerLogger
+
+    class Unreadable:
+        def __getattr__(self, name: str) -> None:
+            raise AssertionError(f"gunicorn read the response's {name} for its access line")
+
+    logger = ServerLogger(config)
+    assert logger.access(Unreadable(), Unreadable(), {}, None) is None

@@ -15,6 +15,7 @@ from engine.context import EngineContext, build_context
 from engine.settings import EngineSettings
 from webui import (
     auth,
+    cookie_session,
     csrf,
     db,
     errors,
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None, ctx: EngineContext | None =
     chain.install(ctx)  # the chain's policy and hooks (a no-op when the caller did it)
     app.extensions["ketenflow"] = ctx
     request_log.init_app(app)
+    cookie_session.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)

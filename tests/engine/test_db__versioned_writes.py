@@ -121,3 +121,34 @@ def test_a_new_row_is_inserted_whole_and_reads_back_without_a_query(
             ProcessInstance.id == new_id, ProcessInstance.data.is_(None))) == new_id
         assert session.scalar(text("SELECT data IS NULL FROM process_instance WHERE id = :id"),
                               {"id": new_id}) in (True, 1)
+
+
+def test_a_steps_rows_go_to_postgresql_in_one_insert_per_table(ctx: EngineContext) -> None:
+    """The events of a start (several rows) are one multi-row INSERT on PostgreSQL, not
+    psycopg's executemany (a pipeline per call); SQLite keeps its in-process executemany."""
+    deploy(ctx, "review")
+    inserts: list[tuple[str, bool]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any,
+               executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO EVENT"):
+            inserts.append((statement, executemany))
+
+    event.listen(ctx.db, "before_cursor_execute", record)
+    try:
+        with ctx.sessionmaker.begin() as session:
+            started = instances.start_instance(ctx, session, SYSTEM, "review",
+                                               {"municipality": "dordrecht"})
+    finally:
+        event.remove(ctx.db, "before_cursor_execute", record)
+    with ctx.sessionmaker() as session:
+        kinds = session.scalars(text("SELECT kind FROM event WHERE instance_id = :id "
+                                     "ORDER BY id"), {"id": started.id}).all()
+    assert len(kinds) >= 2 and "instance_started" in kinds
+    assert len(inserts) == 1
+    statement, executemany = inserts[0]
+    rows_in_statement = statement.count("), (") + 1
+    if ctx.db.dialect.name == "postgresql":
+        assert rows_in_statement == len(kinds)  # one statement carries every row
+    else:
+        assert executemany and rows_in_statement == 1

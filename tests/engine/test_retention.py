@@ -210,7 +210,8 @@ def test_the_worker_purges_once_a_day(closed: dict[str, Any]) -> None:
     clock.set(clock.now() + timedelta(days=1))
     assert run_daily_jobs(ctx) == {retention.DAILY_JOB: "0 cases purged"}
     with ctx.sessionmaker() as session:
-        runs = session.scalars(select(Event).where(Event.kind == retention.PURGED).order_by(Event.id)).all()
+        runs = session.scalars(select(Event).where(Event.kind == retention.PURGED)
+                               .order_by(Event.id)).all()
     assert [(r.detail or {})["cases"] for r in runs] == [2, 0]
 
 
