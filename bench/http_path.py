@@ -377,6 +377,8 @@ class HttpResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     server_cpu_rounds: list[float] = field(default_factory=list)   # ms per lifecycle, a round
     db_cpu_rounds: list[float] = field(default_factory=list)   # PostgreSQL's backends; 0 on SQLite
+    #: the raw engine's CPU per lifecycle (median) in the round beside each of the above
+    raw_cpu_rounds: list[float] = field(default_factory=list)
     connects: int = 0
     requests: int = 0
     worker_rss_mb: list[float] = field(default_factory=list)
@@ -392,6 +394,13 @@ class HttpResult(Lifecycles):
     @property
     def db_cpu_ms_per_lifecycle(self) -> float:
         return median(self.db_cpu_rounds) if self.db_cpu_rounds else 0.0
+
+    def round_ratios(self) -> list[float]:
+        """Each round's CPU per lifecycle (server and database) ÷ the raw engine's beside it:
+        their spread shows how far the machine's noise moves the ratio."""
+        return [(server + db) / raw for server, db, raw
+                in zip(self.server_cpu_rounds, self.db_cpu_rounds, self.raw_cpu_rounds,
+                       strict=True) if raw > 0]
 
     @property
     def requests_per_lifecycle(self) -> float:

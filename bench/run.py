@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench import dashboard_path, databases, raw, report
-from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, load_average, ms
+from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, load_average, median, ms
 from bench.engine_path import EnginePath, EngineResult
 from bench.http_path import (
     Client,
@@ -162,6 +162,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
                                    args.warmup if number == 0 else 2, http_result,
                                    lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
                 beside = raw.measure(args.raw // ROUNDS, 20, save_load=False)
+                http_result.raw_cpu_rounds.append(median(beside.cpu))
                 raw_beside_api.extend(beside)
                 raw_memory.extend(beside)
             http_result.claim = measure_claim(first.client, people.team_token,
