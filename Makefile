@@ -20,11 +20,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-EDITOR_SOURCES := frontend/build.mjs $(wildcard frontend/editor/*.* frontend/editor/*/*.* frontend/dmn/*.* frontend/shared/*.*)
+EDITOR_SOURCES := frontend/build.mjs $(wildcard frontend/editor/*.* frontend/editor/*/*.* frontend/dmn/*.* frontend/form/*.* frontend/shared/*.*)
 
 # Front-end libraries from npm (pinned in package.json/package-lock.json), never committed;
-# the process owners' editors are bundled from frontend/editor and frontend/dmn with esbuild
-# (from npm).
+# the process owners' editors are bundled from frontend/editor, frontend/dmn and frontend/form
+# with esbuild (from npm).
 $(VENDOR)/.installed: package.json package-lock.json $(EDITOR_SOURCES)
 	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)

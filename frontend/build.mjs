@@ -1,9 +1,10 @@
-// Bundles the process editor (frontend/editor) and the decision-table editor (frontend/dmn)
-// into webui/static/vendor/editor with esbuild; `make install` runs it. The
-// Content-Security-Policy allows no inline style attributes, so the ones in the properties
-// panel's and bpmn-js's markup are rewritten here (editor.css styles those classes); the build
-// fails if that markup changes, so nothing is missed. dmn-js's watermark is left as it is (its
-// licence says so): the decision-table page allows its few style attributes by hash.
+// Bundles the process editor (frontend/editor), the decision-table editor (frontend/dmn) and
+// the form editor (frontend/form) into webui/static/vendor/editor with esbuild; `make install`
+// runs it. The Content-Security-Policy allows no inline style attributes, so the ones in the
+// properties panel's and bpmn-js's markup are rewritten here (editor.css styles those
+// classes); the build fails if that markup changes, so nothing is missed. dmn-js's watermark is
+// left as it is (its licence says so): the decision-table page allows its few style attributes
+// by hash.
 import { readFile } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -63,7 +64,8 @@ const noInlineStyles = {
 await esbuild.build({
   entryPoints: {
     main: 'frontend/editor/main.js', editor: 'frontend/editor/editor.css',
-    dmn: 'frontend/dmn/main.js', 'dmn-editor': 'frontend/dmn/dmn.css'
+    dmn: 'frontend/dmn/main.js', 'dmn-editor': 'frontend/dmn/dmn.css',
+    form: 'frontend/form/main.js'
   },
   outdir,
   bundle: true,

@@ -1,40 +1,49 @@
-// Saving one file of a draft as you go, shared by the BPMN and the DMN editor: after each edit
-// the status says "editing", and once the edits pause the file is PUT with the revision the
-// page last saw (If-Match). The server refuses a stale revision with 409, so nobody
-// overwrites another owner's save; after a 409 nothing more is sent until the page is
-// reloaded. Saves run one after another, never two at once.
+// Saving one file of a draft, shared by the BPMN, DMN and form editors. A save PUTs the file
+// with the revision the page last saw (If-Match). The server refuses a stale revision with
+// 409, so nobody overwrites another owner's save; after a 409 nothing more is sent until the
+// page is reloaded, and every later save says the refusal again.
 const SAVE_DELAY_MS = 800;
 
-export function draftAutosave(root, say, serialize) {
+// save(body): one PUT of the file; the status line says saved, or why not.
+export function draftSaver(root, say, contentType) {
   let revision = Number(root.dataset.revision);
-  let conflict = false;
-  let timer = null;
-  let saving = Promise.resolve();
+  let refused = null; // the server's words for the 409, once it came
 
-  const put = async () => {
-    if (conflict) {
+  return async (body) => {
+    if (refused !== null) {
+      say(refused, 'error');
       return;
     }
     const response = await fetch(root.dataset.fileUrl, {
       method: 'PUT', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/xml', 'If-Match': String(revision) },
-      body: await serialize()
+      headers: { 'Content-Type': contentType, 'If-Match': String(revision) },
+      body
     });
-    const body = await response.json().catch(() => ({}));
+    const answer = await response.json().catch(() => ({}));
     if (response.ok) {
-      revision = body.revision;
+      revision = answer.revision;
       root.dataset.revision = String(revision);
       say(root.dataset.msgSaved, 'saved');
     } else {
+      const message = answer.error || root.dataset.msgFailed;
       if (response.status === 409) {
-        conflict = true;
+        refused = message;
       }
-      say(body.error || root.dataset.msgFailed, 'error');
+      say(message, 'error');
     }
   };
+}
+
+// Saving as you go (the BPMN and DMN editors): after each edit the status says "editing", and
+// once the edits pause the file is saved. Saves run one after another, never two at once.
+export function draftAutosave(root, say, serialize) {
+  const save = draftSaver(root, say, 'application/xml');
+  let timer = null;
+  let saving = Promise.resolve();
+
   const saveNow = () => {
     clearTimeout(timer);
-    saving = saving.then(put);
+    saving = saving.then(async () => save(await serialize()));
     return saving;
   };
   const changed = () => {

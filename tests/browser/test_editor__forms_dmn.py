@@ -136,10 +136,22 @@ def test_a_form_schema_is_previewed_and_saved(ctx, live_server, new_page, draft)
         current = drafts.get(session, second, draft.id).revision
         assert current == 2  # the broken schema was never saved, the fixed one once
         drafts.save_file(ctx, session, second, draft.id, FORM, theirs, current)
+    puts: list[str] = []
+    page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
     page.fill("#form-source-text", json.dumps(dict(fixed, title="Van mij"), indent=2))
     page.wait_for_selector("#editor-status[data-kind=error]")
     assert "intussen gewijzigd door po2" in page.inner_text("#editor-status")
     assert _saved(ctx, draft.id, FORM) == theirs
+    assert len(puts) == 1
+    # after the refusal nothing more is sent: the next edit is previewed, the status says
+    # the refusal again, and the other owner's save stays
+    previewed = page.get_attribute("#form-editor", "data-previewed")
+    page.fill("#form-source-text", json.dumps(dict(fixed, title="Toch van mij"), indent=2))
+    page.wait_for_function(f"""() => document.getElementById('form-editor')
+        .dataset.previewed !== '{previewed}'""")
+    page.wait_for_selector("#editor-status[data-kind=error]")
+    assert "intussen gewijzigd door po2" in page.inner_text("#editor-status")
+    assert len(puts) == 1 and _saved(ctx, draft.id, FORM) == theirs
 
 
 def test_both_editors_fit_a_phone(ctx, live_server, browser, draft):

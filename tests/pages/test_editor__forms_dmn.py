@@ -65,7 +65,7 @@ def test_the_form_editor_shows_the_inbox_rendering(app: Flask, draft_id: int) ->
     owner = login(app, "po")
     page = owner.get(f"/editor/drafts/{draft_id}/edit/{FORM}").get_data(as_text=True)
     schema = json.loads((ROOT / "processes" / FORM).read_bytes())
-    assert "js/form-editor.js" in page and "<script>" not in page
+    assert "vendor/editor/form.js" in page and "<script>" not in page
     assert 'id="form-source-text"' in page
     for name, spec in schema["properties"].items():  # drawn as the task page draws them
         assert f'id="field-{name}"' in page
