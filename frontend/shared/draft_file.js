@@ -35,7 +35,8 @@ export function draftSaver(root, say, contentType) {
 }
 
 // Saving as you go (the BPMN and DMN editors): after each edit the status says "editing", and
-// once the edits pause the file is saved. Saves run one after another, never two at once.
+// once the edits pause the file is saved. Saves run one after another, never two at once; a
+// save the network lost says so, and the next edit tries again.
 export function draftAutosave(root, say, serialize) {
   const save = draftSaver(root, say, 'application/xml');
   let timer = null;
@@ -43,7 +44,9 @@ export function draftAutosave(root, say, serialize) {
 
   const saveNow = () => {
     clearTimeout(timer);
-    saving = saving.then(async () => save(await serialize()));
+    saving = saving.then(async () => save(await serialize())).catch((error) => {
+      say(`${root.dataset.msgFailed} ${error.message}`, 'error');
+    });
     return saving;
   };
   const changed = () => {

@@ -154,6 +154,38 @@ def test_a_form_schema_is_previewed_and_saved(ctx, live_server, new_page, draft)
     assert len(puts) == 1 and _saved(ctx, draft.id, FORM) == theirs
 
 
+def test_a_save_the_network_lost_says_so_and_the_next_edit_saves(ctx, live_server, new_page,
+                                                                   draft):
+    """The first PUT is cut off (as a dropped connection would): the status says the save
+    failed, and the next edit is saved, with the revision the page still had."""
+    page = _watched(new_page, live_server)
+    cut: list[str] = []
+
+    def cut_first_put(route: Any) -> None:
+        if route.request.method == "PUT" and not cut:
+            cut.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/editor/drafts/*/files/**", cut_first_put)
+    page.goto(f"{live_server}/editor/drafts/{draft.id}/edit/{DMN}")
+    page.wait_for_selector("#dmn-editor[data-ready=true]", timeout=20000)
+    editable = page.locator(f"{CELL} .content-editable")
+    editable.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    page.locator(".dmn-decision-table-container .decision-table-name").click()
+    page.wait_for_selector("#editor-status[data-kind=error]", timeout=10000)
+    assert cut and page.inner_text("#editor-status").startswith("Opslaan mislukt")
+    assert b"<text>3</text>" in _saved(ctx, draft.id, DMN).split(
+        b'"rule_threat_contact_working_days"')[1][:60]  # nothing reached the server
+    assert type_into_dmn_cell(page, CELL, "4") == "2"
+    assert b"<text>4</text>" in _saved(ctx, draft.id, DMN).split(
+        b'"rule_threat_contact_working_days"')[1][:60]
+    assert page.get_attribute("#dmn-editor", "data-revision") == "2"
+
+
 def test_both_editors_fit_a_phone(ctx, live_server, browser, draft):
     """At 390 px the page never scrolls sideways: the decision table scrolls inside its
     frame (it keeps its columns, not the stacked rows of the page's other tables), the form's
