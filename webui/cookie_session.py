@@ -16,15 +16,13 @@ from flask.sessions import SecureCookieSessionInterface
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
-        self._signers: dict[tuple[Any, ...], Any] = {}
+        self._current: tuple[tuple[Any, ...], Any] | None = None  # (keys, their signer)
 
     def get_signing_serializer(self, app: Flask) -> Any:
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        signer = self._signers.get(keys)
-        if signer is None:
-            signer = super().get_signing_serializer(app)
-            self._signers = {keys: signer}  # only the current key set is kept
-        return signer
+        if self._current is None or self._current[0] != keys:
+            self._current = (keys, super().get_signing_serializer(app))
+        return self._current[1]
 
 
 def init_app(app: Flask) -> None:

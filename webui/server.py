@@ -96,7 +96,6 @@ LOG_CONFIG: dict[str, Any] = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
                              "stream": "ext://sys.stderr"}},
     "loggers": {"gunicorn.error": {"handlers": [], "level": "INFO", "propagate": True},
-                "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
                 "spiff": {"handlers": [], "level": "WARNING", "propagate": True}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }

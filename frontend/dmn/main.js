@@ -4,11 +4,10 @@
 // decision tables only: one tab per decision, the first one open.
 import DmnModeler from 'dmn-js/lib/Modeler';
 
-import { draftAutosave } from '../shared/draft_file.js';
+import { draftAutosave, failure, statusLine } from '../shared/draft_file.js';
 import translate from './translate.js';
 
 async function start(root) {
-  const status = document.getElementById('editor-status');
   const tabs = document.getElementById('dmn-tabs');
   const modeler = new DmnModeler({
     container: root.querySelector('.dmn-canvas'),
@@ -17,10 +16,7 @@ async function start(root) {
   });
   window.ketenflowDmn = modeler;
 
-  const say = (text, kind) => {
-    status.textContent = text;
-    status.dataset.kind = kind || '';
-  };
+  const say = statusLine();
 
   const autosave = draftAutosave(root, say,
     async () => (await modeler.saveXML({ format: true })).xml);
@@ -67,9 +63,5 @@ async function start(root) {
 
 const root = document.getElementById('dmn-editor');
 if (root) {
-  start(root).catch((error) => {
-    const status = document.getElementById('editor-status');
-    status.textContent = (root.dataset.msgFailed || '') + ' ' + error.message;
-    status.dataset.kind = 'error';
-  });
+  start(root).catch((error) => statusLine()(failure(root, error), 'error'));
 }

@@ -7,7 +7,7 @@ import {
 } from 'bpmn-js-properties-panel';
 import lintModule from 'bpmn-js-bpmnlint';
 
-import { draftAutosave } from '../shared/draft_file.js';
+import { draftAutosave, failure, statusLine } from '../shared/draft_file.js';
 import spiffworkflow from './spiffworkflow.json';
 import translate from './translate.js';
 import KetenflowPropertiesProvider from './properties/provider.jsx';
@@ -37,7 +37,6 @@ window.ketenflowFit = () => fitBesidePalette(window.ketenflowModeler,
   document.getElementById('editor'));
 
 async function start(root) {
-  const status = document.getElementById('editor-status');
   const roles = JSON.parse(root.dataset.roles || '[]');
   const modeler = new BpmnModeler({
     container: root.querySelector('.editor-canvas'),
@@ -50,10 +49,7 @@ async function start(root) {
   });
   window.ketenflowModeler = modeler;
 
-  const say = (text, kind) => {
-    status.textContent = text;
-    status.dataset.kind = kind || '';
-  };
+  const say = statusLine();
 
   const answer = await fetch(root.dataset.fileUrl, { credentials: 'same-origin' });
   const xml = await answer.text();
@@ -74,9 +70,5 @@ async function start(root) {
 
 const root = document.getElementById('editor');
 if (root) {
-  start(root).catch((error) => {
-    const status = document.getElementById('editor-status');
-    status.textContent = (root.dataset.msgFailed || '') + ' ' + error.message;
-    status.dataset.kind = 'error';
-  });
+  start(root).catch((error) => statusLine()(failure(root, error), 'error'));
 }

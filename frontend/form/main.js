@@ -3,7 +3,7 @@
 // with its path). A form the preview accepts is saved into the draft as you go, as the other
 // editors save (../shared/draft_file.js): a stale revision is refused (409) and nothing is
 // overwritten. Bundled as a file: the Content-Security-Policy runs no inline script.
-import { draftSaver } from '../shared/draft_file.js';
+import { draftSaver, failure, statusLine } from '../shared/draft_file.js';
 
 const PREVIEW_DELAY_MS = 500;
 
@@ -11,11 +11,7 @@ const root = document.getElementById('form-editor');
 if (root) {
   const source = document.getElementById('form-source-text');
   const preview = document.getElementById('form-preview');
-  const status = document.getElementById('editor-status');
-  const say = (text, kind) => {
-    status.textContent = text;
-    status.dataset.kind = kind || '';
-  };
+  const say = statusLine();
   const save = draftSaver(root, say, 'application/json');
   let timer = null;
   let work = Promise.resolve();
@@ -43,7 +39,7 @@ if (root) {
       }
       await save(text);
     } catch (error) {
-      say(`${root.dataset.msgFailed} ${error.message}`, 'error');
+      say(failure(root, error), 'error');
     }
   };
 

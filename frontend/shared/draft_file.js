@@ -4,6 +4,21 @@
 // page is reloaded, and every later save says the refusal again.
 const SAVE_DELAY_MS = 800;
 
+// The editors' status line (#editor-status): say(text, kind) sets its words and its kind
+// (ready, editing, saved, invalid, warning, error), which the stylesheet and the tests read.
+export function statusLine() {
+  const status = document.getElementById('editor-status');
+  return (text, kind) => {
+    status.textContent = text;
+    status.dataset.kind = kind || '';
+  };
+}
+
+// What the status line says when something failed before an answer came.
+export function failure(root, error) {
+  return `${root.dataset.msgFailed || ''} ${error.message}`;
+}
+
 // save(body): one PUT of the file; the status line says saved, or why not.
 export function draftSaver(root, say, contentType) {
   let revision = Number(root.dataset.revision);
@@ -44,9 +59,8 @@ export function draftAutosave(root, say, serialize) {
 
   const saveNow = () => {
     clearTimeout(timer);
-    saving = saving.then(async () => save(await serialize())).catch((error) => {
-      say(`${root.dataset.msgFailed} ${error.message}`, 'error');
-    });
+    saving = saving.then(async () => save(await serialize()))
+      .catch((error) => say(failure(root, error), 'error'));
     return saving;
   };
   const changed = () => {
