@@ -20,8 +20,8 @@ export function failure(root, error) {
 }
 
 // save(body): one PUT of the file; the status line says saved, or why not.
+// The revision the page last saw lives in root.dataset.revision (the tests read it too).
 export function draftSaver(root, say, contentType) {
-  let revision = Number(root.dataset.revision);
   let refused = null; // the server's words for the 409, once it came
 
   return async (body) => {
@@ -31,13 +31,12 @@ export function draftSaver(root, say, contentType) {
     }
     const response = await fetch(root.dataset.fileUrl, {
       method: 'PUT', credentials: 'same-origin',
-      headers: { 'Content-Type': contentType, 'If-Match': String(revision) },
+      headers: { 'Content-Type': contentType, 'If-Match': root.dataset.revision },
       body
     });
     const answer = await response.json().catch(() => ({}));
     if (response.ok) {
-      revision = answer.revision;
-      root.dataset.revision = String(revision);
+      root.dataset.revision = String(answer.revision);
       say(root.dataset.msgSaved, 'saved');
     } else {
       const message = answer.error || root.dataset.msgFailed;
@@ -49,24 +48,30 @@ export function draftSaver(root, say, contentType) {
   };
 }
 
-// Saving as you go (the BPMN and DMN editors): after each edit the status says "editing", and
-// once the edits pause the file is saved. Saves run one after another, never two at once; a
-// save the network lost says so, and the next edit tries again.
-export function draftAutosave(root, say, serialize) {
-  const save = draftSaver(root, say, 'application/xml');
+// Work that follows the edits (the editors' autosave, the form's preview): after each edit
+// the status says "editing", and once the edits pause for delayMs the work runs. Runs go one
+// after another, never two at once; a run that fails before an answer (the network lost)
+// says so, and the next edit tries again. runNow() runs it at once (tests, leaving the page).
+export function afterEdits(root, say, delayMs, work) {
   let timer = null;
-  let saving = Promise.resolve();
+  let queue = Promise.resolve();
 
-  const saveNow = () => {
+  const runNow = () => {
     clearTimeout(timer);
-    saving = saving.then(async () => save(await serialize()))
-      .catch((error) => say(failure(root, error), 'error'));
-    return saving;
+    queue = queue.then(work).catch((error) => say(failure(root, error), 'error'));
+    return queue;
   };
   const changed = () => {
     say(root.dataset.msgEditing, 'editing');
     clearTimeout(timer);
-    timer = setTimeout(saveNow, SAVE_DELAY_MS);
+    timer = setTimeout(runNow, delayMs);
   };
-  return { changed, saveNow };
+  return { changed, runNow };
+}
+
+// Saving as you go (the BPMN and DMN editors): the file is saved once the edits pause.
+export function draftAutosave(root, say, serialize) {
+  const save = draftSaver(root, say, 'application/xml');
+  const edits = afterEdits(root, say, SAVE_DELAY_MS, async () => save(await serialize()));
+  return { changed: edits.changed, saveNow: edits.runNow };
 }
