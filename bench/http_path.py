@@ -377,8 +377,8 @@ class HttpResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     server_cpu_rounds: list[float] = field(default_factory=list)   # ms per lifecycle, a round
     db_cpu_rounds: list[float] = field(default_factory=list)   # PostgreSQL's backends; 0 on SQLite
-    #: the raw engine's CPU per lifecycle (median) in the round beside each of the above
-    raw_cpu_rounds: list[float] = field(default_factory=list)
+    #: the raw engine's samples taken in the round beside each of the above
+    raw_rounds: list[Lifecycles] = field(default_factory=list)
     connects: int = 0
     requests: int = 0
     worker_rss_mb: list[float] = field(default_factory=list)
@@ -394,6 +394,18 @@ class HttpResult(Lifecycles):
     @property
     def db_cpu_ms_per_lifecycle(self) -> float:
         return median(self.db_cpu_rounds) if self.db_cpu_rounds else 0.0
+
+    @property
+    def raw_cpu_rounds(self) -> list[float]:
+        """The raw engine's CPU per lifecycle (median) in each round beside the API's."""
+        return [median(r.cpu) for r in self.raw_rounds]
+
+    def raw_beside(self) -> Lifecycles:
+        """All the raw samples taken between the API's rounds, as one set."""
+        joined = Lifecycles()
+        for one in self.raw_rounds:
+            joined.extend(one)
+        return joined
 
     def round_ratios(self) -> list[float]:
         """Each round's CPU per lifecycle (``cpu``: server and database) ÷ the raw engine's

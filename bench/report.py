@@ -47,12 +47,11 @@ class DatabaseRun:
     raw_save_load: RawResult
     engine: EngineResult
     http: HttpResult
-    #: the raw samples taken in the rounds between the API's (the API ratios use these)
-    raw_beside_api: RawResult
     load: str = ""   # the machine's load average when the run of this database ended
 
     def api_raw(self) -> dict[str, float]:
-        return self.raw_beside_api.summary()
+        """The raw engine in the rounds between the API's (the API ratios use these)."""
+        return self.http.raw_beside().summary()
 
 
 @dataclass

@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench import dashboard_path, databases, raw, report
-from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, load_average, median, ms
+from bench.common import PASSWORD, ROOT, TEAM_USER, WORKLOAD, load_average, ms
 from bench.engine_path import EnginePath, EngineResult
 from bench.http_path import (
     Client,
@@ -146,7 +146,6 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
         log(f"{target.label}: HTTP API via ketenflow serve (gunicorn, 2 workers), one "
             f"database and server per list size")
         http_result = HttpResult()
-        raw_beside_api = raw.RawResult(mode="in memory")
         sites: list[Site] = []
         try:
             for index, size in enumerate(args.list_sizes):
@@ -162,8 +161,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
                                    args.warmup if number == 0 else 2, http_result,
                                    lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
                 beside = raw.measure(args.raw // ROUNDS, 20, save_load=False)
-                http_result.raw_cpu_rounds.append(median(beside.cpu))
-                raw_beside_api.extend(beside)
+                http_result.raw_rounds.append(beside)
                 raw_memory.extend(beside)
             http_result.claim = measure_claim(first.client, people.team_token,
                                               people.owner_token, people.admin_token,
@@ -190,8 +188,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             for site in sites:
                 site.close()
         return report.DatabaseRun(target.kind, target.label, raw_memory, raw_save_load,
-                                  engine_result, http_result, load=load_average(),
-                                  raw_beside_api=raw_beside_api)
+                                  engine_result, http_result, load=load_average())
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
