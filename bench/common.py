@@ -77,7 +77,7 @@ class Lifecycles:
     advise: list[float] = field(default_factory=list)
     lifecycle: list[float] = field(default_factory=list)
     #: CPU time (ms) per lifecycle: the process doing the work, its script sandboxes and, on
-    #: PostgreSQL, the database backends; one figure per lifecycle or per measured batch
+    #: PostgreSQL, the whole database server; one figure per lifecycle or per measured batch
     cpu: list[float] = field(default_factory=list)
 
     def add(self, start: float, assess: float, advise: float, lifecycle: float) -> None:

@@ -58,17 +58,40 @@ def fresh_url(target: Target, purpose: str, workdir: Path) -> str:
 
 
 def backend_cpu_seconds(db: Engine) -> float:
-    """CPU seconds (utime + stime, from /proc) of the PostgreSQL backends now connected to
-    ``db``'s database; 0 on SQLite, whose work is done inside the calling process. The server
-    must run on this machine (the bench's own); a backend that closed meanwhile is not seen."""
+    """CPU seconds (utime + stime, from /proc) of the client backends now connected to ``db``'s
+    database; 0 on SQLite. For reads, whose cost is all in the backends that answer them: the
+    cluster's background processes (autovacuum after a fill) are left out."""
     if db.dialect.name != "postgresql":
         return 0.0
     from bench.http_path import cpu_seconds
 
     with db.connect() as connection:
-        pids = connection.execute(text("SELECT pid FROM pg_stat_activity "
-                                       "WHERE datname = current_database()")).scalars().all()
+        pids = connection.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend'")).scalars().all()
     return sum(cpu_seconds(pid) for pid in pids)
+
+
+def server_cpu_seconds(db: Engine) -> float:
+    """CPU seconds (utime + stime, from /proc) of the whole PostgreSQL server behind ``db`` so
+    far; 0 on SQLite, whose work is done inside the calling process.
+
+    Every process of the cluster counts: the backends, and the WAL writer, checkpointer and
+    autovacuum workers that the writes keep busy. A process that ended meanwhile (an
+    autovacuum worker) is still counted: the postmaster's ``cutime``/``cstime`` hold its
+    children's CPU once they exit. The server must run on this machine and serve nothing but
+    the bench while it measures."""
+    if db.dialect.name != "postgresql":
+        return 0.0
+    from bench.http_path import _stat_fields, children, cpu_seconds
+
+    with db.connect() as connection:
+        backend = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    postmaster = int(_stat_fields(backend)[1])
+    fields = _stat_fields(postmaster)
+    exited = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+    return cpu_seconds(postmaster) + exited + sum(cpu_seconds(pid)
+                                                  for pid in children(postmaster))
 
 
 def workdir() -> Path:

@@ -171,12 +171,12 @@ class EnginePath:
         check_end_data(view.data, "engine path")
 
     def cpu_seconds(self) -> float:
-        """CPU so far of this process, its script sandboxes and the database backends."""
+        """CPU so far of this process, its script sandboxes and the PostgreSQL server."""
         from bench.http_path import children, command_of, cpu_seconds
 
         sandboxes = sum(cpu_seconds(pid) for pid in children(os.getpid())
                         if "engine.sandbox.script_host" in command_of(pid))
-        return time.process_time() + sandboxes + databases.backend_cpu_seconds(self.ctx.db)
+        return time.process_time() + sandboxes + databases.server_cpu_seconds(self.ctx.db)
 
     def measure(self, n: int, warmup: int) -> EngineResult:
         result = EngineResult()

@@ -376,7 +376,7 @@ class ListResult:
 class HttpResult(Lifecycles):
     claim: list[float] = field(default_factory=list)   # extra: not part of (c)
     server_cpu_rounds: list[float] = field(default_factory=list)   # ms per lifecycle, a round
-    db_cpu_rounds: list[float] = field(default_factory=list)   # PostgreSQL's backends; 0 on SQLite
+    db_cpu_rounds: list[float] = field(default_factory=list)   # the PostgreSQL server; 0 on SQLite
     #: the raw engine's samples taken in the round beside each of the above
     raw_rounds: list[Lifecycles] = field(default_factory=list)
     connects: int = 0
@@ -431,7 +431,7 @@ def measure_lifecycles(server: Server, client: Client, team_token: str, owner_to
                        db_cpu: Callable[[], float] = lambda: 0.0) -> None:
     """One round of ``n`` lifecycles through the API, added to ``result`` (times, and the CPU
     per lifecycle of the round); ``db_cpu`` gives the database server's CPU seconds so far
-    (PostgreSQL's backends; SQLite works inside the server's workers)."""
+    (the whole PostgreSQL server; SQLite works inside the server's workers)."""
     instance_id = None
     for _ in range(warmup):
         _times, instance_id = api_lifecycle(client.call, team_token, owner_token)

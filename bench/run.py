@@ -159,7 +159,7 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
                                    people.owner_token, people.admin_token,
                                    max(1, args.lifecycles // ROUNDS),
                                    args.warmup if number == 0 else 2, http_result,
-                                   lambda: databases.backend_cpu_seconds(first.filler.ctx.db))
+                                   lambda: databases.server_cpu_seconds(first.filler.ctx.db))
                 beside = raw.measure(args.raw // ROUNDS, 20, save_load=False)
                 http_result.raw_rounds.append(beside)
                 raw_memory.extend(beside)
@@ -332,8 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         "access log has no %(D)s); srv CPU = server CPU per request; in-process = the app "
         "alone (Flask test client, same database).",
         "CPU per lifecycle: raw = this process; engine path = this process + its script "
-        "sandbox + PostgreSQL's backends; HTTP = gunicorn master, workers and sandboxes + "
-        "PostgreSQL's backends (utime+stime from /proc; the client's own CPU not counted). "
+        "sandbox + the PostgreSQL server; HTTP = gunicorn master, workers and sandboxes + "
+        "the PostgreSQL server (all its processes: backends, WAL writer, autovacuum); "
+        "utime+stime from /proc; the client's own CPU not counted. "
         f"Each ratio is taken from {ROUNDS} alternating rounds: raw with the engine path, and "
         "raw with the HTTP lifecycles (the HTTP ratios use the raw rounds beside them; the "
         "HTTP CPU is the median of its rounds).",

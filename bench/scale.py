@@ -46,7 +46,6 @@ from bench.http_path import (
     Server,
     cli,
     command_of,
-    cpu_seconds,
     ketenflow_command,
     rss_mb,
     server_env,
@@ -207,12 +206,8 @@ class OpenSite:
                 raise AssertionError(f"{request.name}: rows found")
 
     def db_cpu(self) -> float:
-        """CPU seconds of this database's server backends so far (utime + stime from
-        /proc: the server runs on this machine)."""
-        with self.ctx.db.connect() as connection:
-            pids = connection.execute(text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
-            return sum(cpu_seconds(pid) for pid in pids)
+        """CPU seconds of the backends answering the reads so far."""
+        return databases.backend_cpu_seconds(self.ctx.db)
 
     def measure(self, timings: dict[tuple[str, int], Timing], n: int, warmup: int) -> None:
         for request in self.requests:
@@ -372,13 +367,13 @@ def measure_intake(target: databases.Target, work: Path, per_round: int,
 
         def timed(run: Callable[[], None], into: Timing, n: int) -> None:
             gc.collect()
-            db0 = databases.backend_cpu_seconds(ctx.db)
+            db0 = databases.server_cpu_seconds(ctx.db)
             for _ in range(n):
                 cpu, wall = time.process_time(), time.perf_counter()
                 run()
                 into.wall.append(ms(time.perf_counter() - wall))
                 into.cpu.append(ms(time.process_time() - cpu))
-            into.db_cpu.append(ms(databases.backend_cpu_seconds(ctx.db) - db0) / n)
+            into.db_cpu.append(ms(databases.server_cpu_seconds(ctx.db) - db0) / n)
 
         for _ in range(5):  # warm both
             raw_signal()
@@ -389,11 +384,11 @@ def measure_intake(target: databases.Target, work: Path, per_round: int,
             rows = [signal(f"B-{next(counter)}", n) for n in range(batch_rows // ROUNDS)]
             gc.collect()
             cpu, wall = time.process_time(), time.perf_counter()
-            db0 = databases.backend_cpu_seconds(ctx.db)
+            db0 = databases.server_cpu_seconds(ctx.db)
             results = signal_batches.report_batch(ctx, actor, rows)
             result.batch.wall.append(ms(time.perf_counter() - wall) / len(rows))
             result.batch.cpu.append(ms(time.process_time() - cpu) / len(rows))
-            result.batch.db_cpu.append(ms(databases.backend_cpu_seconds(ctx.db) - db0)
+            result.batch.db_cpu.append(ms(databases.server_cpu_seconds(ctx.db) - db0)
                                        / len(rows))
             if sum(1 for r in results if r.status == "created") != len(rows):
                 raise AssertionError("batch intake: not every row created a case")
@@ -426,7 +421,7 @@ def intake_table(found: IntakeTimes, verdicts: Verdicts) -> list[str]:
             + ["  raw = SpiffWorkflow on the deployed chain with the engine's script engine, "
                "start message delivered, run to the first wait, serialize_json + "
                "deserialize_json; app CPU = this process (median), DB CPU = PostgreSQL's "
-               "backends (/proc, mean per signal); the raw engine has no database.", ""])
+               "server (/proc, mean per signal); the raw engine has no database.", ""])
 
 
 # --- several processes: ketenflow serve and ketenflow worker ----------------------------------
