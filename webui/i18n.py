@@ -2,23 +2,23 @@
 
 Texts are written in Dutch in the templates (``_("...")``); the English catalogue is
 ``translations/en/LC_MESSAGES/messages.po``, compiled to ``.mo`` when missing or older (at
-install, or at the first start). Dates, amounts and working days are formatted with Babel in
-the chosen language, times in Europe/Amsterdam.
+install, or at the first start). Dates and amounts are written here in the chosen language,
+in the forms Babel gives for them ("5 mrt 2026", "€ 1.234,50"), times in Europe/Amsterdam:
+Babel's own formatting first loads the whole CLDR data of the language, about 6 MiB in every
+web worker, for twelve month names and two separators.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 
@@ -62,26 +62,58 @@ def pick(nl: str | None, en: str | None) -> str:
     return nl or en or ""
 
 
-def fmt_date(value: date | datetime | str | None, style: str = "d MMM yyyy") -> str:
+#: CLDR's abbreviated month names ("MMM"), as Babel writes them for nl and en.
+MONTHS = {"nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov",
+                 "dec"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                 "Dec")}
+CENT = Decimal("0.01")
+
+
+def _local(value: datetime) -> datetime:
+    """``value`` in Dutch time; a naive value is UTC (as Babel takes it)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZONE)
+
+
+def _day(value: date, language: str) -> str:
+    return f"{value.day} {MONTHS[language][value.month - 1]} {value.year:04d}"
+
+
+def fmt_date(value: date | datetime | str | None) -> str:
+    """"5 mrt 2026" (CLDR's "d MMM yyyy"); a moment gives its day in Dutch time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
-        return format_datetime(value, style, tzinfo=ZONE, locale=lang())
-    return format_date(value, style, locale=lang())
+        value = _local(value)
+    return _day(value, lang())
 
 
 def fmt_datetime(value: datetime | None) -> str:
+    """"5 mrt 2026 13:00" in Dutch time (CLDR's "d MMM yyyy HH:mm")."""
     if value is None:
         return ""
-    return format_datetime(value, "d MMM yyyy HH:mm", tzinfo=ZONE, locale=lang())
+    moment = _local(value)
+    return f"{_day(moment, lang())} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def fmt_money(value: Decimal | float | int | None) -> str:
+    """Euros to the cent, rounded half to even: "€ 1.234,50" in Dutch (nl_NL, a no-break
+    space after the sign), "€1,234.50" in English (en_GB)."""
     if value is None:
         return ""
-    return format_currency(value, "EUR", locale="nl_NL" if lang() == "nl" else "en_GB")
+    amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    digits = f"{abs(amount):,.2f}"
+    sign = "-" if amount < 0 else ""
+    if lang() == "nl":
+        return f"€\xa0{sign}{digits.translate(_DUTCH_SEPARATORS)}"
+    return f"{sign}€{digits}"
+
+
+_DUTCH_SEPARATORS = str.maketrans(",.", ".,")
 
 
 def fmt_working_days(left: int | None) -> str:
