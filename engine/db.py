@@ -6,6 +6,7 @@ commit; engine functions only flush.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -152,6 +153,9 @@ def _versioned_update(table: Table, columns: frozenset[str]) -> Update:
                      "version": bindparam("_next_version")}))
 
 
+_POSTFIX_CAST = re.compile(r"(?<![:\w]):(\w+)::(\w+)")
+
+
 def compiled_once(statement: Any, dialect: Dialect, columns: Sequence[str] | None = None,
                   edit: Callable[[str], str] | None = None) -> Any:
     """``statement`` compiled once for ``dialect``, as text with its typed parameters.
@@ -167,7 +171,10 @@ def compiled_once(statement: Any, dialect: Dialect, columns: Sequence[str] | Non
     base = {"postgresql": PGDialect, "sqlite": SQLiteDialect}.get(dialect.name, type(dialect))
     compiled = statement.compile(dialect=base(paramstyle="named"), for_executemany=True,
                                  column_keys=list(columns) if columns is not None else None)
-    sql = edit(str(compiled)) if edit is not None else str(compiled)
+    # ``:payload::JSONB`` (a JSON column on PostgreSQL) is no parameter to text(): spell the
+    # cast out.
+    sql = _POSTFIX_CAST.sub(r"CAST(:\1 AS \2)", str(compiled))
+    sql = edit(sql) if edit is not None else sql
     params = [bindparam(name, compiled.params.get(name), type_=bind.type)
               for bind, name in compiled.bind_names.items() if f":{name}" in sql]
     return text(sql).bindparams(*params)

@@ -20,19 +20,22 @@ closed case goes to it.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
-from sqlalchemy import ColumnElement, and_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from engine import runtime
 from engine.access import Actor, may_send_messages, message_case_scope, record_refusal
 from engine.context import ClosedCaseEvents, EngineContext
+from engine.db import compiled_once
 from engine.deployments import definition_for_start_message
 from engine.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.instances import start_definition
@@ -221,25 +224,41 @@ def _take_in(ctx: EngineContext, session: Session, actor: Actor, name: str,
              correlation_value: str | None,
              idempotency_key: str | None) -> Message | MessageResult:
     """The new pending message, or the result of the first one with the same key."""
-    if idempotency_key:
-        earlier = session.scalars(select(Message).where(
-            Message.idempotency_key == idempotency_key)).first()
-        if earlier is not None:
-            return MessageResult(earlier.id, "duplicate", earlier.instance_id,
-                                 _case_number(session, earlier.instance_id))
-    message = Message(name=name, correlation_name=correlation_name,
-                      correlation_value=correlation_value, payload=payload,
-                      idempotency_key=idempotency_key, status="pending", sender=actor.username,
-                      received_at=ctx.clock.now())
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
+    values = {"name": name, "correlation_name": correlation_name,
+              "correlation_value": correlation_value, "payload": payload,
+              "idempotency_key": idempotency_key, "status": "pending",
+              "sender": actor.username, "received_at": ctx.clock.now(),
+              "delivered_at": None, "instance_id": None}
+    if not idempotency_key:
+        message = Message(**values)
+        session.add(message)
+        session.flush()  # its id is the answer's
+        return message
+    # One statement whether the key is new or known (no read before it, no savepoint around
+    # it); a concurrent sender of the same key waits on the unique index, then finds it known.
+    new_id = session.execute(_insert_unless_key_known(session.get_bind().dialect),
+                             values).scalar()
+    if new_id is None:
         earlier = session.scalars(select(Message).where(
             Message.idempotency_key == idempotency_key)).one()
         return MessageResult(earlier.id, "duplicate", earlier.instance_id,
                              _case_number(session, earlier.instance_id))
+    message = Message(id=new_id, **values)
+    make_transient_to_detached(message)  # it is in the table: the session takes it as loaded
+    session.add(message)
     return message
+
+
+@lru_cache(maxsize=4)
+def _insert_unless_key_known(dialect: Dialect) -> Any:
+    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`` into ``message``,
+    compiled once for ``dialect`` (SQLAlchemy compiles an ``ON CONFLICT`` anew every time)."""
+    table = cast(Table, Message.__table__)
+    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    columns = [column.key for column in table.columns if not column.primary_key]
+    return compiled_once(dialect_insert(table)
+                         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                         .returning(table.c.id), dialect, columns)
 
 
 def _deliver(ctx: EngineContext, session: Session, actor: Actor, message: Message,

@@ -472,6 +472,7 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     correlation_rows = _correlation_changes(row, workflow)
     new_tasks, gone = _human_task_changes(row, workflow, cached, ready, log, now,
                                           keep=error is not None)
+    new_instance = row.id is None  # nothing of it is in the tables yet
     write_versioned(session, row)  # raises Conflict if another writer won
     for kept in log.kept_delivered:
         kept.instance_id = row.id
@@ -479,7 +480,9 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     connection = session.connection()
     if correlation_rows is not None:
         correlations = cast(Table, InstanceCorrelation.__table__)
-        connection.execute(delete(correlations).where(correlations.c.instance_id == row.id))
+        if not new_instance:
+            connection.execute(delete(correlations)
+                               .where(correlations.c.instance_id == row.id))
         if correlation_rows:
             connection.execute(insert(correlations),
                                [{**r, "instance_id": row.id} for r in correlation_rows])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -103,7 +104,7 @@ def test_message_without_correlation_is_refused(ctx: EngineContext) -> None:
 
 
 def test_a_rolled_back_transaction_keeps_no_message(ctx: EngineContext) -> None:
-    """The idempotency insert runs in a savepoint; it must roll back with its transaction."""
+    """The message is taken in within the sender's transaction and rolls back with it."""
     deploy(ctx, "messages")
     _case(ctx, "DR-404")
     with pytest.raises(RuntimeError), ctx.sessionmaker.begin() as session:
@@ -112,3 +113,35 @@ def test_a_rolled_back_transaction_keeps_no_message(ctx: EngineContext) -> None:
         raise RuntimeError("the request failed after the message was taken in")
     with ctx.sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_same_key_sent_twice_at_once_is_taken_in_once(ctx: EngineContext) -> None:
+    """The second sender waits on the key's unique index while the first one's transaction
+    is open, then answers with the first message (no error, nothing kept twice)."""
+    if ctx.db.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: the second sender cannot get in meanwhile")
+    deploy(ctx, "messages")
+    _case(ctx, "DR-8")
+    _send(ctx, "case_opened", "DR-8", "open-8", municipality="dordrecht")
+    answers: list[messages.MessageResult] = []
+    failures: list[BaseException] = []
+
+    def second_sender() -> None:
+        try:
+            answers.append(_send(ctx, "arrears_resolved", "DR-8", "paid-8"))
+        except BaseException as error:  # noqa: BLE001 - asserted below
+            failures.append(error)
+
+    with ctx.sessionmaker.begin() as session:
+        first = messages.send_message(ctx, session, SYSTEM, "arrears_resolved",
+                                      {"case_number": "DR-8"}, "case_number", "DR-8", "paid-8")
+        waiting = threading.Thread(target=second_sender)
+        waiting.start()
+        waiting.join(1.0)
+        assert waiting.is_alive()  # held at the unique index until the first commits
+    waiting.join(30)
+    assert failures == []
+    assert [(a.status, a.message_id) for a in answers] == [("duplicate", first.message_id)]
+    with ctx.sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Message).where(
+            Message.name == "arrears_resolved")) == 1
