@@ -83,12 +83,12 @@ def server_cpu_seconds(db: Engine) -> float:
     the bench while it measures."""
     if db.dialect.name != "postgresql":
         return 0.0
-    from bench.http_path import _stat_fields, children, cpu_seconds
+    from bench.http_path import children, cpu_seconds, stat_fields
 
     with db.connect() as connection:
         backend = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
-    postmaster = int(_stat_fields(backend)[1])
-    fields = _stat_fields(postmaster)
+    postmaster = int(stat_fields(backend)[1])
+    fields = stat_fields(postmaster)
     exited = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
     return cpu_seconds(postmaster) + exited + sum(cpu_seconds(pid)
                                                   for pid in children(postmaster))

@@ -192,12 +192,12 @@ def children(pid: int) -> list[int]:
     except OSError:
         pass
     for entry in Path("/proc").iterdir():  # no /proc/.../children: scan the parent pids
-        if entry.name.isdigit() and _stat_fields(int(entry.name))[1:2] == [str(pid)]:
+        if entry.name.isdigit() and stat_fields(int(entry.name))[1:2] == [str(pid)]:
             found.append(int(entry.name))
     return found
 
 
-def _stat_fields(pid: int) -> list[str]:
+def stat_fields(pid: int) -> list[str]:
     """Fields of /proc/<pid>/stat after the command name (state is [0], ppid [1])."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
@@ -207,7 +207,7 @@ def _stat_fields(pid: int) -> list[str]:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     if not fields:
         return 0.0
     ticks = int(fields[11]) + int(fields[12])  # utime, stime

@@ -26,6 +26,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
@@ -178,6 +179,21 @@ def compiled_once(statement: Any, dialect: Dialect, columns: Sequence[str] | Non
     params = [bindparam(name, compiled.params.get(name), type_=bind.type)
               for bind, name in compiled.bind_names.items() if f":{name}" in sql]
     return text(sql).bindparams(*params)
+
+
+@lru_cache(maxsize=16)
+def insert_unless_known(table: Table, key: str, dialect: Dialect,
+                        returning: str | None = None) -> Any:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` into ``table`` for ``dialect``, compiled once
+    (SQLAlchemy compiles an ``ON CONFLICT`` anew at every execution). Every column but the
+    primary key is a parameter; with ``returning``, an inserted row gives back that column (a
+    known key gives no row)."""
+    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    statement: Any = dialect_insert(table).on_conflict_do_nothing(index_elements=[key])
+    if returning is not None:
+        statement = statement.returning(table.c[returning])
+    columns = [column.key for column in table.columns if not column.primary_key]
+    return compiled_once(statement, dialect, columns)
 
 
 def write_versioned(session: Session, obj: Any) -> None:

@@ -20,7 +20,6 @@ closed case goes to it.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -28,14 +27,12 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
 from sqlalchemy import ColumnElement, Table, and_, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from engine import runtime
 from engine.access import Actor, may_send_messages, message_case_scope, record_refusal
 from engine.context import ClosedCaseEvents, EngineContext
-from engine.db import compiled_once
+from engine.db import insert_unless_known
 from engine.deployments import definition_for_start_message
 from engine.errors import EngineError, InvalidInput, NotAllowed, NotFound
 from engine.instances import start_definition
@@ -57,6 +54,7 @@ CASE_CORRELATION = "case_number"
 _OUTSIDE = "from"
 _INTAKE = "intake"
 _KEY_LENGTH = 200  # Message.idempotency_key
+_MESSAGES = cast(Table, Message.__table__)
 
 
 def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
@@ -236,7 +234,8 @@ def _take_in(ctx: EngineContext, session: Session, actor: Actor, name: str,
         return message
     # One statement whether the key is new or known (no read before it, no savepoint around
     # it); a concurrent sender of the same key waits on the unique index, then finds it known.
-    new_id = session.execute(_insert_unless_key_known(session.get_bind().dialect),
+    new_id = session.execute(insert_unless_known(_MESSAGES, "idempotency_key",
+                                                 session.get_bind().dialect, returning="id"),
                              values).scalar()
     if new_id is None:
         earlier = session.scalars(select(Message).where(
@@ -247,18 +246,6 @@ def _take_in(ctx: EngineContext, session: Session, actor: Actor, name: str,
     make_transient_to_detached(message)  # it is in the table: the session takes it as loaded
     session.add(message)
     return message
-
-
-@lru_cache(maxsize=4)
-def _insert_unless_key_known(dialect: Dialect) -> Any:
-    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`` into ``message``,
-    compiled once for ``dialect`` (SQLAlchemy compiles an ``ON CONFLICT`` anew every time)."""
-    table = cast(Table, Message.__table__)
-    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    columns = [column.key for column in table.columns if not column.primary_key]
-    return compiled_once(dialect_insert(table)
-                         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                         .returning(table.c.id), dialect, columns)
 
 
 def _deliver(ctx: EngineContext, session: Session, actor: Actor, message: Message,

@@ -18,18 +18,15 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from engine.access import ALL_ROWS, ASSIGN, OWN_CORPORATION, OWN_MUNICIPALITY, rule
 from engine.access import roles_that as _roles_that
 from engine.context import EngineContext
-from engine.db import compiled_once
+from engine.db import insert_unless_known
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import HumanTask, MailPreference, Organisation, OutboxMail, User
 from engine.models.outbox import DEFAULT_ON, MAIL_KINDS
@@ -131,20 +128,9 @@ def _insert_once(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert rows whose ``cause_key`` is not there yet; the others change nothing."""
     if not rows:
         return
-    # One statement per dialect, built once, the rows as its parameters: a statement with the
-    # rows inlined (``.values(rows)``) is compiled anew at every call.
-    session.execute(_insert_ignoring_known(session.get_bind().dialect), rows)
-
-
-@lru_cache(maxsize=4)
-def _insert_ignoring_known(dialect: Dialect) -> Any:
-    """``INSERT … ON CONFLICT (cause_key) DO NOTHING`` into the outbox, for ``dialect``
-    (compiled once: SQLAlchemy cannot cache an ``ON CONFLICT`` statement). Every column but
-    the id is written: ``_row`` gives them all."""
-    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    columns = [column.key for column in _OUTBOX.columns if not column.primary_key]
-    return compiled_once(dialect_insert(_OUTBOX).on_conflict_do_nothing(
-        index_elements=["cause_key"]), dialect, columns)
+    # One statement per dialect, built once, the rows as its parameters (``_row`` gives every
+    # column): a statement with the rows inlined (``.values(rows)``) is compiled anew each call.
+    session.execute(insert_unless_known(_OUTBOX, "cause_key", session.get_bind().dialect), rows)
 
 
 def _row(ctx: EngineContext, kind: str, cause: str, recipient: Recipient | None,

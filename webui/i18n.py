@@ -68,6 +68,7 @@ MONTHS = {"nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", 
           "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                  "Dec")}
 CENT = Decimal("0.01")
+_DUTCH_SEPARATORS = str.maketrans(",.", ".,")  # "1,234.50" -> "1.234,50"
 
 
 def _local(value: datetime) -> datetime:
@@ -112,8 +113,6 @@ def fmt_money(value: Decimal | float | int | None) -> str:
         return f"€\xa0{sign}{digits.translate(_DUTCH_SEPARATORS)}"
     return f"{sign}€{digits}"
 
-
-_DUTCH_SEPARATORS = str.maketrans(",.", ".,")
 
 
 def fmt_working_days(left: int | None) -> str:
