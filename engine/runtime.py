@@ -40,7 +40,6 @@ from engine import clock as clock_module
 from engine import metrics
 from engine.bundles import DUE_PROPERTY
 from engine.context import EngineContext
-from engine.db import write_versioned
 from engine.engine_steps import run_engine_steps
 from engine.errors import Conflict, EngineError
 from engine.models import (
@@ -53,9 +52,12 @@ from engine.models import (
 )
 from engine.serialization import CURRENT_VERSION, LIBRARY_VERSION, dump_workflow, load_workflow
 from engine.specs import CachedSpec
+from engine.step_rows import write_with_children
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 OPEN_STATES = ("open", "claimed")
+_HUMAN_TASKS = cast(Table, HumanTask.__table__)
+_EVENTS = cast(Table, Event.__table__)
 #: The variables that decide who may see an instance, its tasks and its case (its queue, and
 #: the correlation that routes a case's messages): the process sets them, never form data.
 SCOPE_VARIABLES = frozenset({"municipality", "corporation", "case_number"})
@@ -75,6 +77,9 @@ class StepLog:
     new_tasks: list[dict[str, Any]] = field(default_factory=list)
     #: kept messages this step delivered (their instance may not have an id yet)
     kept_delivered: list[Message] = field(default_factory=list)
+    #: loaded rows the caller changed for this step (the task it completes): saved with the
+    #: instance, each guarded by its version
+    changed_rows: list[Any] = field(default_factory=list)
 
     def add(self, at: datetime, kind: str, element_id: str | None = None,
             task_id: str | None = None, **detail: Any) -> None:
@@ -140,7 +145,7 @@ def create_instance(ctx: EngineContext, definition: ProcessDefinition, actor: st
         library_version=LIBRARY_VERSION, waiting_messages=[], open_task_ids=[],
         correlations={}, current_elements=[], started_by=actor, created_at=now,
         updated_at=now)
-    return row  # not in the session yet: the step's save inserts it (``write_versioned``)
+    return row  # not in the session yet: the step's save inserts it (``write_with_children``)
 
 
 def failing_task_data(ctx: EngineContext, session: Session,
@@ -473,7 +478,11 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
     new_tasks, gone = _human_task_changes(row, workflow, cached, ready, log, now,
                                           keep=error is not None)
     new_instance = row.id is None  # nothing of it is in the tables yet
-    write_versioned(session, row)  # raises Conflict if another writer won
+    # raises Conflict if another writer won; the new tasks and the events go with the row
+    write_with_children(session, row, ((_HUMAN_TASKS, new_tasks), (_EVENTS, log.events)),
+                        also=log.changed_rows)
+    log.events.clear()
+    log.changed_rows.clear()
     for kept in log.kept_delivered:
         kept.instance_id = row.id
     # The projections go straight to the tables: plain rows, no unit of work needed.
@@ -486,19 +495,11 @@ def save(ctx: EngineContext, session: Session, row: ProcessInstance, workflow: B
         if correlation_rows:
             connection.execute(insert(correlations),
                                [{**r, "instance_id": row.id} for r in correlation_rows])
-    human_tasks = cast(Table, HumanTask.__table__)
-    if new_tasks:
-        connection.execute(insert(human_tasks),
-                           [{**t, "instance_id": row.id} for t in new_tasks])
     if gone:
         connection.execute(
-            update(human_tasks)
-            .where(human_tasks.c.id.in_(gone), human_tasks.c.state.in_(OPEN_STATES))
-            .values(state="cancelled", completed_at=now, version=human_tasks.c.version + 1))
-    if log.events:
-        connection.execute(insert(cast(Table, Event.__table__)),
-                           [{**e, "instance_id": row.id} for e in log.events])
-        log.events.clear()
+            update(_HUMAN_TASKS)
+            .where(_HUMAN_TASKS.c.id.in_(gone), _HUMAN_TASKS.c.state.in_(OPEN_STATES))
+            .values(state="cancelled", completed_at=now, version=_HUMAN_TASKS.c.version + 1))
     for hook in ctx.hooks.after_step:
         hook(ctx, session, row, workflow, ready)
     if row.state is not None and error is None:

@@ -199,9 +199,9 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: s
     now = ctx.clock.now()
     lifecycle.complete(task, actor, take_open=take_open)
     task.completed_at = now
-    write_versioned(session, task)
     workflow, cached = runtime.load(ctx, session, instance)
     log = runtime.StepLog(actor.username)
+    log.changed_rows.append(task)  # written with the instance
     runtime.step(ctx, session, instance, workflow, cached,
                  lambda wf: runtime.complete_task(wf, task_id, dict(data), log, now), log)
     for hook in ctx.hooks.after_completion:
