@@ -146,13 +146,15 @@ def is_write_conflict(error: OperationalError) -> bool:
 
 
 @lru_cache(maxsize=256)
-def versioned_update(table: Table, columns: frozenset[str]) -> Update:
+def versioned_update(table: Table, columns: frozenset[str], prefix: str = "") -> Update:
     """``UPDATE table SET <columns>, version WHERE id AND version`` with bound parameters,
-    built once per column set (building and coercing it on every write was the cost)."""
+    built once per column set (building and coercing it on every write was the cost);
+    ``prefix`` on every parameter's name lets two such updates share one statement."""
     return (update(table)
-            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
-            .values({**{name: bindparam(name) for name in sorted(columns)},
-                     "version": bindparam("_next_version")}))
+            .where(table.c.id == bindparam(f"{prefix}_id"),
+                   table.c.version == bindparam(f"{prefix}_version"))
+            .values({**{name: bindparam(f"{prefix}{name}") for name in sorted(columns)},
+                     "version": bindparam(f"{prefix}_next_version")}))
 
 
 _POSTFIX_CAST = re.compile(r"(?<![:\w]):(\w+)::(\w+)")
@@ -241,10 +243,13 @@ def changed_values(obj: Any) -> dict[str, Any]:
     return {key: getattr(obj, key) for key in inspect(obj).committed_state}
 
 
-def versioned_parameters(obj: Any, changes: dict[str, Any]) -> dict[str, Any]:
-    """The parameters of ``versioned_update`` for ``changes`` of ``obj``."""
-    return {**changes, "_id": obj.id, "_version": obj.version,
-            "_next_version": obj.version + 1}
+def versioned_parameters(obj: Any, changes: dict[str, Any],
+                         prefix: str = "") -> dict[str, Any]:
+    """The parameters of ``versioned_update`` (with the same ``prefix``) for ``changes`` of
+    ``obj``."""
+    given = {**changes, "_id": obj.id, "_version": obj.version,
+             "_next_version": obj.version + 1}
+    return {f"{prefix}{key}": value for key, value in given.items()} if prefix else given
 
 
 def execute_write(session: Session, statement: Any, parameters: dict[str, Any]) -> Any:

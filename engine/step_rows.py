@@ -27,7 +27,6 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -90,8 +89,7 @@ def write_with_children(session: Session, row: Any, children: Children,
                    for obj, their_changes in others))
     parameters = {_parameter(index): rows for index, rows in enumerate(given)}
     for index, (obj, their_changes) in enumerate(others):
-        parameters.update({f"{_prefix(index)}{key}": value for key, value
-                           in versioned_parameters(obj, their_changes).items()})
+        parameters.update(versioned_parameters(obj, their_changes, _prefix(index)))
     if new:
         values, unset = insert_values(row)
         statement = _inserting(table, frozenset(values), shape, dialect)
@@ -151,12 +149,8 @@ def _other_counts(shape: Shape) -> list[Any]:
     counts = []
     for index, (table, columns) in enumerate(others):
         prefix = _prefix(index)
-        other = (update(table)
-                 .where(table.c.id == bindparam(f"{prefix}_id"),
-                        table.c.version == bindparam(f"{prefix}_version"))
-                 .values({**{name: bindparam(f"{prefix}{name}") for name in sorted(columns)},
-                          "version": bindparam(f"{prefix}_next_version")})
-                 .returning(table.c.id).cte(f"{table.name}{prefix}"))
+        other = (versioned_update(table, columns, prefix).returning(table.c.id)
+                 .cte(f"{table.name}{prefix}"))
         counts.append(select(func.count()).select_from(other).scalar_subquery())
     return counts
 
