@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -61,3 +68,83 @@ def test_gunicorn_leaves_the_access_line_to_the_app() -> None:
 
     logger = ServerLogger(config)
     assert logger.access(Unreadable(), Unreadable(), {}, None) is None
+
+
+@contextmanager
+def _waiting_worker(worker_class: type, listener: socket.socket) -> Iterator[Any]:
+    """A gunicorn worker as its arbiter leaves it just before its run loop: the shared
+    listening socket, its own wake-up pipe and heartbeat file (gunicorn's, real)."""
+    from gunicorn.config import Config
+    from gunicorn.workers.workertmp import WorkerTmp
+
+    worker = worker_class.__new__(worker_class)
+    worker.sockets = [listener]
+    worker.PIPE = os.pipe()
+    for end in worker.PIPE:
+        os.set_blocking(end, False)
+    worker.tmp = WorkerTmp(Config())
+    worker.wait_fds = worker.sockets + [worker.PIPE[0]]
+    try:
+        yield worker
+    finally:
+        worker.tmp.close()
+        for end in worker.PIPE:
+            os.close(end)
+        if getattr(worker, "_poller", None) is not None:
+            worker._poller.close()
+
+
+def _listener() -> socket.socket:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    return listener
+
+
+def _woken_by_one_connection(worker_class: type) -> list[bool]:
+    """Two workers wait on one listening socket; one client connects. Which of them woke
+    for the listener (before their 1.5 s timeout)?"""
+    with _listener() as listener, _waiting_worker(worker_class, listener) as first, \
+            _waiting_worker(worker_class, listener) as second:
+        woke = [False, False]
+
+        def wait(index: int, worker: Any) -> None:
+            woke[index] = listener in (worker.wait(1.5) or [])
+
+        threads = [threading.Thread(target=wait, args=pair) for pair in enumerate((first, second))]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)  # both are waiting now
+        with socket.create_connection(listener.getsockname()):
+            for thread in threads:
+                thread.join()
+        return woke
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="EPOLLEXCLUSIVE is Linux's")
+def test_a_new_connection_wakes_one_worker_not_all() -> None:
+    """gunicorn's sync worker wakes every idle sibling for each connection (all but one find
+    nothing to accept); ``ketenflow serve``'s worker wakes exactly one."""
+    from gunicorn.workers.sync import SyncWorker
+
+    from webui.server import serve_options
+    from webui.sync_worker import OneWakeSyncWorker
+
+    assert serve_options("127.0.0.1", 5000, 2)["worker_class"] == \
+        "webui.sync_worker.OneWakeSyncWorker"
+    assert _woken_by_one_connection(SyncWorker) == [True, True]
+    assert sorted(_woken_by_one_connection(OneWakeSyncWorker)) == [False, True]
+
+
+def test_the_worker_still_wakes_for_the_arbiter() -> None:
+    """A signal from the arbiter arrives as a byte on the worker's pipe: ``wait`` returns
+    for it at once and reads it, so the next wait sleeps again."""
+    from webui.sync_worker import OneWakeSyncWorker
+
+    with _listener() as listener, _waiting_worker(OneWakeSyncWorker, listener) as worker:
+        os.write(worker.PIPE[1], b".")
+        started = time.monotonic()
+        assert worker.wait(5) == [worker.PIPE[0]]
+        assert time.monotonic() - started < 1
+        assert worker.wait(0.1) == []

@@ -116,7 +116,8 @@ def _child_exit(_server: Any, worker: Any) -> None:
 
 def serve_options(host: str, port: int, workers: int) -> dict[str, Any]:
     """gunicorn's settings for ``ketenflow serve``."""
-    return {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
+    return {"bind": f"{host}:{port}", "workers": workers,
+            "worker_class": "webui.sync_worker.OneWakeSyncWorker",
             "logconfig_dict": LOG_CONFIG, "logger_class": ServerLogger,
             "child_exit": _child_exit, "timeout": TIMEOUT, "graceful_timeout": GRACEFUL_TIMEOUT}
 
