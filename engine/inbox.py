@@ -28,8 +28,10 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -287,6 +289,29 @@ def task_types(ctx: EngineContext, session: Session, actor: Actor) -> list[TaskT
 
 
 @lru_cache(maxsize=512)
+def _segments_query(role: str, queue: str, summary: bool,
+                    segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
+                    shape: tuple[bool, bool, bool, bool],
+                    condition: ColumnElement[bool] | None = None) -> Select[Any]:
+    """One page over ``segments`` in one statement: each segment's own page query (its index
+    order, at most ``page_size`` rows; the first after the cursor when ``after_cursor``),
+    numbered in a ``segment`` column and joined with UNION ALL, at most ``page_size`` rows
+    in all. The database stops reading once the page is full, so a first segment that fills
+    the page costs what it did alone, and a short one no longer costs a round trip per
+    segment after it. ``condition`` (a search) applies to every segment."""
+    parts = []
+    for number, (tier, order) in enumerate(segments):
+        part = _page_query(role, queue, summary, order, after_cursor and number == 0, shape,
+                           tier)
+        if condition is not None:
+            part = part.where(condition)
+        page = part.add_columns(literal(number, Integer).label("segment")).subquery()
+        parts.append(select(page))
+    joined = parts[0] if len(parts) == 1 else union_all(*parts)
+    return select(joined.subquery()).limit(bindparam("page_size", type_=Integer))
+
+
+@lru_cache(maxsize=512)
 def _page_query(role: str, queue: str, summary: bool, order: str,
                 after_cursor: bool,
                 shape: tuple[bool, bool, bool, bool] = (False, False, False, False),
@@ -362,23 +387,22 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
                               "after": after, "last_id": last_id,
                               **_filter_parameters(ctx, filters)}
 
-    def page(tier: bool | None, order: str, size: int, after_cursor: bool) -> list[Any]:
-        if matches is not None and matches.numbers == ():
-            return []  # the search matched no case: nothing to ask the database
-        query = _page_query(actor.role, queue, summary, order, after_cursor,
-                            filters.shape(), tier)
-        if matches is not None:
-            query = query.where(matches.task_condition())
-        return list(session.execute(query, {**params, "page_size": size}).all())
-
     # The segments in turn (urgent before regular, dated before undated), each keyset-paged
-    # on its own index order, the cursor's segment continuing after the cursor.
-    rows: list[Any] = []
-    for index in range(start, len(segments)):
-        tier, order = segments[index]
-        rows += page(tier, order, limit + 1 - len(rows), has_cursor and index == start)
-        if len(rows) > limit:
-            break
+    # on its own index order, the cursor's segment continuing after the cursor: all in one
+    # statement (see ``_segments_query``).
+    if matches is not None and matches.numbers == ():
+        rows: list[Any] = []  # the search matched no case: nothing to ask the database
+    else:
+        shape = filters.shape()
+        wanted = tuple(segments[start:])
+        if matches is None:
+            query = _segments_query(actor.role, queue, summary, wanted, has_cursor, shape)
+        else:
+            query = _segments_query.__wrapped__(actor.role, queue, summary, wanted, has_cursor,
+                                                shape, matches.task_condition())
+        session.flush()  # read through the connection, which does not autoflush
+        found = session.connection().execute(query, {**params, "page_size": limit + 1}).all()
+        rows = sorted(found, key=lambda row: row.segment)  # stable: each segment in its order
     more = len(rows) > limit
     rows = rows[:limit]
     now = ctx.clock.now()

@@ -317,9 +317,35 @@ def test_my_tasks_by_due_date_read_the_assignee_due_index(ctx: EngineContext) ->
         assert len(page.items) == 3
         statement, parameters = next((s, p) for s, p in seen
                                      if "FROM human_task" in s and "ORDER BY" in s)
-        plan = _plan(session, statement, parameters)
-    assert "ix_human_task_assignee_due" in plan
-    assert "Sort Key" not in plan  # the page in due order, not every claimed task sorted
+        # one statement for both segments: the dated tasks, then the undated ones
+        dated, undated = _plan(session, statement, parameters).split("->  Limit")[1:]
+        # with sorting priced out too: every segment can be read in its index's order
+        unsorted = _plan(session, statement, parameters, "enable_sort")
+    assert "ix_human_task_assignee_due" in dated
+    assert "Sort Key" not in dated  # the page in due order, not every claimed task sorted
+    assert "due_at IS NULL" in undated
+    assert "Sort Key" not in unsorted
+
+
+def test_a_page_over_dated_and_undated_tasks_is_one_statement(ctx: EngineContext) -> None:
+    """The dated tasks by due date, then the undated ones by id: one statement for the page,
+    not one per segment."""
+    actor = _caseworker(ctx)
+    ids = _due_instances(ctx, 3)
+    due = {ids[0]: timedelta(days=5), ids[1]: timedelta(days=2), ids[2]: None}
+    with ctx.sessionmaker.begin() as session:
+        for instance_id, days in due.items():
+            session.execute(update(HumanTask).where(HumanTask.instance_id == instance_id).values(
+                state="claimed", assignee_id=actor.user_id, role="social_team",
+                municipality="dordrecht", due_at=None if days is None else ctx.clock.now() + days))
+    with ctx.sessionmaker.begin() as session:
+        with _statements(session) as seen:
+            page = inbox.inbox(ctx, session, actor, queue="mine", limit=2)
+            rest = inbox.inbox(ctx, session, actor, queue="mine", limit=2, cursor=page.next)
+    assert [item.task.instance_id for item in page.items] == [ids[1], ids[0]]
+    assert [item.task.instance_id for item in rest.items] == [ids[2]]
+    assert rest.next is None
+    assert len([s for s, _ in seen if "FROM human_task" in s]) == 2  # one per page
 
 
 def test_two_sessions_claiming_at_once_take_different_rows(ctx: EngineContext) -> None:
