@@ -120,3 +120,11 @@ def test_caseworkers_may_not_deploy_or_start(api_as: Any) -> None:
     assert anna.post("/api/v1/deployments", _bundle("review")).status_code == 403
     assert anna.post("/api/v1/instances", {"process_id": "review"}).status_code == 403
     assert anna.post("/api/v1/instances", {"nope": 1}).status_code == 422
+
+
+def test_the_app_asks_once_whether_its_hooks_are_coroutines(app) -> None:
+    """``create_app`` builds the Flask that remembers ``ensure_sync``'s answers
+    (``webui.KetenflowFlask``; its behaviour: tests/test_flask_app.py)."""
+    from webui import KetenflowFlask
+
+    assert isinstance(app, KetenflowFlask)
