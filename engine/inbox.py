@@ -288,6 +288,10 @@ def task_types(ctx: EngineContext, session: Session, actor: Actor) -> list[TaskT
                   key=lambda t: (t.name.lower(), t.bpmn_id))
 
 
+#: The columns each page order reads its index in (see ``_page_query``).
+_ORDER_COLUMNS = {"created": ("created_at", "id"), "due": ("due_at", "id"), "undated": ("id",)}
+
+
 @lru_cache(maxsize=512)
 def _segments_query(role: str, queue: str, summary: bool,
                     segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
@@ -295,20 +299,25 @@ def _segments_query(role: str, queue: str, summary: bool,
                     condition: ColumnElement[bool] | None = None) -> Select[Any]:
     """One page over ``segments`` in one statement: each segment's own page query (its index
     order, at most ``page_size`` rows; the first after the cursor when ``after_cursor``),
-    numbered in a ``segment`` column and joined with UNION ALL, at most ``page_size`` rows
-    in all. The database stops reading once the page is full, so a first segment that fills
-    the page costs what it did alone, and a short one no longer costs a round trip per
-    segment after it. ``condition`` (a search) applies to every segment."""
+    numbered (``segment``, and each row's ``position`` in its segment's order) and joined with
+    UNION ALL, then the first ``page_size`` rows by segment and position. Each segment reads
+    at most a page from its index, so the page costs the same at any size, and a short
+    segment no longer costs a round trip for each one after it. ``condition`` (a search)
+    applies to every segment."""
     parts = []
     for number, (tier, order) in enumerate(segments):
         part = _page_query(role, queue, summary, order, after_cursor and number == 0, shape,
                            tier)
         if condition is not None:
             part = part.where(condition)
-        page = part.add_columns(literal(number, Integer).label("segment")).subquery()
-        parts.append(select(page))
-    joined = parts[0] if len(parts) == 1 else union_all(*parts)
-    return select(joined.subquery()).limit(bindparam("page_size", type_=Integer))
+        page = part.subquery()
+        position = func.row_number().over(order_by=[page.c[name]
+                                                    for name in _ORDER_COLUMNS[order]])
+        parts.append(select(page, literal(number, Integer).label("segment"),
+                            position.label("position")))
+    joined = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return (select(joined).order_by(joined.c.segment, joined.c.position)
+            .limit(bindparam("page_size", type_=Integer)))
 
 
 @lru_cache(maxsize=512)
@@ -401,8 +410,7 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
             query = _segments_query.__wrapped__(actor.role, queue, summary, wanted, has_cursor,
                                                 shape, matches.task_condition())
         session.flush()  # read through the connection, which does not autoflush
-        found = session.connection().execute(query, {**params, "page_size": limit + 1}).all()
-        rows = sorted(found, key=lambda row: row.segment)  # stable: each segment in its order
+        rows = list(session.connection().execute(query, {**params, "page_size": limit + 1}))
     more = len(rows) > limit
     rows = rows[:limit]
     now = ctx.clock.now()
