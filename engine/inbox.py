@@ -288,11 +288,11 @@ def task_types(ctx: EngineContext, session: Session, actor: Actor) -> list[TaskT
                   key=lambda t: (t.name.lower(), t.bpmn_id))
 
 
-#: The columns each page order reads its index in (see ``_page_query``).
+#: The columns each page order reads its index in: ``_page_query`` orders a segment by them,
+#: ``_segments_query`` numbers its rows by them.
 _ORDER_COLUMNS = {"created": ("created_at", "id"), "due": ("due_at", "id"), "undated": ("id",)}
 
 
-@lru_cache(maxsize=512)
 def _segments_query(role: str, queue: str, summary: bool,
                     segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
                     shape: tuple[bool, bool, bool, bool],
@@ -303,7 +303,7 @@ def _segments_query(role: str, queue: str, summary: bool,
     UNION ALL, then the first ``page_size`` rows by segment and position. Each segment reads
     at most a page from its index, so the page costs the same at any size, and a short
     segment no longer costs a round trip for each one after it. ``condition`` (a search)
-    applies to every segment."""
+    applies to every segment; without one, ``_plain_segments_query`` builds it once."""
     parts = []
     for number, (tier, order) in enumerate(segments):
         part = _page_query(role, queue, summary, order, after_cursor and number == 0, shape,
@@ -318,6 +318,14 @@ def _segments_query(role: str, queue: str, summary: bool,
     joined = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return (select(joined).order_by(joined.c.segment, joined.c.position)
             .limit(bindparam("page_size", type_=Integer)))
+
+
+@lru_cache(maxsize=512)
+def _plain_segments_query(role: str, queue: str, summary: bool,
+                          segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
+                          shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    """``_segments_query`` without a search, built once per page shape."""
+    return _segments_query(role, queue, summary, segments, after_cursor, shape)
 
 
 @lru_cache(maxsize=512)
@@ -352,18 +360,16 @@ def _page_query(role: str, queue: str, summary: bool, order: str,
         if after_cursor:
             query = query.where(or_(HumanTask.created_at > after,
                                     and_(HumanTask.created_at == after, HumanTask.id > last_id)))
-        query = query.order_by(HumanTask.created_at, HumanTask.id)
     elif order == "due":
         query = query.where(HumanTask.due_at.is_not(None))
         if after_cursor:
             query = query.where(or_(HumanTask.due_at > after,
                                     and_(HumanTask.due_at == after, HumanTask.id > last_id)))
-        query = query.order_by(HumanTask.due_at, HumanTask.id)
     else:
         query = query.where(HumanTask.due_at.is_(None))
         if after_cursor:
             query = query.where(HumanTask.id > last_id)
-        query = query.order_by(HumanTask.id)
+    query = query.order_by(*(task_columns[name] for name in _ORDER_COLUMNS[order]))
     return query.limit(bindparam("page_size", type_=Integer))
 
 
@@ -405,10 +411,10 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
         shape = filters.shape()
         wanted = tuple(segments[start:])
         if matches is None:
-            query = _segments_query(actor.role, queue, summary, wanted, has_cursor, shape)
+            query = _plain_segments_query(actor.role, queue, summary, wanted, has_cursor, shape)
         else:
-            query = _segments_query.__wrapped__(actor.role, queue, summary, wanted, has_cursor,
-                                                shape, matches.task_condition())
+            query = _segments_query(actor.role, queue, summary, wanted, has_cursor, shape,
+                                    matches.task_condition())
         session.flush()  # read through the connection, which does not autoflush
         rows = list(session.connection().execute(query, {**params, "page_size": limit + 1}))
     more = len(rows) > limit

