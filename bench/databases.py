@@ -58,9 +58,9 @@ def fresh_url(target: Target, purpose: str, workdir: Path) -> str:
 
 
 def backend_cpu_seconds(db: Engine) -> float:
-    """CPU seconds (utime + stime, from /proc) of the client backends now connected to ``db``'s
-    database; 0 on SQLite. For reads, whose cost is all in the backends that answer them: the
-    cluster's background processes (autovacuum after a fill) are left out."""
+    """CPU seconds (``bench.http_path.cpu_seconds``) of the client backends now connected to
+    ``db``'s database; 0 on SQLite. For reads, whose cost is all in the backends that answer
+    them: the cluster's background processes (autovacuum after a fill) are left out."""
     if db.dialect.name != "postgresql":
         return 0.0
     from bench.http_path import cpu_seconds
@@ -73,8 +73,8 @@ def backend_cpu_seconds(db: Engine) -> float:
 
 
 def server_cpu_seconds(db: Engine) -> float:
-    """CPU seconds (utime + stime, from /proc) of the whole PostgreSQL server behind ``db`` so
-    far; 0 on SQLite, whose work is done inside the calling process.
+    """CPU seconds (``bench.http_path.cpu_seconds``) of the whole PostgreSQL server behind
+    ``db`` so far; 0 on SQLite, whose work is done inside the calling process.
 
     Every process of the cluster counts: the backends, and the WAL writer, checkpointer and
     autovacuum workers that the writes keep busy. A process that ended meanwhile (an
@@ -85,13 +85,27 @@ def server_cpu_seconds(db: Engine) -> float:
         return 0.0
     from bench.http_path import children, cpu_seconds, stat_fields
 
-    with db.connect() as connection:
-        backend = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
-    postmaster = int(stat_fields(backend)[1])
+    postmaster = _postmaster_pid(db)
     fields = stat_fields(postmaster)
     exited = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
     return cpu_seconds(postmaster) + exited + sum(cpu_seconds(pid)
                                                   for pid in children(postmaster))
+
+
+_POSTMASTERS: dict[str, int] = {}
+
+
+def _postmaster_pid(db: Engine) -> int:
+    """The pid of the PostgreSQL server behind ``db``, asked once per database: asking on
+    every reading would put a query of the bench's own inside the window it measures."""
+    key = db.url.render_as_string(hide_password=True)
+    if key not in _POSTMASTERS:
+        from bench.http_path import stat_fields
+
+        with db.connect() as connection:
+            backend = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        _POSTMASTERS[key] = int(stat_fields(backend)[1])
+    return _POSTMASTERS[key]
 
 
 def workdir() -> Path:

@@ -130,8 +130,8 @@ def database_section(run: DatabaseRun) -> list[str]:
     rows = [["per lifecycle", "Ketenflow", "comparable"]]
     rows.append(["lifecycle via API ÷ raw in memory",
                  f"{web['c'] / api_raw['c']:.0f}×", comp["ratio"]])
-    rows.append(["lifecycle via API ÷ raw in memory, CPU time",
-                 f"{web['cpu'] / api_raw['cpu']:.0f}× ({web['cpu']:.1f} ms"
+    rows.append(["lifecycle via API ÷ raw in memory, CPU time (round medians)",
+                 f"{h.cpu_ratio:.0f}× ({web['cpu']:.1f} ms"
                  + (f", of which PostgreSQL {h.db_cpu_ms_per_lifecycle:.1f} ms"
                     if run.kind == "postgresql" else "")
                  + f" ÷ {api_raw['cpu']:.3f} ms)", "—"])
@@ -191,11 +191,15 @@ def checks_for(run: DatabaseRun) -> list[Check]:
         found.append(Check(f"{run.label}: whole lifecycle via HTTP API ≤ {HTTP_OVER_RAW:.0f}× "
                            "raw in memory", ratio <= HTTP_OVER_RAW,
                            f"{web['c']:.2f} ms ÷ {raw_mem['c']:.3f} ms = {ratio:.1f}×"))
-    cpu_ratio, wall_ratio = web["cpu"] / raw_mem["cpu"], web["c"] / raw_mem["c"]
+    # By CPU, each short round's lifecycles are divided by the raw engine timed right after
+    # them, and the median of those ratios is held to the budget: the medians of all
+    # lifecycles and of all raw samples could come from different phases of the machine.
+    wall_ratio = web["c"] / raw_mem["c"]
     found.append(Check(f"{run.label}: whole lifecycle via HTTP API ≤ {LIFECYCLE_OVER_RAW:.0f}× "
-                       "raw in memory, by CPU time", cpu_ratio <= LIFECYCLE_OVER_RAW,
-                       f"{web['cpu']:.1f} ms ÷ {raw_mem['cpu']:.3f} ms = {cpu_ratio:.1f}× "
-                       f"(rounds: {', '.join(f'{r:.1f}×' for r in run.http.round_ratios())})"))
+                       "raw in memory, by CPU time",
+                       run.http.cpu_ratio <= LIFECYCLE_OVER_RAW,
+                       f"{run.http.cpu_ratio_spread()}; all rounds: {web['cpu']:.1f} ms ÷ "
+                       f"{raw_mem['cpu']:.3f} ms"))
     # Wall time also waits for the machine, which is shared: shown, not counted.
     found.append(Check(f"{run.label}: whole lifecycle via HTTP API ≤ {LIFECYCLE_OVER_RAW:.0f}× "
                        "raw in memory, by wall time", wall_ratio <= LIFECYCLE_OVER_RAW,
@@ -309,6 +313,7 @@ def as_json(report: Report) -> dict[str, Any]:
                                      "raw_save_load": run.raw_save_load.summary()["cpu"],
                                      "engine": run.engine.summary()["cpu"],
                                      "http": run.http.summary()["cpu"]},
+            "http_cpu_ratio_rounds": run.http.round_ratios(),
             "load_average": run.load,
             "worker_rss_mb": run.http.worker_rss_mb,
             "lists": [{"name": x.name, "instances": x.instances, "median_ms": x.median,

@@ -50,6 +50,12 @@ def log(message: str) -> None:
 
 
 ROUNDS = 5
+#: The HTTP lifecycle's rounds: short ones (10 lifecycles and 50 raw instances each by default),
+#: because the machine's speed jumps between phases that last seconds (the raw engine measured
+#: 0.55 ms per instance in one and 0.95 ms in the next on the same core): a long round can
+#: time the server in one phase and the raw engine beside it in another. The ratio is the
+#: median of the rounds' own ratios.
+HTTP_ROUNDS = 20
 #: Finished cases for the dashboard in ``make bench``: the million the managers' cockpit is
 #: held to (issue 12), generated straight into the tables (minutes per database);
 #: ``--quick`` or ``--dashboard-cases`` make it smaller.
@@ -154,13 +160,14 @@ def run_database(target: databases.Target, args: argparse.Namespace) -> report.D
             people = first.people
             # The API ratio compares like with like as well: lifecycles through the server
             # and raw instances in alternating rounds (the API's CPU is a median of rounds).
-            for number in range(ROUNDS):
+            for number in range(HTTP_ROUNDS):
                 measure_lifecycles(first.server, first.client, people.team_token,
                                    people.owner_token, people.admin_token,
-                                   max(1, args.lifecycles // ROUNDS),
+                                   max(1, args.lifecycles // HTTP_ROUNDS),
                                    args.warmup if number == 0 else 2, http_result,
                                    lambda: databases.server_cpu_seconds(first.filler.ctx.db))
-                beside = raw.measure(args.raw // ROUNDS, 20, save_load=False)
+                beside = raw.measure(max(10, args.raw // HTTP_ROUNDS), 10,
+                                     save_load=False)
                 http_result.raw_rounds.append(beside)
                 raw_memory.extend(beside)
             http_result.claim = measure_claim(first.client, people.team_token,
@@ -334,10 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         "CPU per lifecycle: raw = this process; engine path = this process + its script "
         "sandbox + the PostgreSQL server; HTTP = gunicorn master, workers and sandboxes + "
         "the PostgreSQL server (all its processes: backends, WAL writer, autovacuum); "
-        "utime+stime from /proc; the client's own CPU not counted. "
-        f"Each ratio is taken from {ROUNDS} alternating rounds: raw with the engine path, and "
-        "raw with the HTTP lifecycles (the HTTP ratios use the raw rounds beside them; the "
-        "HTTP CPU is the median of its rounds).",
+        "time on a CPU from /proc (schedstat); the client's own CPU not counted. "
+        f"Each ratio is taken from alternating rounds: {ROUNDS} of raw with the engine path, "
+        f"{HTTP_ROUNDS} short ones of raw with the HTTP lifecycles (the HTTP ratios use the raw "
+        "rounds beside them; the HTTP CPU is the median of its rounds, its ratio by CPU the "
+        "median of the rounds' own ratios).",
         "Durability: SQLite journal_mode=WAL, synchronous=NORMAL (engine.db: a commit survives "
         "a crash of the process, the last ones may be lost on power failure); "
         + postgres_durability(targets) + ".",

@@ -500,7 +500,7 @@ def load_test(site: OpenSite, work: Path, clients: int, per_client: int,
         f"{load_average()}:",
         f"  round trip p95 {p95(times):.1f} ms, median {median(times):.1f} ms; "
         f"{count / wall:.0f} requests/s; server CPU {ms(cpu) / count:.1f} ms per request "
-        "(master + web workers, /proc utime+stime)",
+        "(master + web workers, time on a CPU from /proc)",
         "  RSS per web worker after the load test (VmRSS of the real processes in /proc): "
         + ", ".join(f"{v:.0f} MB" for v in rss.values())
         + f" (target ≤ {RSS_MB:g} MB: {'met' if worst <= RSS_MB else 'MISSED'}); "

@@ -31,14 +31,6 @@ class Statements:
         event.remove(self._engine, "before_cursor_execute", self._record)
 
 
-@pytest.fixture
-def review_id(ctx: EngineContext) -> int:
-    deploy(ctx, "review")
-    with ctx.sessionmaker.begin() as session:
-        return instances.start_instance(ctx, session, SYSTEM, "review",
-                                        {"municipality": "dordrecht"}).id
-
-
 def test_a_written_row_is_clean_and_the_commit_writes_nothing_more(
         ctx: EngineContext, review_id: int) -> None:
     statements = Statements(ctx)

@@ -11,26 +11,17 @@ import pytest
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from engine import instances, tasks
-from engine.access import SYSTEM
+from engine import tasks
 from engine.context import EngineContext
 from engine.errors import Conflict
 from engine.models import Event, HumanTask, ProcessInstance
 from engine.step_rows import write_with_children
 from tests.engine.test_db__versioned_writes import Statements
-from tests.factories import deploy, make_user
+from tests.factories import make_user
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 TASKS: Table = HumanTask.__table__  # type: ignore[assignment]
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-@pytest.fixture
-def review_id(ctx: EngineContext) -> int:
-    deploy(ctx, "review")
-    with ctx.sessionmaker.begin() as session:
-        return instances.start_instance(ctx, session, SYSTEM, "review",
-                                        {"municipality": "dordrecht"}).id
 
 
 def _open_task(ctx: EngineContext, instance_id: int) -> str:
