@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +191,24 @@ def test_the_layering_rules_catch_offenders(tmp_path: Path) -> None:
     webui = tmp_path / "webui.py"
     webui.write_text("def seeded():\n    from engine.models import Case\n")
     assert "engine.models" in _all_import_names(webui)
+
+
+# --- what a web worker loads ------------------------------------------------------------------
+
+#: Packages a web worker needs only for rare work and imports when it does it: Alembic (with
+#: Mako and Pygments) migrates a schema, at ``ketenflow init`` and in the deploy gate's scratch
+#: database; loaded with the app they cost each worker 9 MB of its 100 MB budget.
+NOT_AT_START = ("alembic", "mako", "pygments")
+
+
+def test_the_web_app_starts_without_the_packages_it_needs_only_for_rare_work(
+        tmp_path: Path) -> None:
+    probe = ("import sys\nfrom webui import create_app\ncreate_app()\n"
+             f"print(sorted(set({NOT_AT_START!r}) & {{m.split('.')[0] for m in sys.modules}}))")
+    env = {**os.environ, "KETENFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+           "KETENFLOW_EMBEDDED_WORKER": "false", "KETENFLOW_SECRET_KEY": "t" * 32,
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT,  # noqa: S603
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
