@@ -436,7 +436,7 @@ class HttpResult(Lifecycles):
         ratios = self.round_ratios()
         if not ratios:
             return "—"
-        return (f"{median(ratios):.1f}× (quartiles {percentile(ratios, 25):.1f}–"
+        return (f"{self.cpu_ratio:.1f}× (quartiles {percentile(ratios, 25):.1f}–"
                 f"{percentile(ratios, 75):.1f}×, {len(ratios)} rounds "
                 f"{min(ratios):.0f}–{max(ratios):.0f}×)")
 
