@@ -20,6 +20,7 @@ from engine.db import make_engine, make_sessionmaker
 from engine.sandbox.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
 from engine.settings import EngineSettings
 from engine.specs import SpecCache
+from engine.token_cache import TokenCache, token_cache
 from engine.workflow_cache import WorkflowCache
 
 if TYPE_CHECKING:
@@ -112,9 +113,13 @@ class EngineContext:
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=lambda: WorkflowCache(0))
     hooks: ChainHooks = field(default_factory=ChainHooks)
+    #: bearer tokens already looked up by this process (PostgreSQL only); None: never cached
+    tokens: TokenCache | None = None
 
     def close(self) -> None:
         self.scripts.close()
+        if self.tokens is not None:
+            self.tokens.close()
         self.db.dispose()
 
 
@@ -131,6 +136,7 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
         settings=settings,
         db=engine,
         sessionmaker=make_sessionmaker(engine),
+        tokens=token_cache(engine),
         clock=clock or SystemClock(),
         scripts=host,
         script_engine=SandboxScriptEngine(environment=SandboxEnvironment(host)),

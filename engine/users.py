@@ -252,13 +252,26 @@ _TOKEN_ACTOR = (
     .where(_TOKENS.c.token_hash == bindparam("hash"), _TOKENS.c.revoked.is_(False)))
 
 
+def actor_for_bearer(ctx: EngineContext, session: Session, token: str) -> Actor | None:
+    """``actor_for_token`` through the process's token cache (``engine.token_cache``): what
+    every API request asks first."""
+    token_hash = _token_hash(token)
+    if ctx.tokens is None:
+        return _actor_for_hash(session, token_hash)
+    return ctx.tokens.actor(token_hash, lambda: _actor_for_hash(session, token_hash))
+
+
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """The actor a bearer token acts as, or None for an unknown or revoked token.
 
     One joined query: a personal token takes its user's role and organisation, an
     organisation's machine token acts as that organisation (corporations as ``corporation``).
     """
-    found = session.connection().execute(_TOKEN_ACTOR, {"hash": _token_hash(token)}).first()
+    return _actor_for_hash(session, _token_hash(token))
+
+
+def _actor_for_hash(session: Session, token_hash: str) -> Actor | None:
+    found = session.connection().execute(_TOKEN_ACTOR, {"hash": token_hash}).first()
     if found is None:
         return None
     user_id, username, role, display_name, is_active, slug, kind = found

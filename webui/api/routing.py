@@ -17,9 +17,9 @@ from jsonschema import Draft202012Validator
 
 from engine.access import Actor
 from engine.errors import InvalidInput, NotAuthenticated
-from engine.users import actor_for_token
+from engine.users import actor_for_bearer
 from webui.api import bp
-from webui.db import get_session
+from webui.db import engine_context, get_session
 from webui.input_guard import json_body
 
 
@@ -59,10 +59,10 @@ def _authenticate() -> Actor:
 
 
 def _token_actor(token: str) -> Actor | None:
-    """Looked up on every request (one indexed query, no cache): a token revoked with
-    ``ketenflow token revoke``, or whose user was deactivated, fails at its next use, in
-    every worker process alike."""
-    return actor_for_token(get_session(), token)
+    """A token revoked with ``ketenflow token revoke``, or whose user was deactivated, fails
+    at its next use in every worker process alike (the cache hears of every change:
+    ``engine.token_cache``)."""
+    return actor_for_bearer(engine_context(), get_session(), token)
 
 
 class Unauthorized(NotAuthenticated):
