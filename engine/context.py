@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.change_notices import change_notices
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_sessionmaker
+from engine.definition_cache import LatestDefinitions, latest_definitions
 from engine.sandbox.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
 from engine.settings import EngineSettings
 from engine.specs import SpecCache
@@ -113,13 +115,14 @@ class EngineContext:
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=lambda: WorkflowCache(0))
     hooks: ChainHooks = field(default_factory=ChainHooks)
-    #: bearer tokens already looked up by this process (PostgreSQL only); None: never cached
+    #: bearer tokens already looked up by this process (kept on PostgreSQL only)
     tokens: TokenCache | None = None
+    #: the newest definition of each process (kept on PostgreSQL only)
+    definitions: LatestDefinitions | None = None
 
     def close(self) -> None:
         self.scripts.close()
-        if self.tokens is not None:
-            self.tokens.close()
+        change_notices(self.db).close()
         self.db.dispose()
 
 
@@ -137,6 +140,7 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
         db=engine,
         sessionmaker=make_sessionmaker(engine),
         tokens=token_cache(engine),
+        definitions=latest_definitions(engine),
         clock=clock or SystemClock(),
         scripts=host,
         script_engine=SandboxScriptEngine(environment=SandboxEnvironment(host)),

@@ -1,7 +1,7 @@
-"""The token cache answers a known token without a query, and never after a credential changed:
-not after a change by this process, not after one by another (a second database engine stands
-for another worker: it shares no cache and no statement watch), not once its listening
-connection is gone. SQLite caches nothing."""
+"""The token cache (over ``engine.change_notices``) answers a known token without a query, and
+never after a credential changed: not after a change by this process, not after one by another
+(a second database engine stands for another worker: it shares no cache and no statement
+watch), not once its listening connection is gone. SQLite caches nothing."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from sqlalchemy.engine import Engine
 
 from engine import users
 from engine.access import Actor
+from engine.change_notices import ChangeNotices, change_notices
 from engine.context import EngineContext
 from engine.db import make_engine
 from engine.models import ApiToken, Organisation, User
-from engine.token_cache import TokenCache, token_cache
+from engine.token_cache import TokenCache
 from tests.factories import make_user
 
 
@@ -158,7 +159,7 @@ def test_without_its_listening_connection_the_cache_asks_the_database(ctx, other
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     _ask(ctx, token)
-    listener = token_cache(ctx.db)._listener
+    listener = change_notices(ctx.db)._listener
     assert listener is not None
     with other_worker.begin() as connection:  # the connection dies (a restart, a network cut)
         connection.execute(text("SELECT pg_terminate_backend(:pid)"),
@@ -173,7 +174,8 @@ def test_a_cache_that_cannot_listen_caches_nothing(ctx, token_queries):
     _on_postgres(ctx)
     unreachable = make_engine(ctx.db.url.set(database="ketenflow_no_such_database")
                               .render_as_string(hide_password=False))
-    cache = TokenCache(unreachable)  # its LISTEN fails: the database is not there
+    notices = ChangeNotices(unreachable)  # its LISTEN fails: the database is not there
+    cache = TokenCache(notices)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
 
@@ -185,5 +187,5 @@ def test_a_cache_that_cannot_listen_caches_nothing(ctx, token_queries):
         assert ask() is not None and ask() is not None
         assert len(token_queries) == 2
     finally:
-        cache.close()
+        notices.close()
         unreachable.dispose()
