@@ -57,7 +57,9 @@ class ChangeNotices:
     """The changes this process has heard of, per table; see the module's docstring."""
 
     def __init__(self, db: Engine) -> None:
-        self.db = db
+        # Held weakly: ``change_notices`` keys its registry by the engine, and a value that
+        # held its key would keep every engine ever made (tests make many) alive.
+        self._db = weakref.ref(db)
         self.enabled = db.dialect.name == "postgresql"
         self._changes: Counter[str] = Counter()
         self._epoch = 0                 # grows whenever listening stops or starts
@@ -111,10 +113,13 @@ class ChangeNotices:
         now = time.monotonic()
         if now < self._retry_at:
             return False
+        db = self._db()
+        if db is None:
+            return False
         connection: Any = None
         told: list[str] = []
         try:
-            pooled = self.db.raw_connection()
+            pooled = db.raw_connection()
             pooled.detach()                 # its own connection, never handed to a request
             connection = pooled.dbapi_connection
             connection.autocommit = True

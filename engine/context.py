@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.change_notices import change_notices
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_sessionmaker
 from engine.definition_cache import LatestDefinitions, latest_definitions
@@ -122,7 +121,8 @@ class EngineContext:
 
     def close(self) -> None:
         self.scripts.close()
-        change_notices(self.db).close()
+        if self.tokens is not None:
+            self.tokens.notices.close()   # the definitions' cache listens through the same
         self.db.dispose()
 
 

@@ -412,6 +412,22 @@ def test_postgres_serve_and_a_separate_worker_complete_a_case(tmp_path: Path) ->
                         (("outcome", "ok"), ("trigger", "actor")))] >= 2
         assert samples[("ketenflow_instances", (("status", "completed"),))] == 1
         assert 0 <= samples[("ketenflow_worker_heartbeat_age_seconds", ())] < 30
+
+        # The web workers keep tokens and the newest definitions (engine.change_notices): a
+        # deployment and a revocation made by another process reach them at the next request.
+        for _ in range(4):
+            assert _call(f"{base}/api/v1/tasks?queue=team", token=anna)[0] == 200
+        (bundle / "probe.bpmn").write_text(TIMER_PROCESS.replace('name="', 'name="v2 ', 1))
+        _ketenflow(env, "deploy", str(bundle))
+        status, again, _ = _call(f"{base}/api/v1/instances", "POST",
+                                 {"process_id": "ops_probe",
+                                  "data": {"municipality": "dordrecht"}}, owner)
+        assert status == 201 and again["deployment_version"] == \
+            started["deployment_version"] + 1, again
+        tokens = [line.split("\t") for line in _ketenflow(env, "token", "list").splitlines()]
+        _ketenflow(env, "token", "revoke", next(r[0] for r in tokens if r[2] == "anna"))
+        for _ in range(4):
+            assert _call(f"{base}/api/v1/tasks?queue=team", token=anna)[0] == 401
     finally:
         for process in (worker, serve):
             if process is not None:
