@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.change_notices import change_notices
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_sessionmaker
-from engine.definition_cache import LatestDefinitions, latest_definitions
+from engine.definition_cache import LatestDefinitions
 from engine.sandbox.scripting import SandboxEnvironment, SandboxScriptEngine, ScriptHost
 from engine.settings import EngineSettings
 from engine.specs import SpecCache
-from engine.token_cache import TokenCache, token_cache
+from engine.token_cache import TokenCache
 from engine.workflow_cache import WorkflowCache
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
     """Assemble the engine; pass ``db`` or ``scripts`` to share them (tests, benchmark). The
     caller installs the domain on it (``engine.chain.install``)."""
     engine = db or make_engine(settings.database_url)
+    notices = change_notices(engine)  # one listener per database engine, shared by contexts
     host = scripts or ScriptHost(settings.script_timeout_seconds, settings.script_memory_mb,
                                  settings.max_task_data_bytes)
     return EngineContext(
@@ -139,8 +141,8 @@ def build_context(settings: EngineSettings, clock: Clock | None = None,
         settings=settings,
         db=engine,
         sessionmaker=make_sessionmaker(engine),
-        tokens=token_cache(engine),
-        definitions=latest_definitions(engine),
+        tokens=TokenCache(notices),
+        definitions=LatestDefinitions(notices),
         clock=clock or SystemClock(),
         scripts=host,
         script_engine=SandboxScriptEngine(environment=SandboxEnvironment(host)),

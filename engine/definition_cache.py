@@ -14,28 +14,15 @@ a rollback of the request that read it, and then fail in the next one.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 
 from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
 
-from engine.change_notices import ChangeNotices, change_notices
+from engine.change_notices import ChangeNotices
 from engine.models import ProcessDefinition
 
 #: The tables whose rows decide which definition is the newest.
 DEFINITION_TABLES = ("deployment", "process_definition")
-
-_CACHES: weakref.WeakKeyDictionary[Engine, LatestDefinitions] = weakref.WeakKeyDictionary()
-
-
-def latest_definitions(db: Engine) -> LatestDefinitions:
-    """The one cache of newest definitions of ``db`` in this process."""
-    found = _CACHES.get(db)
-    if found is None:
-        found = _CACHES[db] = LatestDefinitions(change_notices(db))
-    return found
-
 
 class LatestDefinitions:
     """Process id → its newest definition (a detached copy); see the module's docstring."""

@@ -14,28 +14,14 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
-from sqlalchemy.engine import Engine
-
 from engine.access import Actor
-from engine.change_notices import ChangeNotices, change_notices
+from engine.change_notices import ChangeNotices
 
 #: The tables whose rows decide what a token may do.
 CREDENTIAL_TABLES = ("api_token", "app_user", "organisation")
-
-_CACHES: weakref.WeakKeyDictionary[Engine, TokenCache] = weakref.WeakKeyDictionary()
-
-
-def token_cache(db: Engine) -> TokenCache:
-    """The one token cache of ``db`` in this process."""
-    found = _CACHES.get(db)
-    if found is None:
-        found = _CACHES[db] = TokenCache(change_notices(db))
-    return found
-
 
 class TokenCache:
     """Token hash → the actor it acts as; see the module's docstring."""

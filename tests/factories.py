@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from engine import deployments, users
 from engine.access import SYSTEM, Actor
 from engine.context import EngineContext
@@ -25,3 +27,9 @@ def deploy(ctx: EngineContext, bundle: str | Path) -> DeploymentView:
     path = BPMN / bundle if isinstance(bundle, str) else bundle
     with ctx.sessionmaker.begin() as session:
         return deployments.deploy_path(ctx, session, SYSTEM, path)
+
+
+def only_on(ctx: EngineContext, dialect: str, elsewhere: str) -> None:
+    """Skip a test that holds for ``dialect`` only; ``elsewhere`` names what covers the other."""
+    if ctx.db.dialect.name != dialect:
+        pytest.skip(elsewhere)

@@ -17,7 +17,10 @@ from engine.access import SYSTEM
 from engine.context import EngineContext, build_context
 from engine.db import make_engine
 from engine.models import ProcessInstance
-from tests.factories import BPMN, deploy
+from tests.factories import BPMN, deploy, only_on
+
+KEPT_ON_POSTGRES = "SQLite keeps no definitions (test_sqlite_reads_the_definition_each_time)"
+READ_ON_SQLITE = "PostgreSQL keeps it (test_starts_read_the_newest_definition_once)"
 
 
 @pytest.fixture
@@ -68,13 +71,9 @@ def _newest(ctx: EngineContext) -> int:
         return deployments.latest_definition(session, "review").id
 
 
-def _on_postgres(ctx: EngineContext) -> None:
-    if ctx.db.dialect.name != "postgresql":
-        pytest.skip("SQLite keeps no definitions (test_sqlite_reads_the_definition_each_time)")
-
 
 def test_starts_read_the_newest_definition_once(ctx, definition_queries):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", KEPT_ON_POSTGRES)
     deploy(ctx, "review")
     definition_queries.clear()
     assert _start(ctx) == _start(ctx) == _newest(ctx)
@@ -82,8 +81,7 @@ def test_starts_read_the_newest_definition_once(ctx, definition_queries):
 
 
 def test_sqlite_reads_the_definition_each_time(ctx, definition_queries):
-    if ctx.db.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL keeps it (test_starts_read_the_newest_definition_once)")
+    only_on(ctx, "sqlite", READ_ON_SQLITE)
     deploy(ctx, "review")
     definition_queries.clear()
     _start(ctx)
@@ -92,7 +90,7 @@ def test_sqlite_reads_the_definition_each_time(ctx, definition_queries):
 
 
 def test_a_deployment_by_this_process_is_started_from_at_once(ctx, tmp_path):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", KEPT_ON_POSTGRES)
     deploy(ctx, "review")
     first = _start(ctx)
     deploy(ctx, _changed_review(tmp_path, "Beoordelen, versie 2"))
@@ -102,7 +100,7 @@ def test_a_deployment_by_this_process_is_started_from_at_once(ctx, tmp_path):
 
 def test_a_deployment_by_another_process_is_started_from_as_its_notice_arrives(
         ctx, other_worker, tmp_path):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", KEPT_ON_POSTGRES)
     deploy(ctx, "review")
     first = _start(ctx)
     deploy(other_worker, _changed_review(tmp_path, "Beoordelen, versie 2"))
@@ -115,7 +113,7 @@ def test_a_deployment_by_another_process_is_started_from_as_its_notice_arrives(
 
 
 def test_a_start_that_rolled_back_leaves_a_usable_definition(ctx):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", KEPT_ON_POSTGRES)
     deploy(ctx, "review")
     with pytest.raises(RuntimeError), ctx.sessionmaker.begin() as session:
         instances.start_instance(ctx, session, SYSTEM, "review", {"municipality": "dordrecht"})

@@ -19,7 +19,10 @@ from engine.context import EngineContext
 from engine.db import make_engine
 from engine.models import ApiToken, Organisation, User
 from engine.token_cache import TokenCache
-from tests.factories import make_user
+from tests.factories import make_user, only_on
+
+CACHED_ON_POSTGRES = "SQLite caches no tokens (test_sqlite_asks_the_database_every_time)"
+UNCACHED_ON_SQLITE = "PostgreSQL caches (test_a_known_token_is_answered_without_a_query)"
 
 
 @pytest.fixture
@@ -65,13 +68,9 @@ def _refused_within(ctx: EngineContext, token: str, seconds: float = 5.0) -> boo
     return False
 
 
-def _on_postgres(ctx: EngineContext) -> None:
-    if ctx.db.dialect.name != "postgresql":
-        pytest.skip("SQLite caches no tokens (test_sqlite_asks_the_database_every_time)")
-
 
 def test_a_known_token_is_answered_without_a_query(ctx, token_queries):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     first, second = _ask(ctx, token), _ask(ctx, token)
@@ -80,8 +79,7 @@ def test_a_known_token_is_answered_without_a_query(ctx, token_queries):
 
 
 def test_sqlite_asks_the_database_every_time(ctx, token_queries):
-    if ctx.db.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL caches (test_a_known_token_is_answered_without_a_query)")
+    only_on(ctx, "sqlite", UNCACHED_ON_SQLITE)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     assert _ask(ctx, token) == _ask(ctx, token) is not None
@@ -89,7 +87,7 @@ def test_sqlite_asks_the_database_every_time(ctx, token_queries):
 
 
 def test_unknown_and_revoked_tokens_are_never_kept(ctx, token_queries):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     assert _ask(ctx, "kf_nobody") is None
     assert _ask(ctx, "kf_nobody") is None
     assert len(token_queries) == 2
@@ -100,7 +98,7 @@ def test_unknown_and_revoked_tokens_are_never_kept(ctx, token_queries):
     pytest.param(lambda: update(User).values(is_active=False), id="user deactivated"),
 ])
 def test_a_change_by_this_process_is_refused_at_the_next_request(ctx, change):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     assert _ask(ctx, token) is not None
@@ -115,7 +113,7 @@ def test_a_change_by_this_process_is_refused_at_the_next_request(ctx, change):
     pytest.param("DELETE FROM api_token", id="token deleted"),
 ])
 def test_a_change_by_another_process_reaches_the_cache(ctx, other_worker, change):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     assert _ask(ctx, token) is not None
@@ -125,7 +123,7 @@ def test_a_change_by_another_process_reaches_the_cache(ctx, other_worker, change
 
 
 def test_another_process_moving_a_user_changes_what_the_token_may_see(ctx, other_worker):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     make_user(ctx, "anna", org="dordrecht")
     token = _token(ctx, username="anna")
     assert _ask(ctx, token).organisation == "dordrecht"  # type: ignore[union-attr]
@@ -140,7 +138,7 @@ def test_another_process_moving_a_user_changes_what_the_token_may_see(ctx, other
 
 
 def test_a_change_that_decides_nothing_keeps_the_cache(ctx, other_worker, token_queries):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     _ask(ctx, token)
@@ -155,7 +153,7 @@ def test_a_change_that_decides_nothing_keeps_the_cache(ctx, other_worker, token_
 
 def test_without_its_listening_connection_the_cache_asks_the_database(ctx, other_worker,
                                                                       token_queries):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     make_user(ctx, "anna")
     token = _token(ctx, username="anna")
     _ask(ctx, token)
@@ -171,7 +169,7 @@ def test_without_its_listening_connection_the_cache_asks_the_database(ctx, other
 
 
 def test_a_cache_that_cannot_listen_caches_nothing(ctx, token_queries):
-    _on_postgres(ctx)
+    only_on(ctx, "postgresql", CACHED_ON_POSTGRES)
     unreachable = make_engine(ctx.db.url.set(database="ketenflow_no_such_database")
                               .render_as_string(hide_password=False))
     notices = ChangeNotices(unreachable)  # its LISTEN fails: the database is not there
