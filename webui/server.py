@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -66,11 +67,19 @@ _M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
 def _warm_up(worker: Any) -> None:
     """Compile every template before the worker takes requests: otherwise the first page
-    each worker renders waits tens of milliseconds for Jinja."""
+    each worker renders waits tens of milliseconds for Jinja.
+
+    Then everything the worker holds for good (modules, the app, its templates and mappings)
+    goes into the collector's permanent generation: its full collections walk only what
+    requests made, not the whole start-up heap (server CPU per API case 9.44 → 9.13 ms with
+    the response headers added in one go, ``webui.security_headers``; alternating rounds).
+    """
     return_large_blocks_to_os()
     environment = worker.wsgi.jinja_env
     for name in environment.list_templates(extensions=["html"]):
         environment.get_template(name)
+    gc.collect()
+    gc.freeze()
 
 
 def _warm_up_and_run_timers(worker: Any) -> None:

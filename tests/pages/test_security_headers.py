@@ -8,12 +8,15 @@ from pathlib import Path
 
 from tests.factories import make_user
 from tests.webclient import bearer, login
+from webui.security_headers import HEADERS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "webui" / "templates"
 
 
 def _assert_secured(response, *, cached_ok: bool = False) -> None:
     headers = response.headers
+    for name in HEADERS:  # each exactly once: a second, looser copy would undo the first
+        assert len(headers.getlist(name)) == 1, (name, headers.getlist(name))
     csp = headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
     assert directives["default-src"] == "'self'"
