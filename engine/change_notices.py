@@ -7,10 +7,10 @@ Each process listens on a connection of its own and reads what arrived before a 
 (no round trip: the notices wait in the socket). A change this process writes itself counts at
 once (a watch on its own statements), without waiting for its notice.
 
-A cache asks ``generation(tables)``: a number that grows with every change to those tables,
-or None while no connection listens (a failed LISTEN, a connection that died): then nothing may
-be answered from a cache. An entry is good while the generation it was read under is the
-current one. What is left: a request that reaches another process within a notice's delivery
+A cache (``Kept``) asks ``generation(tables)``: a number that grows with every change to those
+tables, or None while no connection listens (a failed LISTEN, a connection that died): then
+nothing may be answered from a cache. An entry is good while the generation it was read under
+is the current one. What is left: a request that reaches another process within a notice's delivery
 (well under a millisecond on one machine) after the change committed reads the old rows, as it
 would have a moment earlier. SQLite has no notices: there every call answers None.
 """
@@ -23,8 +23,9 @@ import re
 import threading
 import time
 import weakref
-from collections import Counter
-from typing import Any
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -151,9 +152,54 @@ class ChangeNotices:
         if found is None:
             return
         table, truncated = found.groups()
-        named = [table] if table else [t for t in ANNOUNCED
-                                       if re.search(rf"\b{t}\b", truncated or "")]
+        named = [t for t in ANNOUNCED
+                 if t == table or (truncated and re.search(rf"\b{t}\b", truncated))]
+        if named:
+            with self._lock:
+                self._changes.update(named)
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Kept(Generic[K, V]):
+    """Answers read from ``tables``, each kept while their generation stands (and, with
+    ``ttl_seconds``, no longer than that; with ``max_entries``, the least recently used go
+    first). Where nothing listens, every answer is read."""
+
+    def __init__(self, notices: ChangeNotices, tables: tuple[str, ...], *,
+                 ttl_seconds: float | None = None, max_entries: int | None = None) -> None:
+        self.notices = notices
+        self.tables = tables
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        #: key -> (answer, the generation it was read under, when to read it again)
+        self._entries: OrderedDict[K, tuple[V, int, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, read: Callable[[], V],
+            keep: Callable[[V], bool] = lambda _answer: True) -> V:
+        """The answer for ``key``: the kept one while it is good, else ``read()`` (kept when
+        ``keep`` says so; an answer not kept also drops an older one)."""
+        generation = self.notices.generation(self.tables)
+        if generation is None:
+            return read()
+        now = time.monotonic()
         with self._lock:
-            for name in named:
-                if name in ANNOUNCED:
-                    self._changes[name] += 1
+            found = self._entries.get(key)
+        if found is not None and found[1] == generation and found[2] > now:
+            return found[0]
+        # Read under the generation asked before it: a change during the read leaves an entry
+        # the next call will not use.
+        answer = read()
+        with self._lock:
+            if not keep(answer):
+                self._entries.pop(key, None)
+                return answer
+            expires = now + self.ttl_seconds if self.ttl_seconds is not None else float("inf")
+            self._entries[key] = (answer, generation, expires)
+            self._entries.move_to_end(key)
+            while self.max_entries is not None and len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return answer

@@ -13,40 +13,28 @@ a rollback of the request that read it, and then fail in the next one.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import inspect
 
-from engine.change_notices import ChangeNotices
+from engine.change_notices import ChangeNotices, Kept
 from engine.models import ProcessDefinition
 
 #: The tables whose rows decide which definition is the newest.
 DEFINITION_TABLES = ("deployment", "process_definition")
 
+
 class LatestDefinitions:
     """Process id → its newest definition (a detached copy); see the module's docstring."""
 
     def __init__(self, notices: ChangeNotices) -> None:
-        self.notices = notices
-        self._entries: dict[str, tuple[ProcessDefinition, int]] = {}
-        self._lock = threading.Lock()
+        self._kept: Kept[str, ProcessDefinition] = Kept(notices, DEFINITION_TABLES)
 
     def get(self, process_id: str,
             look_up: Callable[[], ProcessDefinition]) -> ProcessDefinition:
         """The newest definition of ``process_id``: kept while no deployment changed, else from
         ``look_up`` (whose NotFound passes through, nothing kept)."""
-        generation = self.notices.generation(DEFINITION_TABLES)
-        if generation is None:
-            return look_up()
-        with self._lock:
-            found = self._entries.get(process_id)
-        if found is not None and found[1] == generation:
-            return found[0]
-        copy = _detached_copy(look_up())
-        with self._lock:
-            self._entries[process_id] = (copy, generation)
-        return copy
+        return self._kept.get(process_id, lambda: _detached_copy(look_up()))
 
 
 def _detached_copy(definition: ProcessDefinition) -> ProcessDefinition:
