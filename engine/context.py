@@ -112,18 +112,17 @@ class EngineContext:
     clock: Clock
     scripts: ScriptHost
     script_engine: SandboxScriptEngine
+    #: bearer tokens already looked up by this process (kept on PostgreSQL only)
+    tokens: TokenCache
+    #: the deployed definitions the hot paths ask for (kept on PostgreSQL only)
+    definitions: LatestDefinitions
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=lambda: WorkflowCache(0))
     hooks: ChainHooks = field(default_factory=ChainHooks)
-    #: bearer tokens already looked up by this process (kept on PostgreSQL only)
-    tokens: TokenCache | None = None
-    #: the newest definition of each process (kept on PostgreSQL only)
-    definitions: LatestDefinitions | None = None
 
     def close(self) -> None:
         self.scripts.close()
-        if self.tokens is not None:
-            self.tokens.notices.close()   # the definitions' cache listens through the same
+        self.tokens.notices.close()   # the definitions' cache listens through the same
         self.db.dispose()
 
 

@@ -142,8 +142,7 @@ def start_instance(ctx: EngineContext, session: Session, actor: Actor, process_i
     """
     if not may_start_instances(actor):
         raise NotAllowed("only process owners and administrators start processes directly")
-    definition = (latest_definition(session, process_id) if ctx.definitions is None else
-                  ctx.definitions.get(process_id, lambda: latest_definition(session, process_id)))
+    definition = ctx.definitions.get(process_id, lambda: latest_definition(session, process_id))
     if not definition.has_none_start:
         raise InvalidInput({"process_id": "this process starts with a message, not directly"})
     row, cached = start_definition(ctx, session, definition, actor, data=data or {},

@@ -57,6 +57,13 @@ _KEY_LENGTH = 200  # Message.idempotency_key
 _MESSAGES = cast(Table, Message.__table__)
 
 
+def _definition_starting(ctx: EngineContext, session: Session, name: str
+                         ) -> ProcessDefinition | None:
+    """The live definition a message called ``name`` starts, through the process's cache."""
+    return ctx.definitions.for_start_message(
+        name, lambda: definition_for_start_message(session, name))
+
+
 def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
                  payload: dict[str, Any], correlation_name: str | None = None,
                  correlation_value: str | None = None,
@@ -74,7 +81,7 @@ def send_message(ctx: EngineContext, session: Session, actor: Actor, name: str,
     """
     if not may_send_messages(actor):
         raise NotAllowed("uw rol mag geen berichten sturen")
-    if definition_for_start_message(session, name) is not None:
+    if _definition_starting(ctx, session, name) is not None:
         raise InvalidInput({"name": "start een proces; een casus begint alleen met een melding "
                                     "(POST /api/v1/signals)"})
     if name not in EXTERNAL_MESSAGES:
@@ -139,7 +146,7 @@ def start_case_process(ctx: EngineContext, session: Session, actor: Actor, name:
     :raise EngineError: no live process starts with ``name``, or this start key was used
         before.
     """
-    definition = definition_for_start_message(session, name)
+    definition = _definition_starting(ctx, session, name)
     if definition is None:
         raise EngineError(f"er is geen proces in gebruik dat start met '{name}'; de melding is "
                           "niet opgeslagen (de proceseigenaar moet de keten deployen)")
@@ -194,7 +201,7 @@ def _route(ctx: EngineContext, session: Session, actor: Actor, name: str,
            correlation_value: str | None, idempotency_key: str | None,
            depth: int) -> MessageResult:
     """A message thrown by a process: it starts a live process, or goes to waiting ones."""
-    return _receive(ctx, session, actor, definition_for_start_message(session, name), name,
+    return _receive(ctx, session, actor, _definition_starting(ctx, session, name), name,
                     payload, correlation_name, correlation_value, idempotency_key, depth)
 
 

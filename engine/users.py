@@ -256,8 +256,6 @@ def actor_for_bearer(ctx: EngineContext, session: Session, token: str) -> Actor 
     """``actor_for_token`` through the process's token cache (``engine.token_cache``): what
     every API request asks first."""
     token_hash = _token_hash(token)
-    if ctx.tokens is None:
-        return _actor_for_hash(session, token_hash)
     return ctx.tokens.actor(token_hash, lambda: _actor_for_hash(session, token_hash))
 
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from engine import access_log
 from engine.context import EngineContext
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import AccessLog, AccessLogCase
 from tests.access.world import USERS, World, build
+from tests.factories import only_on
 from tests.logged import logged
 from tests.webclient import bearer, login
 
@@ -44,6 +46,34 @@ def test_a_list_view_is_one_row_with_every_case_it_showed(ctx, app, world):
             AccessLogCase.log_id == rows[0].id)))
     assert (rows[0].username, rows[0].what) == ("admin", "case list")
     assert shown == set(world.cases.values()) and rows[0].case_count == 3
+
+
+def test_on_postgresql_a_logged_read_costs_two_statements_and_keeps_the_chain(ctx, clock):
+    """The head's lock first, then the row, its cases and the head's hash in one statement."""
+    only_on(ctx, "postgresql", "SQLite: the same rows in four statements (the tests above)")
+    seen: list[str] = []
+
+    def watch(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    entry = access_log.Entry(clock.now(), None, "st-dordrecht", "social_team", "dordrecht",
+                             "case list", ("DR-2026-000001", "DR-2026-000002"))
+    with ctx.sessionmaker.begin() as session:
+        access_log.append(session, entry)  # the head row exists from here on
+        event.listen(ctx.db, "before_cursor_execute", watch)
+        try:
+            access_log.append(session, entry)
+            access_log.append(session, replace(entry, case_numbers=()))
+        finally:
+            event.remove(ctx.db, "before_cursor_execute", watch)
+    assert len(seen) == 4
+    with ctx.sessionmaker() as session:
+        rows = session.scalars(select(AccessLog).order_by(AccessLog.seq)).all()
+        shown = [sorted(session.scalars(select(AccessLogCase.case_number).where(
+            AccessLogCase.log_id == row.id))) for row in rows]
+    assert shown == [list(entry.case_numbers), list(entry.case_numbers), []]
+    assert [row.case_count for row in rows] == [2, 2, 0]
+    assert _verify(ctx) == access_log.Verification(True, 3)
 
 
 def test_the_chain_verifies_and_a_tampered_row_is_found(ctx, app, world):

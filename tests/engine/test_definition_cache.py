@@ -119,3 +119,31 @@ def test_a_start_that_rolled_back_leaves_a_usable_definition(ctx):
         instances.start_instance(ctx, session, SYSTEM, "review", {"municipality": "dordrecht"})
         raise RuntimeError("the request failed after the start")  # its session rolls back
     assert _start(ctx) == _newest(ctx)
+
+
+def test_intake_and_the_inbox_read_the_live_definitions_once_per_deployment(ctx, tmp_path):
+    """The definition a start message starts (every signal) and the ids in service (every
+    inbox page) are kept like the newest definition, and a deployment replaces them."""
+    only_on(ctx, "postgresql", KEPT_ON_POSTGRES)
+    deploy(ctx, "review")
+    reads: list[str] = []
+
+    def live() -> list[int]:
+        reads.append("live")
+        with ctx.sessionmaker() as session:
+            return deployments.live_definition_ids(session)
+
+    def starting() -> None:
+        reads.append("start")
+        with ctx.sessionmaker() as session:
+            return deployments.definition_for_start_message(session, "nergens_gevangen")
+
+    first = ctx.definitions.live_ids(live)
+    assert ctx.definitions.live_ids(live) == first == [_newest(ctx)]
+    assert ctx.definitions.for_start_message("nergens_gevangen", starting) is None
+    assert ctx.definitions.for_start_message("nergens_gevangen", starting) is None
+    assert reads == ["live", "start"]
+    deploy(ctx, _changed_review(tmp_path, "Beoordelen, versie 2"))
+    assert _newest(ctx) in ctx.definitions.live_ids(live)
+    assert ctx.definitions.for_start_message("nergens_gevangen", starting) is None
+    assert reads == ["live", "start", "live", "start"]
