@@ -210,9 +210,19 @@ class SearchMatches:
     condition: Any = None
 
     def task_condition(self) -> ColumnElement[bool]:
+        """The tasks of the matched cases; the numbers, when there are, go as the parameters
+        ``parameters`` gives (so a query over them is built once per shape, not per search)."""
         if self.numbers is None:
             return HumanTask.case_number.in_(select(Case.case_number).where(self.condition))
-        return HumanTask.case_number.in_(self.numbers)
+        return _SEARCHED_NUMBERS
+
+    def parameters(self) -> dict[str, Any]:
+        """The values ``task_condition`` binds."""
+        return {} if self.numbers is None else {"search_numbers": list(self.numbers)}
+
+
+#: A search's case numbers as one expanding parameter.
+_SEARCHED_NUMBERS = HumanTask.case_number.in_(bindparam("search_numbers", expanding=True))
 
 
 #: The most case numbers a search resolves to before each query applies the search itself.
@@ -251,6 +261,25 @@ def _capped_count(tasks: Select[Any]) -> Select[Any]:
     return select(func.count()).select_from(tasks.limit(COUNT_CAP + 1).subquery())
 
 
+def _tab_counts(role: str, queues: tuple[str, ...], shape: tuple[bool, bool, bool, bool],
+                condition: ColumnElement[bool] | None) -> Select[Any]:
+    """Every tab's capped count in one statement: one round trip instead of one per tab."""
+    counts = []
+    for queue in queues:
+        tasks = _tab_tasks(role, queue, shape)
+        if condition is not None:
+            tasks = tasks.where(condition)
+        counts.append(_capped_count(tasks).scalar_subquery())
+    return select(*counts)
+
+
+@lru_cache(maxsize=256)
+def _counts_query(role: str, queues: tuple[str, ...], shape: tuple[bool, bool, bool, bool],
+                  searched: bool) -> Select[Any]:
+    """``_tab_counts`` built once per shape: without a search, or over a search's numbers."""
+    return _tab_counts(role, queues, shape, _SEARCHED_NUMBERS if searched else None)
+
+
 def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
                  filters: InboxFilters = NO_FILTERS,
                  search: str | SearchMatches | None = None) -> InboxCounts:
@@ -265,14 +294,12 @@ def inbox_counts(ctx: EngineContext, session: Session, actor: Actor,
     if matches is not None and matches.numbers == ():
         # The search matched no case: nothing to ask the database.
         return InboxCounts(dict.fromkeys(queues, 0), task_types(ctx, session, actor))
-    counts = []
-    for queue in queues:
-        tasks = _tab_tasks(actor.role, queue, filters.shape())
-        if matches is not None:
-            tasks = tasks.where(matches.task_condition())
-        counts.append(_capped_count(tasks).scalar_subquery())
-    # Every tab in one statement: one round trip to the database instead of one per tab.
-    found = session.execute(select(*counts), params).one()
+    if matches is None or matches.numbers is not None:
+        query = _counts_query(actor.role, queues, filters.shape(), matches is not None)
+    else:
+        query = _tab_counts(actor.role, queues, filters.shape(), matches.task_condition())
+    found = session.execute(query, {**params, **(matches.parameters() if matches else {})}
+                            ).one()
     tabs = {queue: int(count or 0) for queue, count in zip(queues, found, strict=True)}
     return InboxCounts(tabs, task_types(ctx, session, actor))
 
@@ -307,7 +334,7 @@ def _segments_query(role: str, queue: str, summary: bool,
     UNION ALL, then the first ``page_size`` rows by segment and position. Each segment reads
     at most a page from its index, so the page costs the same at any size, and a short
     segment no longer costs a round trip for each one after it. ``condition`` (a search)
-    applies to every segment; without one, ``_plain_segments_query`` builds it once."""
+    applies to every segment; ``_shaped_segments_query`` builds it once per shape."""
     parts = []
     for number, (tier, order) in enumerate(segments):
         part = _page_query(role, queue, summary, order, after_cursor and number == 0, shape,
@@ -325,11 +352,13 @@ def _segments_query(role: str, queue: str, summary: bool,
 
 
 @lru_cache(maxsize=512)
-def _plain_segments_query(role: str, queue: str, summary: bool,
+def _shaped_segments_query(role: str, queue: str, summary: bool,
                           segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
-                          shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
-    """``_segments_query`` without a search, built once per page shape."""
-    return _segments_query(role, queue, summary, segments, after_cursor, shape)
+                          shape: tuple[bool, bool, bool, bool], searched: bool) -> Select[Any]:
+    """``_segments_query`` built once per page shape: without a search, or over a search's
+    case numbers (building it took longer than running it)."""
+    return _segments_query(role, queue, summary, segments, after_cursor, shape,
+                           _SEARCHED_NUMBERS if searched else None)
 
 
 @lru_cache(maxsize=512)
@@ -414,8 +443,10 @@ def inbox(ctx: EngineContext, session: Session, actor: Actor, queue: str = "mine
     else:
         shape = filters.shape()
         wanted = tuple(segments[start:])
-        if matches is None:
-            query = _plain_segments_query(actor.role, queue, summary, wanted, has_cursor, shape)
+        if matches is None or matches.numbers is not None:
+            query = _shaped_segments_query(actor.role, queue, summary, wanted, has_cursor,
+                                           shape, matches is not None)
+            params.update(matches.parameters() if matches else {})
         else:
             query = _segments_query(actor.role, queue, summary, wanted, has_cursor, shape,
                                     matches.task_condition())

@@ -31,6 +31,7 @@ from engine.models import Case, Event, HumanTask, ProcessInstance
 from engine.settings import EngineSettings
 from engine.timers import claim_due
 from engine.worker import fire_due_timers
+from tests import casework
 from tests.factories import deploy
 
 SDD = Actor("sdd-1", "budget_advice", "sdd", "sdd", user_id=None)
@@ -162,6 +163,32 @@ def test_an_inbox_search_runs_the_search_once(seeded) -> None:
         inbox.inbox(ctx, session, ST, queue="team", search=matches)
     assert matches is not None and matches.numbers == ("DR-2026-000018",)
     assert sum(" LIKE " in s or "case_search" in s for s, _ in seen) == 1
+
+
+def test_a_search_with_more_matches_than_are_kept_gives_the_same_page_and_counts(
+        ctx, monkeypatch) -> None:
+    """Over ``MAX_SEARCH_MATCHES`` each query applies the search itself instead of the case
+    numbers: the same tasks either way."""
+    casework.deploy_chain(ctx)
+    sender = casework.corporation(ctx)
+    for number, street in enumerate(("Voorstraat", "Kerkstraat", "Molenweg")):
+        casework.report(ctx, sender, external_id=f"WB-2026-{number:06d}",
+                        tenant={"street": street, "house_number": str(10 + number)})
+
+    def view() -> tuple[bool, dict[str, int], list[str]]:
+        with ctx.sessionmaker.begin() as session:
+            matches = inbox.find_cases(ctx, session, "DR-2026")
+            counts = inbox.inbox_counts(ctx, session, ST, search=matches)
+            page = inbox.inbox(ctx, session, ST, queue="team", search=matches, limit=100)
+        assert matches is not None
+        return matches.numbers is None, counts.tabs, [item.task.id for item in page.items]
+
+    by_numbers = view()
+    monkeypatch.setattr(inbox, "MAX_SEARCH_MATCHES", 1)
+    by_condition = view()
+    assert not by_numbers[0] and by_condition[0]
+    assert by_condition[1:] == by_numbers[1:]
+    assert by_numbers[1]["team"] == len(by_numbers[2]) == 3
 
 
 def test_a_number_comes_from_its_counter_without_reading_the_cases(seeded) -> None:
