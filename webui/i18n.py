@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
-from flask_babel import Babel, get_locale, gettext, ngettext
+from flask import Flask, g, request, session
+from flask_babel import Babel, get_locale, get_translations, gettext, ngettext
 
 LANGUAGES = ("nl", "en")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -125,10 +125,31 @@ def fmt_working_days(left: int | None) -> str:
     return str(ngettext("nog %(num)d werkdag", "nog %(num)d werkdagen", left))
 
 
+def catalogue() -> Any:
+    """The request's catalogue, looked up once per request and kept beside Flask-Babel's own
+    (on ``g``): Flask-Babel walks its context, domain and locale again for every text, about
+    13 µs each on a shared core, and a list page has a hundred texts. Outside an app context,
+    as Flask-Babel, the texts as written."""
+    try:
+        return g._ketenflow_catalogue
+    except AttributeError:
+        found = g._ketenflow_catalogue = get_translations()
+        return found
+    except RuntimeError:
+        return get_translations()
+
+
 def init_app(app: Flask) -> None:
     compile_catalogues()
     Babel(app, default_locale="nl", default_timezone=TIMEZONE, locale_selector=select_locale,
           default_translation_directories=str(TRANSLATIONS))
+    # The templates' ``_()`` and ``ngettext()`` through the request's kept catalogue.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: catalogue().ugettext(text),
+        ngettext=lambda one, many, n: catalogue().ungettext(one, many, n),
+        pgettext=lambda context, text: catalogue().upgettext(context, text),
+        npgettext=lambda context, one, many, n: catalogue().unpgettext(context, one, many, n),
+        newstyle=True)
     filters: dict[str, Any] = {"nl_date": fmt_date, "nl_datetime": fmt_datetime,
                                "money": fmt_money, "working_days": fmt_working_days}
     app.jinja_env.filters.update(filters)
