@@ -353,8 +353,9 @@ def _segments_query(role: str, queue: str, summary: bool,
 
 @lru_cache(maxsize=512)
 def _shaped_segments_query(role: str, queue: str, summary: bool,
-                          segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
-                          shape: tuple[bool, bool, bool, bool], searched: bool) -> Select[Any]:
+                           segments: tuple[tuple[bool | None, str], ...], after_cursor: bool,
+                           shape: tuple[bool, bool, bool, bool], searched: bool
+                           ) -> Select[Any]:
     """``_segments_query`` built once per page shape: without a search, or over a search's
     case numbers (building it took longer than running it)."""
     return _segments_query(role, queue, summary, segments, after_cursor, shape,
