@@ -17,8 +17,21 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import Insert, Select, String, Update, bindparam, func, insert, select, true, update
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -64,36 +77,46 @@ def append(session: Session, entry: Entry) -> int:
     request waits there, then chains onto this row."""
     seq, previous = _advance_head(session)
     digest = content_hash(previous, seq, entry)
-    row = insert(AccessLog).values(
-        seq=seq, at=entry.at, user_id=entry.user_id, username=entry.username,
-        role=entry.role, organisation=entry.organisation, what=entry.what,
-        case_count=len(entry.case_numbers), hash=digest).returning(AccessLog.id)
-    head = update(AccessLogHead).where(AccessLogHead.id == _HEAD).values(hash=digest)
+    values = {"new_seq": seq, "new_at": entry.at, "new_user_id": entry.user_id,
+              "new_username": entry.username, "new_role": entry.role,
+              "new_organisation": entry.organisation, "new_what": entry.what,
+              "new_case_count": len(entry.case_numbers), "new_hash": digest}
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_in_one_statement(row, head, entry.case_numbers))
+        session.execute(_in_one_statement(bool(entry.case_numbers)),
+                        {**values, "case_numbers": list(entry.case_numbers)})
         return seq
-    log_id = session.execute(row).scalar_one()
+    log_id = session.execute(_ROW, values).scalar_one()
     if entry.case_numbers:
-        session.execute(insert(AccessLogCase), [{"log_id": log_id, "case_number": number}
-                                                for number in entry.case_numbers])
-    session.execute(head)
+        session.execute(insert(_CASES), [{"log_id": log_id, "case_number": number}
+                                         for number in entry.case_numbers])
+    session.execute(_HEAD_HASH, {"new_hash": digest})
     return seq
 
 
-def _in_one_statement(row: Insert, head: Update, case_numbers: Sequence[str]) -> Update:
+_LOG = cast(Table, AccessLog.__table__)
+_CASES = cast(Table, AccessLogCase.__table__)
+#: The statements of ``append``, built once (every read that is logged runs them).
+_ROW = insert(_LOG).values({column: bindparam(f"new_{column}") for column in (
+    "seq", "at", "user_id", "username", "role", "organisation", "what", "case_count", "hash",
+)}).returning(_LOG.c.id)
+_HEAD_HASH = (update(cast(Table, AccessLogHead.__table__))
+              .where(AccessLogHead.id == _HEAD).values(hash=bindparam("new_hash")))
+
+
+@lru_cache(maxsize=2)
+def _in_one_statement(with_cases: bool) -> Update:
     """PostgreSQL: the row, its cases and the head's new hash as one statement (data-modifying
     WITH parts), one round trip instead of three on every read that is logged."""
-    logged = row.cte("logged")
-    head = head.add_cte(logged)
-    if case_numbers:
-        numbers = func.unnest(bindparam("case_numbers", list(case_numbers),
-                                        type_=postgresql.ARRAY(String))
+    logged = _ROW.cte("logged")
+    statement = _HEAD_HASH.add_cte(logged)
+    if with_cases:
+        numbers = func.unnest(bindparam("case_numbers", type_=postgresql.ARRAY(String))
                               ).table_valued("case_number").render_derived()
-        cases = insert(AccessLogCase).from_select(
+        cases = insert(_CASES).from_select(
             ["log_id", "case_number"],
             select(logged.c.id, numbers.c.case_number).join_from(logged, numbers, true()))
-        head = head.add_cte(cases.cte("cases"))
-    return head
+        statement = statement.add_cte(cases.cte("cases"))
+    return statement
 
 
 def _advance_head(session: Session) -> tuple[int, str]:
